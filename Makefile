@@ -1,0 +1,53 @@
+# Khuyến công portal — quick start and test commands.
+#   make run    set up .venv, migrate the embedded SQLite database, load units and demo data, serve :8000
+#   make test   the whole suite against PostgreSQL and Redis
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/khuyencong
+REDIS_URL ?= redis://127.0.0.1:6379/0
+export REDIS_URL
+
+.PHONY: run test venv lint check migrate serve clean
+
+# Finds a Python >= 3.12: python3.13/3.12 on PATH, then pyenv's and the usual prefixes.
+define find_python
+for c in python3.13 python3.12 python3.14 python3 \
+  $$HOME/.pyenv/versions/3.13*/bin/python3.13 $$HOME/.pyenv/versions/3.12*/bin/python3.12 \
+  /root/.pyenv/versions/3.13*/bin/python3.13 /root/.pyenv/versions/3.12*/bin/python3.12 \
+  /usr/local/bin/python3.13 /usr/local/bin/python3.12 /usr/bin/python3.13 /usr/bin/python3.12; do \
+  if command -v "$$c" >/dev/null 2>&1 && "$$c" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else 1)' >/dev/null 2>&1; then \
+    command -v "$$c"; exit 0; fi; done; exit 1
+endef
+
+$(STAMP): pyproject.toml
+	@PYBIN=$$( $(find_python) ) || { echo "Cần Python >= 3.12 (python3.13 hoặc python3.12) nhưng không tìm thấy. / Python >= 3.12 is required and none was found." >&2; exit 1; }; \
+	if [ ! -x $(PY) ] || ! $(PY) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else 1)'; then \
+	  echo "Tạo .venv bằng $$PYBIN"; rm -rf $(VENV); "$$PYBIN" -m venv $(VENV); fi
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[dev]"
+	@touch $(STAMP)
+
+venv: $(STAMP)
+
+run: $(STAMP)
+	@mkdir -p var
+	DEBUG=1 $(PY) manage.py migrate --noinput -v 0
+	DEBUG=1 $(PY) manage.py load_admin_units
+	DEBUG=1 $(PY) manage.py seed_demo
+	@DEBUG=1 HOST=$(HOST) PORT=$(PORT) PY=$(PY) bash .ci/serve
+
+test: $(STAMP)
+	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} $(PY) -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+
+check: $(STAMP)
+	KC_ALLOW_DEV_KEY=1 $(PY) manage.py makemigrations --check --dry-run
+
+clean:
+	rm -rf var/khuyencong.sqlite3* var/staticfiles

@@ -1,0 +1,60 @@
+"""Admin base class applying ``visible_to`` for staff who are not superusers."""
+
+from django.contrib import admin
+
+from .models import ApiToken
+from .scoping import scope_for
+
+
+class ScopedAdmin(admin.ModelAdmin):
+    """Superusers administer everything; other staff see their scope only and cannot
+    change reference data (models without a province)."""
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request)
+        if request.user.is_superuser:
+            return qs
+        return qs.visible_to(request.user)
+
+    def _is_reference(self) -> bool:
+        return getattr(self.model, "tenant_province_path", None) is None
+
+    def has_view_permission(self, request, obj=None):
+        if not request.user.is_superuser and scope_for(request.user).is_empty:
+            return False
+        return super().has_view_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        if not request.user.is_superuser and self._is_reference():
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_add_permission(self, request):
+        if not request.user.is_superuser and self._is_reference():
+            return False
+        return super().has_add_permission(request)
+
+    def has_delete_permission(self, request, obj=None):
+        # Nothing submitted is hard-deleted; only superusers may remove rows.
+        return request.user.is_superuser and super().has_delete_permission(request, obj)
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    list_display = ["prefix", "user", "name", "read_only", "created_at", "expires_at", "last_used_at", "revoked_at"]
+    list_filter = ["read_only"]
+    search_fields = ["user__username", "prefix", "name"]
+    readonly_fields = ["prefix", "key_hash", "created_at", "last_used_at"]
+
+    def has_add_permission(self, request):
+        # Keys are created by create_api_token (or the token page), which shows the key once.
+        return False
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request)
+        return qs if request.user.is_superuser else qs.filter(user=request.user)
+
+
+admin.site.site_header = "Quản trị Cổng Khuyến công"
+admin.site.site_title = "Cổng Khuyến công"
+admin.site.index_title = "Quản trị hệ thống"

@@ -1,0 +1,68 @@
+"""One JSON error shape for the whole API.
+
+``{"status": 400, "code": "invalid", "detail": "...", "errors": {"field": ["..."]}}``
+400 field errors · 401 no credentials · 403 visible but not allowed · 404 not
+visible · 409 invalid transition or stale version.
+"""
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler
+
+
+class Conflict(exceptions.APIException):
+    """The request is valid but the object is not in a state that allows it."""
+
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = gettext_lazy("Thao tác không hợp lệ ở trạng thái hiện tại.")
+    default_code = "conflict"
+
+
+def _flatten(detail):
+    if isinstance(detail, dict):
+        return {key: _flatten(value) for key, value in detail.items()}
+    if isinstance(detail, list):
+        if all(not isinstance(item, (dict, list)) for item in detail):
+            return [str(item) for item in detail]
+        return [_flatten(item) for item in detail]
+    return [str(detail)]
+
+
+def api_exception_handler(exc, context):
+    if isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(
+            exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        )
+    elif isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
+    response = exception_handler(exc, context)
+    if response is None:
+        return None
+    code = getattr(exc, "default_code", "error")
+    body = {"status": response.status_code, "code": code}
+    if isinstance(exc, exceptions.ValidationError):
+        body["code"] = "invalid"
+        body["detail"] = _("Dữ liệu không hợp lệ. / Invalid input.")
+        detail = exc.detail
+        body["errors"] = _flatten(detail if isinstance(detail, dict) else {"non_field_errors": detail})
+    else:
+        detail = exc.detail
+        if isinstance(detail, dict):
+            body["detail"] = str(detail.get("detail", ""))
+            body["errors"] = _flatten({k: v for k, v in detail.items() if k != "detail"})
+        elif isinstance(detail, list):
+            body["detail"] = "; ".join(str(d) for d in detail)
+        else:
+            body["detail"] = str(detail)
+        if isinstance(exc, exceptions.NotFound):
+            body["detail"] = _("Không tìm thấy. / Not found.")
+        code = getattr(detail, "code", None) or code
+        body["code"] = code
+    return Response(body, status=response.status_code, headers=dict(response.items()))

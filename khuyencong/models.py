@@ -1,0 +1,91 @@
+"""Shared model building blocks and the API token model."""
+
+import hashlib
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .text import normalize_search, strip_division_prefix, vietnamese_sort_key
+
+
+class NamedQuerySetMixin:
+    """Diacritic-insensitive search over the stored ``search_text`` column."""
+
+    def search(self, query: str | None):
+        terms = normalize_search(query).split()
+        qs = self
+        for term in terms:
+            qs = qs.filter(search_text__contains=term)
+        return qs
+
+
+class NamedModel(models.Model):
+    """A model with a human name, searchable without diacritics and sortable in Vietnamese order."""
+
+    name = models.CharField(_("tên"), max_length=255)
+    search_text = models.CharField(_("chuỗi tìm kiếm"), max_length=600, editable=False, db_index=True, default="")
+    sort_key = models.CharField(_("khóa sắp xếp"), max_length=1200, editable=False, db_index=True, default="")
+
+    class Meta:
+        abstract = True
+
+    def search_source(self) -> str:
+        """The text that search matches; models add codes and other names here."""
+        return self.name
+
+    def refresh_name_keys(self) -> None:
+        self.search_text = normalize_search(self.search_source())[:600]
+        self.sort_key = vietnamese_sort_key(strip_division_prefix(self.name))[:1200]
+
+    def save(self, *args, **kwargs):
+        self.refresh_name_keys()
+        super().save(*args, **kwargs)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ApiTokenQuerySet(models.QuerySet):
+    def active(self):
+        now = timezone.now()
+        return self.filter(revoked_at__isnull=True).filter(models.Q(expires_at__isnull=True) | models.Q(expires_at__gt=now))
+
+
+class ApiToken(models.Model):
+    """A REST client's key. Only its SHA-256 is stored; the key is shown once at creation."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens",
+                             verbose_name=_("người dùng"))
+    name = models.CharField(_("tên gợi nhớ"), max_length=100, blank=True)
+    prefix = models.CharField(_("tiền tố"), max_length=12, db_index=True)
+    key_hash = models.CharField(_("băm của khóa"), max_length=64, unique=True)
+    read_only = models.BooleanField(_("chỉ đọc"), default=False)
+    created_at = models.DateTimeField(_("tạo lúc"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("hết hạn lúc"), null=True, blank=True)
+    last_used_at = models.DateTimeField(_("dùng lần cuối"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("thu hồi lúc"), null=True, blank=True)
+
+    objects = ApiTokenQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("khóa API")
+        verbose_name_plural = _("khóa API")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.user})"
+
+    @staticmethod
+    def hash_key(key: str) -> str:
+        return hashlib.sha256(key.encode()).hexdigest()
+
+    @staticmethod
+    def generate_key() -> str:
+        return "kc_" + secrets.token_urlsafe(32)
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None and (self.expires_at is None or self.expires_at > timezone.now())

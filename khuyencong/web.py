@@ -1,0 +1,56 @@
+"""Base classes of the HTML views: login, scoping, filtering and htmx partials in one place."""
+
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied
+from django.views.generic import DetailView, ListView
+
+from .scoping import scope_for
+
+
+class PortalViewMixin(LoginRequiredMixin):
+    """A signed-in user with at least one role."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and scope_for(request.user).is_empty:
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    @property
+    def scope(self):
+        return scope_for(self.request.user)
+
+
+class ScopedListView(PortalViewMixin, ListView):
+    """A list filtered by the model's FilterSet, scoped by ``visible_to``; an htmx
+    request gets only the ``partial_template_name`` (the table)."""
+
+    filterset_class = None
+    paginate_by = 50
+    partial_template_name = None
+
+    def get_base_queryset(self):
+        return self.model.objects.all()
+
+    def get_queryset(self):
+        qs = self.get_base_queryset().visible_to(self.request.user)
+        self.filterset = self.filterset_class(self.request.GET or None, queryset=qs, request=self.request)
+        if self.filterset.is_bound and not self.filterset.is_valid():
+            return qs.none()
+        return self.filterset.qs if self.filterset.is_bound else qs
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["filter"] = self.filterset
+        return context
+
+    def get_template_names(self):
+        if self.request.headers.get("HX-Request") and self.partial_template_name:
+            return [self.partial_template_name]
+        return super().get_template_names()
+
+
+class ScopedDetailView(PortalViewMixin, DetailView):
+    """A detail page; an object outside the user's scope is a 404."""
+
+    def get_queryset(self):
+        return super().get_queryset().visible_to(self.request.user)

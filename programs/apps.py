@@ -1,0 +1,9 @@
+"""App config of the programs app."""
+
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ProgramsConfig(AppConfig):
+    name = "programs"
+    verbose_name = _("Chương trình khuyến công")

@@ -1,0 +1,9 @@
+"""App config of geography and tenancy."""
+
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ProvincesConfig(AppConfig):
+    name = "provinces"
+    verbose_name = _("Địa giới hành chính và phân quyền")

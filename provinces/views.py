@@ -1,0 +1,45 @@
+"""Pages of the geography app: the provinces and a province with its communes."""
+
+from django.db.models import Count, Q
+
+from khuyencong.web import ScopedDetailView, ScopedListView
+
+from .choices import CommuneKind
+from .filters import CommuneFilterSet, ProvinceFilterSet
+from .models import Commune, LegacyProvince, Province
+
+
+class ProvinceListView(ScopedListView):
+    model = Province
+    filterset_class = ProvinceFilterSet
+    template_name = "provinces/province_list.html"
+    paginate_by = None
+
+    def get_base_queryset(self):
+        return Province.objects.annotate(
+            commune_count=Count("communes"),
+            xa_count=Count("communes", filter=Q(communes__kind=CommuneKind.COMMUNE)),
+            phuong_count=Count("communes", filter=Q(communes__kind=CommuneKind.WARD)),
+            dac_khu_count=Count("communes", filter=Q(communes__kind=CommuneKind.SPECIAL_ZONE)),
+        ).prefetch_related("regions")
+
+
+class ProvinceDetailView(ScopedDetailView):
+    model = Province
+    template_name = "provinces/province_detail.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        communes = Commune.objects.visible_to(self.request.user).filter(province=self.object)
+        filterset = CommuneFilterSet(self.request.GET or None, queryset=communes, request=self.request)
+        context["filter"] = filterset
+        context["communes"] = communes.none() if filterset.is_bound and not filterset.is_valid() else filterset.qs
+        context["predecessor_provinces"] = LegacyProvince.objects.filter(
+            communes__lineage__commune__province=self.object
+        ).distinct()
+        return context
+
+    def get_template_names(self):
+        if self.request.headers.get("HX-Request"):
+            return ["provinces/_commune_table.html"]
+        return [self.template_name]
