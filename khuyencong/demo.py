@@ -3,6 +3,8 @@ TP Hồ Chí Minh and the Agency. Idempotent; everything goes through the servic
 
 from dataclasses import dataclass
 
+from django.contrib.auth import get_user_model
+
 from provinces.choices import Role
 from provinces.models import Commune, Province
 from provinces.services import agency_get_or_create, member_add, province_centre_get_or_create
@@ -36,6 +38,11 @@ def _short(role: str) -> str:
     }[role]
 
 
+def _new_password(username: str, password: str) -> str | None:
+    """Set the demo password on new accounts only: a rerun keeps changed passwords (and is fast)."""
+    return None if get_user_model().objects.filter(username=username).exists() else password
+
+
 def seed_accounts(password: str = DEMO_PASSWORD) -> list[DemoAccount]:
     accounts = []
     agency = agency_get_or_create()
@@ -44,8 +51,8 @@ def seed_accounts(password: str = DEMO_PASSWORD) -> list[DemoAccount]:
         for i in range(1, count + 1):
             suffix = str(i) if count > 1 else ""
             username = f"cuc_{_short(role)}{suffix}"
-            member_add(username=username, role=role, password=password, organisation=agency,
-                       email=f"{username}@khuyencong.example")
+            member_add(username=username, role=role, password=_new_password(username, password),
+                       organisation=agency, email=f"{username}@khuyencong.example")
             accounts.append(DemoAccount(username, role, agency.name))
     for code, prefix, commune_code in DEMO_PROVINCES:
         province = Province.objects.get(code=code)
@@ -55,12 +62,12 @@ def seed_accounts(password: str = DEMO_PASSWORD) -> list[DemoAccount]:
             for i in range(1, count + 1):
                 suffix = str(i) if count > 1 else ""
                 username = f"{prefix}_{_short(role)}{suffix}"
-                member_add(username=username, role=role, province=province, password=password,
-                           email=f"{username}@khuyencong.example")
+                member_add(username=username, role=role, province=province,
+                           password=_new_password(username, password), email=f"{username}@khuyencong.example")
                 accounts.append(DemoAccount(username, role, province.name))
         commune = Commune.objects.get(code=commune_code)
         username = f"{prefix}_{_short(Role.COMMUNE_OFFICER)}"
         member_add(username=username, role=Role.COMMUNE_OFFICER, province=province, commune=commune,
-                   password=password, email=f"{username}@khuyencong.example")
+                   password=_new_password(username, password), email=f"{username}@khuyencong.example")
         accounts.append(DemoAccount(username, Role.COMMUNE_OFFICER, f"{commune.name}, {province.name}"))
     return accounts

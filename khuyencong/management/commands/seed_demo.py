@@ -20,7 +20,7 @@ class Command(BaseCommand):
         with transaction.atomic():
             accounts = demo.seed_accounts(password=password)
             extra = demo.seed_data() if hasattr(demo, "seed_data") else []
-        self.stdout.write(self.style.SUCCESS("Tài khoản mẫu / demo accounts (mật khẩu / password: %s)" % password))
+        self.stdout.write(self.style.SUCCESS(f"Tài khoản mẫu / demo accounts (mật khẩu / password: {password})"))
         for account in accounts:
             self.stdout.write(f"  {account.username:<22} {Role(account.role).label:<34} {account.where}")
         for line in extra:
