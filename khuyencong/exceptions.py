@@ -14,6 +14,8 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
+from .errors import DomainConflict
+
 
 class Conflict(exceptions.APIException):
     """The request is valid but the object is not in a state that allows it."""
@@ -34,6 +36,11 @@ def _flatten(detail):
 
 
 def api_exception_handler(exc, context):
+    if isinstance(exc, DomainConflict):
+        body = {"status": 409, "code": "conflict", "detail": exc.message}
+        if exc.reasons:
+            body["errors"] = {"reasons": exc.reasons}
+        return Response(body, status=status.HTTP_409_CONFLICT)
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(
             exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}

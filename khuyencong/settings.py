@@ -240,3 +240,8 @@ KC_STATE_TARGET_DAYS = {
     "approved": 30,
 }
 PORTAL_NAME = "Cổng Khuyến công"
+
+# Decree 235/2025/NĐ-CP took effect on this date: location eligibility changes then.
+import datetime as _dt  # noqa: E402
+
+KC_DECREE_235_EFFECTIVE = _dt.date(2025, 10, 15)

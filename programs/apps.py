@@ -1,4 +1,4 @@
-"""App config of the programs app."""
+"""App config of the programmes app."""
 
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _

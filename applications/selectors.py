@@ -1,0 +1,311 @@
+"""Reads of the applications app that are more than a filter: eligibility, the council
+and score sheet, duplicate support, the establishment's history."""
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.conf import settings
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from khuyencong.templatetags.kc import format_vnd
+from programs.selectors import support_rule_for
+from provinces.choices import CommuneKind
+
+from .choices import REQUIRED_ATTACHMENT_KINDS, AttachmentKind, LegalForm, Status
+from .models import (
+    Application,
+    AppraisalCouncil,
+    ConflictDeclaration,
+    CouncilMember,
+    Establishment,
+    Score,
+)
+
+# --- Location eligibility -----------------------------------------------------------
+
+
+def location_problem(establishment: Establishment, on: date | None = None) -> str | None:
+    """Why the establishment's location is ineligible on ``on``, or None.
+
+    Decree 235/2025/NĐ-CP (from 15/10/2025): any commune, ward or special zone of a
+    province; only communes and special zones of a centrally-run city, unless in a
+    recognised craft village. Before that date the earlier rule applied, under which
+    wards of centrally-run cities were ineligible without exception.
+    """
+    on = on or timezone.localdate()
+    commune = establishment.commune
+    province = establishment.province
+    if commune.kind != CommuneKind.WARD or not province.is_city:
+        return None
+    if on >= settings.KC_DECREE_235_EFFECTIVE:
+        if establishment.craft_village:
+            return None
+        return _("Cơ sở ở %(commune)s — phường của thành phố trực thuộc trung ương — chỉ được hỗ trợ khi nằm trong "
+                 "làng nghề được công nhận (Nghị định 235/2025/NĐ-CP).") % {"commune": commune.name}
+    return _("Trước ngày 15/10/2025, cơ sở ở phường của thành phố trực thuộc trung ương (%(commune)s) không thuộc "
+             "đối tượng hỗ trợ.") % {"commune": commune.name}
+
+
+ELIGIBLE_LEGAL_FORMS = frozenset(LegalForm.values)
+
+
+# --- Eligibility at submission ---------------------------------------------------------
+
+
+def eligibility_problems(application: Application, on: date | None = None) -> list[str]:
+    """Every reason the application cannot be submitted on ``on`` (empty when it can)."""
+    on = on or timezone.localdate()
+    problems = []
+    call = application.call
+    if call is None:
+        problems.append(_("Chưa chọn đợt tiếp nhận đề án."))
+    else:
+        if call.province_id != application.province_id:
+            problems.append(_("Đợt tiếp nhận thuộc tỉnh/thành khác."))
+        if call.programme_id != application.programme_id:
+            problems.append(_("Đợt tiếp nhận không thuộc chương trình đã chọn."))
+        if not call.is_open_on(on):
+            problems.append(_("Đợt tiếp nhận chỉ nhận hồ sơ từ %(o)s đến %(c)s.")
+                            % {"o": call.opens_on.strftime("%d/%m/%Y"), "c": call.closes_on.strftime("%d/%m/%Y")})
+        if not call.activity_types.filter(pk=application.activity_type_id).exists():
+            problems.append(_("Nội dung %(a)s không được nhận trong đợt này.") % {"a": application.activity_type_id})
+    if application.programme.fund_source != application.fund_source:
+        problems.append(_("Nguồn kinh phí không khớp với chương trình."))
+    establishments = list(application.establishments.select_related("commune", "province"))
+    if not establishments:
+        problems.append(_("Chưa có cơ sở thụ hưởng."))
+    for est in establishments:
+        if est.province_id != application.province_id:
+            problems.append(_("Cơ sở %(n)s không thuộc tỉnh/thành của đề án.") % {"n": est.name})
+        if est.legal_form not in ELIGIBLE_LEGAL_FORMS:
+            problems.append(_("Loại hình của cơ sở %(n)s không thuộc đối tượng hỗ trợ.") % {"n": est.name})
+        if not est.is_active:
+            problems.append(_("Cơ sở %(n)s đã ngừng hoạt động.") % {"n": est.name})
+        location = location_problem(est, on)
+        if location:
+            problems.append(location)
+    lines = list(application.cost_lines.all())
+    if not lines:
+        problems.append(_("Chưa có dòng dự toán kinh phí."))
+    problems.extend(money_problems(application, lines))
+    if application.requested_support <= 0:
+        problems.append(_("Kinh phí khuyến công đề nghị phải lớn hơn 0."))
+    rule = support_rule_for(province_id=application.province_id, fund_source=application.fund_source,
+                            activity_type_id=application.activity_type_id, on=on)
+    if rule is None:
+        problems.append(_("Chưa có định mức hỗ trợ áp dụng cho nội dung %(a)s, nguồn %(f)s tại ngày %(d)s.")
+                        % {"a": application.activity_type_id, "f": application.get_fund_source_display(),
+                           "d": on.strftime("%d/%m/%Y")})
+    else:
+        cap = rule.cap_for(application.total_cost)
+        if cap is not None and application.requested_support > cap:
+            problems.append(_("Kinh phí đề nghị %(r)s vượt mức tối đa %(c)s theo định mức (%(rule)s).")
+                            % {"r": format_vnd(application.requested_support), "c": format_vnd(cap), "rule": rule})
+    present = set(application.attachments.filter(removed_at__isnull=True).values_list("kind", flat=True))
+    for kind in REQUIRED_ATTACHMENT_KINDS:
+        if kind not in present:
+            problems.append(_("Thiếu tài liệu: %(k)s.") % {"k": AttachmentKind(kind).label})
+    if application.start_date and application.end_date and application.end_date < application.start_date:
+        problems.append(_("Ngày kết thúc phải sau ngày bắt đầu."))
+    return problems
+
+
+def money_problems(application: Application, lines=None) -> list[str]:
+    """Cost lines, total cost, requested support and counterpart funds must add up."""
+    lines = list(application.cost_lines.all()) if lines is None else lines
+    problems = []
+    line_total = sum(line.amount for line in lines)
+    if lines and line_total != application.total_cost:
+        problems.append(_("Tổng kinh phí %(t)s khác tổng các dòng dự toán %(l)s.")
+                        % {"t": format_vnd(application.total_cost), "l": format_vnd(line_total)})
+    if application.requested_support + application.counterpart_funds != application.total_cost:
+        problems.append(_("Kinh phí khuyến công (%(r)s) + vốn đối ứng (%(c)s) phải bằng tổng kinh phí (%(t)s).")
+                        % {"r": format_vnd(application.requested_support),
+                           "c": format_vnd(application.counterpart_funds), "t": format_vnd(application.total_cost)})
+    return problems
+
+
+# --- Council and score sheet -------------------------------------------------------------
+
+
+def council_for(application: Application, level: str) -> AppraisalCouncil | None:
+    """The council appraising ``application`` at ``level``: its own, else its call's."""
+    qs = AppraisalCouncil.objects.filter(level=level)
+    own = qs.filter(application=application).order_by("-created_at").first()
+    if own is not None:
+        return own
+    if application.call_id:
+        return qs.filter(call_id=application.call_id, application__isnull=True).order_by("-created_at").first()
+    return None
+
+
+@dataclass
+class MemberSheet:
+    member: CouncilMember
+    declared: bool = False
+    has_conflict: bool = False
+    scores: dict = field(default_factory=dict)  # criterion id -> Score
+    weighted_total: Decimal | None = None
+
+    @property
+    def complete(self) -> bool:
+        return self.weighted_total is not None
+
+
+@dataclass
+class ScoreSheet:
+    """The consolidated score sheet of one application at one level."""
+
+    council: AppraisalCouncil | None
+    criteria: list
+    members: list
+    pass_mark: Decimal
+    average: Decimal | None = None
+
+    @property
+    def scoring_members(self) -> list:
+        return [m for m in self.members if not m.has_conflict]
+
+    @property
+    def excluded_members(self) -> list:
+        return [m for m in self.members if m.has_conflict]
+
+    @property
+    def finished(self) -> bool:
+        scoring = self.scoring_members
+        return bool(self.criteria) and bool(scoring) and all(m.declared and m.complete for m in scoring)
+
+    @property
+    def passed(self) -> bool:
+        return self.finished and self.average is not None and self.average >= self.pass_mark
+
+    def problems(self) -> list[str]:
+        if self.council is None:
+            return [_("Chưa thành lập hội đồng thẩm định.")]
+        problems = []
+        if not self.criteria:
+            problems.append(_("Đợt tiếp nhận chưa có tiêu chí chấm điểm."))
+        if not self.scoring_members:
+            problems.append(_("Không còn thành viên hội đồng nào đủ điều kiện chấm điểm."))
+        for m in self.scoring_members:
+            if not m.declared:
+                problems.append(_("%(u)s chưa khai báo xung đột lợi ích.") % {"u": _display(m.member.user)})
+            elif not m.complete:
+                problems.append(_("%(u)s chưa chấm đủ các tiêu chí.") % {"u": _display(m.member.user)})
+        if self.finished and not self.passed:
+            problems.append(_("Điểm bình quân %(a)s thấp hơn điểm đạt %(p)s.") % {"a": self.average, "p": self.pass_mark})
+        return problems
+
+
+def _display(user) -> str:
+    return user.get_full_name() or user.username
+
+
+def weighted_total(criteria, scores_by_criterion) -> Decimal | None:
+    """Σ(weight × score / max) / Σ weight × 100, rounded to 2 places; None if incomplete."""
+    if not criteria or any(c.pk not in scores_by_criterion for c in criteria):
+        return None
+    total_weight = sum(c.weight for c in criteria)
+    value = sum(c.weight * scores_by_criterion[c.pk].score / c.max_score for c in criteria) / total_weight * 100
+    return Decimal(value).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def score_sheet(application: Application, level: str) -> ScoreSheet:
+    council = council_for(application, level)
+    criteria = list(application.call.criteria.all()) if application.call_id else []
+    pass_mark = application.call.pass_mark if application.call_id else Decimal("70")
+    if council is None:
+        return ScoreSheet(council=None, criteria=criteria, members=[], pass_mark=pass_mark)
+    members = list(council.members.select_related("user").order_by("role", "pk"))
+    declarations = {d.user_id: d for d in ConflictDeclaration.objects.filter(application=application, level=level)}
+    scores: dict = {}
+    for score in Score.objects.filter(application=application, level=level):
+        scores.setdefault(score.user_id, {})[score.criterion_id] = score
+    sheets = []
+    for member in members:
+        decl = declarations.get(member.user_id)
+        sheet = MemberSheet(member=member, declared=decl is not None, has_conflict=bool(decl and decl.has_conflict),
+                            scores=scores.get(member.user_id, {}))
+        if sheet.declared and not sheet.has_conflict:
+            sheet.weighted_total = weighted_total(criteria, sheet.scores)
+        sheets.append(sheet)
+    result = ScoreSheet(council=council, criteria=criteria, members=sheets, pass_mark=pass_mark)
+    totals = [m.weighted_total for m in result.scoring_members if m.weighted_total is not None]
+    if result.finished and totals:
+        result.average = (sum(totals) / len(totals)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    return result
+
+
+def council_seat(application: Application, user, level: str | None = None) -> CouncilMember | None:
+    level = level or application.appraisal_level
+    if level is None:
+        return None
+    council = council_for(application, level)
+    if council is None:
+        return None
+    return council.members.filter(user=user).first()
+
+
+# --- Duplicate support -----------------------------------------------------------------
+
+DUPLICATE_WINDOW_DAYS = 3 * 365
+
+
+def _duplicate_base(activity_type_id, tax_codes, since):
+    return (Application.objects.filter(activity_type_id=activity_type_id, establishments__tax_code__in=tax_codes,
+                                       created_at__gte=since)
+            .exclude(status=Status.DRAFT))
+
+
+def duplicates_for(application: Application):
+    """Other applications anywhere in the country for the same establishment (by tax
+    code) and the same activity type in the last three years. Deliberately not
+    scoped: avoiding duplicated support needs the national picture; only code,
+    province, year, status and amounts are shown."""
+    tax_codes = [c for c in application.establishments.values_list("tax_code", flat=True) if c]
+    if not tax_codes:
+        return Application.objects.none()
+    since = timezone.now() - timedelta(days=DUPLICATE_WINDOW_DAYS)
+    return (_duplicate_base(application.activity_type_id, tax_codes, since).exclude(pk=application.pk)
+            .select_related("province", "activity_type").distinct().order_by("-created_at"))
+
+
+def duplicate_counts(applications) -> dict:
+    """{application id: number of possible duplicates} for a page of applications, in
+    two queries whatever the page size."""
+    apps = list(applications)
+    if not apps:
+        return {}
+    through = Application.establishments.through
+    pairs = list(through.objects.filter(application_id__in=[a.pk for a in apps])
+                 .exclude(establishment__tax_code="").values_list("application_id", "establishment__tax_code"))
+    if not pairs:
+        return {}
+    tax_codes = {tax for _app, tax in pairs}
+    since = timezone.now() - timedelta(days=DUPLICATE_WINDOW_DAYS)
+    others = list(through.objects.filter(establishment__tax_code__in=tax_codes, application__created_at__gte=since)
+                  .exclude(application__status=Status.DRAFT)
+                  .values_list("application_id", "application__activity_type_id", "establishment__tax_code"))
+    by_key: dict = {}
+    for other_id, activity, tax in others:
+        by_key.setdefault((activity, tax), set()).add(other_id)
+    activity_of = {a.pk: a.activity_type_id for a in apps}
+    counts: dict = {}
+    for app_id, tax in pairs:
+        matches = by_key.get((activity_of[app_id], tax), set()) - {app_id}
+        counts.setdefault(app_id, set()).update(matches)
+    return {app_id: len(ids) for app_id, ids in counts.items() if ids}
+
+
+def establishment_history(establishment: Establishment, user):
+    """The establishment's applications: all of them for the Agency, the caller's
+    visible ones otherwise; plus, by tax code, those of the same business elsewhere."""
+    qs = Application.objects.visible_to(user).select_related("province", "activity_type", "programme")
+    if establishment.tax_code:
+        qs = qs.filter(Q(establishments=establishment) | Q(establishments__tax_code=establishment.tax_code))
+    else:
+        qs = qs.filter(establishments=establishment)
+    return qs.distinct().order_by("-year", "-created_at")

@@ -1,0 +1,733 @@
+"""Writes of the applications app. Every function takes keyword arguments, checks scope
+and input, saves with ``full_clean`` and records an ``ApplicationEvent`` for every
+change to an application. No request, no messages: views, the API, commands and
+tasks all call these."""
+
+import hashlib
+import logging
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+import filetype
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from khuyencong.errors import DomainConflict
+from khuyencong.scoping import scope_for
+from khuyencong.templatetags.kc import format_vnd
+from programs.choices import FundSource
+from programs.models import AppraisalCriterion
+from programs.selectors import budget_position, support_rule_for
+from provinces.choices import AGENCY_ROLES, OrganisationKind, Role
+from provinces.models import Membership
+
+from . import selectors, workflow
+from .choices import EDITABLE_STATES, AttachmentKind, CouncilLevel, CouncilRole, Status
+from .models import (
+    Application,
+    ApplicationCodeSequence,
+    ApplicationEvent,
+    AppraisalCouncil,
+    Attachment,
+    ConflictDeclaration,
+    CostLine,
+    CouncilMember,
+    Establishment,
+    Score,
+)
+
+log = logging.getLogger(__name__)
+
+WRITER_ROLES = (Role.PROVINCE_OFFICER, Role.PROVINCE_APPROVER)
+
+
+# --- Scope checks ------------------------------------------------------------------------
+
+
+def _can_write_in(user, province_id, commune_id=None) -> bool:
+    scope = scope_for(user)
+    if scope.read_only:
+        return False
+    if scope.superuser:
+        return True
+    if scope.roles_by_province.get(province_id, set()) & set(WRITER_ROLES):
+        return True
+    return commune_id is not None and commune_id in scope.commune_ids
+
+
+def _require_write(user, province_id, commune_id=None) -> None:
+    if not _can_write_in(user, province_id, commune_id):
+        raise PermissionDenied(_("Bạn không có quyền ghi dữ liệu của tỉnh/thành này."))
+
+
+# --- Establishments ------------------------------------------------------------------------
+
+ESTABLISHMENT_FIELDS = ("name", "legal_form", "tax_code", "representative", "province", "commune", "address",
+                        "industry", "woman_owned", "ethnic_minority", "difficult_area", "craft_village",
+                        "craft_village_name", "phone", "email", "employees", "founded_year", "note", "is_active")
+
+
+def _apply(obj, data: dict, allowed) -> dict:
+    changes = {}
+    for key, value in data.items():
+        if key not in allowed:
+            continue
+        old = getattr(obj, key, None)
+        if old != value:
+            changes[key] = [_jsonable(old), _jsonable(value)]
+            setattr(obj, key, value)
+    return changes
+
+
+def _jsonable(value):
+    if value is None or isinstance(value, (str, int, bool, float)):
+        return value
+    if hasattr(value, "pk"):
+        return value.pk
+    return str(value)
+
+
+def _check_tax_code_unique(establishment: Establishment) -> None:
+    if establishment.tax_code:
+        clash = Establishment.objects.filter(tax_code=establishment.tax_code).exclude(pk=establishment.pk)
+        if clash.exists():
+            # The clash may be in another province: say so without revealing its details.
+            raise ValidationError({"tax_code": _("Mã số thuế này đã được đăng ký cho một cơ sở khác trong cả nước.")})
+
+
+@transaction.atomic
+def establishment_create(*, user, data: dict) -> Establishment:
+    establishment = Establishment(created_by=user)
+    _apply(establishment, data, ESTABLISHMENT_FIELDS)
+    if establishment.commune_id and not establishment.province_id:
+        establishment.province_id = establishment.commune.province_id
+    _require_write(user, establishment.province_id, establishment.commune_id)
+    establishment.tax_code = (establishment.tax_code or "").strip()
+    establishment.full_clean(validate_unique=False)
+    _check_tax_code_unique(establishment)
+    try:
+        with transaction.atomic():
+            establishment.save()
+    except IntegrityError as exc:
+        raise ValidationError({"tax_code": _("Mã số thuế này đã được đăng ký cho một cơ sở khác.")}) from exc
+    return establishment
+
+
+@transaction.atomic
+def establishment_update(*, user, establishment: Establishment, data: dict) -> Establishment:
+    _require_write(user, establishment.province_id, establishment.commune_id)
+    establishment = Establishment.objects.select_for_update().get(pk=establishment.pk)
+    _apply(establishment, data, ESTABLISHMENT_FIELDS)
+    establishment.tax_code = (establishment.tax_code or "").strip()
+    # No moving an establishment out of the caller's scope.
+    _require_write(user, establishment.province_id, establishment.commune_id)
+    establishment.full_clean(validate_unique=False)
+    _check_tax_code_unique(establishment)
+    establishment.save()
+    return establishment
+
+
+# --- Applications --------------------------------------------------------------------------
+
+APPLICATION_FIELDS = ("title", "objectives", "programme", "call", "fund_source", "activity_type",
+                      "implementing_organisation", "start_date", "end_date", "requested_support",
+                      "counterpart_funds", "expected_jobs", "expected_trainees", "expected_capacity", "year")
+
+
+def _allocate_code(province_id: int, year: int) -> tuple[int, str]:
+    """Next sequence for province × year, under a row lock: no gaps (it rolls back with
+    the application) and no duplicates (concurrent callers wait on the lock)."""
+    for _attempt in range(3):
+        row = ApplicationCodeSequence.objects.select_for_update().filter(province_id=province_id, year=year).first()
+        if row is None:
+            try:
+                with transaction.atomic():
+                    ApplicationCodeSequence.objects.create(province_id=province_id, year=year, last=0)
+            except IntegrityError:
+                pass  # another transaction created it first; lock it on the next pass
+            continue
+        row.last += 1
+        row.save(update_fields=["last"])
+        return row.last, f"KC-{province_id:02d}-{year}-{row.last:04d}"
+    raise RuntimeError("could not allocate an application code")
+
+
+def _clean_cost_lines(raw_lines) -> list[CostLine]:
+    lines, errors = [], {}
+    for index, raw in enumerate(raw_lines or []):
+        line_errors = {}
+        item = str(raw.get("item") or "").strip()
+        unit = str(raw.get("unit") or "").strip()
+        try:
+            quantity = Decimal(str(raw.get("quantity"))).quantize(Decimal("0.01"))
+            if quantity <= 0:
+                line_errors["quantity"] = _("Số lượng phải lớn hơn 0.")
+        except (InvalidOperation, TypeError, ValueError):
+            quantity = None
+            line_errors["quantity"] = _("Số lượng không hợp lệ.")
+        try:
+            unit_cost = int(raw.get("unit_cost"))
+            if unit_cost < 0:
+                line_errors["unit_cost"] = _("Đơn giá không được âm.")
+        except (TypeError, ValueError):
+            unit_cost = None
+            line_errors["unit_cost"] = _("Đơn giá phải là số nguyên (đồng).")
+        if not item:
+            line_errors["item"] = _("Nhập nội dung chi.")
+        if not unit:
+            line_errors["unit"] = _("Nhập đơn vị tính.")
+        if line_errors:
+            errors[str(index)] = line_errors
+            continue
+        amount = CostLine.compute_amount(quantity, unit_cost)
+        if "amount" in raw and raw["amount"] not in (None, "") and int(raw["amount"]) != amount:
+            errors[str(index)] = {"amount": _("Thành tiền phải bằng số lượng × đơn giá (%(a)s).")
+                                  % {"a": format_vnd(amount)}}
+            continue
+        lines.append(CostLine(position=index, item=item[:255], quantity=quantity, unit=unit[:30], unit_cost=unit_cost,
+                              amount=amount))
+    if errors:
+        raise ValidationError({"cost_lines": [f"#{int(i) + 1}: " + "; ".join(f"{v}" for v in e.values())
+                                              for i, e in errors.items()]})
+    return lines
+
+
+def _validate_application(application: Application, user, establishments, lines, total_cost=None) -> None:
+    errors = {}
+    programme = application.programme
+    if programme.province_id and programme.province_id != application.province_id:
+        errors["programme"] = _("Chương trình địa phương của tỉnh/thành khác.")
+    if application.fund_source and application.fund_source != programme.fund_source:
+        errors["fund_source"] = _("Nguồn kinh phí phải khớp với chương trình (%(f)s).") % {
+            "f": programme.get_fund_source_display()}
+    if application.call_id:
+        call = application.call
+        if call.province_id != application.province_id or call.programme_id != programme.pk:
+            errors["call"] = _("Đợt tiếp nhận không thuộc chương trình và tỉnh/thành của đề án.")
+        application.year = call.year
+    org = application.implementing_organisation
+    if org.province_id not in (None, application.province_id) or (
+            org.kind == OrganisationKind.AGENCY and programme.fund_source == FundSource.LOCAL):
+        errors["implementing_organisation"] = _("Đơn vị thực hiện phải thuộc tỉnh/thành của đề án.")
+    if not establishments:
+        errors["establishments"] = _("Chọn ít nhất một cơ sở thụ hưởng.")
+    elif any(e.province_id != application.province_id for e in establishments):
+        errors["establishments"] = _("Mọi cơ sở thụ hưởng phải thuộc tỉnh/thành của đề án.")
+    line_total = sum(line.amount for line in lines)
+    if total_cost not in (None, "") and int(total_cost) != line_total:
+        errors["total_cost"] = _("Tổng kinh phí phải bằng tổng các dòng dự toán (%(t)s).") % {"t": format_vnd(line_total)}
+    application.total_cost = line_total
+    if lines and application.requested_support + application.counterpart_funds != line_total:
+        errors["counterpart_funds"] = _(
+            "Kinh phí khuyến công (%(r)s) + vốn đối ứng (%(c)s) phải bằng tổng kinh phí (%(t)s).") % {
+            "r": format_vnd(application.requested_support), "c": format_vnd(application.counterpart_funds),
+            "t": format_vnd(line_total)}
+    if application.start_date and application.end_date and application.end_date < application.start_date:
+        errors["end_date"] = _("Ngày kết thúc phải sau ngày bắt đầu.")
+    try:
+        application.full_clean(exclude=["code", "sequence", "search_text"], validate_unique=False,
+                               validate_constraints=False)
+    except ValidationError as exc:
+        for key, messages in exc.message_dict.items():
+            errors.setdefault(key, "; ".join(messages))
+    if errors:
+        raise ValidationError(errors)
+
+
+def _record(application, user, action, *, from_status="", to_status="", reason="", payload=None):
+    return ApplicationEvent.objects.create(application=application, actor=user, action=action,
+                                           from_status=from_status, to_status=to_status, reason=reason or "",
+                                           payload=payload or {})
+
+
+def _refresh_search(application, establishments):
+    application.refresh_search_text([e.name for e in establishments] + [e.tax_code for e in establishments])
+
+
+@transaction.atomic
+def application_create(*, user, province, data: dict, establishments, cost_lines) -> Application:
+    """Create a draft with its cost lines and beneficiaries; allocates the code."""
+    _require_write_application(user, province.code, establishments)
+    application = Application(province=province, created_by=user, year=data.get("year") or timezone.localdate().year)
+    _apply(application, data, APPLICATION_FIELDS)
+    if not application.fund_source and application.programme_id:
+        application.fund_source = application.programme.fund_source
+    lines = _clean_cost_lines(cost_lines)
+    establishments = list(establishments)
+    _validate_application(application, user, establishments, lines, data.get("total_cost"))
+    application.sequence, application.code = _allocate_code(province.code, application.year)
+    _refresh_search(application, establishments)
+    application.save()
+    application.establishments.set(establishments)
+    for line in lines:
+        line.application = application
+    CostLine.objects.bulk_create(lines)
+    _record(application, user, "create", to_status=Status.DRAFT,
+            payload={"code": application.code, "requested_support": application.requested_support})
+    return application
+
+
+def _require_write_application(user, province_id, establishments=()) -> None:
+    scope = scope_for(user)
+    if _can_write_in(user, province_id):
+        return
+    # A commune officer proposes schemes for establishments of their commune.
+    if establishments and not scope.read_only and all(e.commune_id in scope.commune_ids for e in establishments):
+        return
+    raise PermissionDenied(_("Bạn không có quyền lập hoặc sửa đề án của tỉnh/thành này."))
+
+
+def _lock(application_id, user) -> Application:
+    try:
+        return Application.objects.visible_to(user).select_for_update().get(pk=application_id)
+    except Application.DoesNotExist:
+        raise Application.DoesNotExist(_("Không tìm thấy đề án.")) from None
+
+
+def _check_version(application, expected_version):
+    if expected_version is not None and int(expected_version) != application.version:
+        raise DomainConflict(_("Đề án đã được người khác thay đổi (phiên bản %(v)s). Tải lại trang rồi thử lại.")
+                             % {"v": application.version})
+
+
+@transaction.atomic
+def application_update(*, user, application_id, data: dict, establishments=None, cost_lines=None,
+                       expected_version=None) -> Application:
+    """Edit a draft or a returned dossier; submitted dossiers are frozen."""
+    application = _lock(application_id, user)
+    _check_version(application, expected_version)
+    current_establishments = list(application.establishments.all())
+    new_establishments = list(establishments) if establishments is not None else current_establishments
+    _require_write_application(user, application.province_id, new_establishments)
+    if application.status not in EDITABLE_STATES:
+        raise DomainConflict(_("Hồ sơ đã nộp không sửa được; cần được trả lại để bổ sung."))
+    changes = _apply(application, data, APPLICATION_FIELDS)
+    lines = _clean_cost_lines(cost_lines) if cost_lines is not None else list(application.cost_lines.all())
+    _validate_application(application, user, new_establishments, lines, data.get("total_cost"))
+    if establishments is not None and {e.pk for e in new_establishments} != {e.pk for e in current_establishments}:
+        changes["establishments"] = [sorted(e.pk for e in current_establishments),
+                                     sorted(e.pk for e in new_establishments)]
+        application.establishments.set(new_establishments)
+    if cost_lines is not None:
+        old = [(line.item, str(line.quantity), line.unit, line.unit_cost) for line in application.cost_lines.all()]
+        new = [(line.item, str(line.quantity), line.unit, line.unit_cost) for line in lines]
+        if old != new:
+            changes["cost_lines"] = [len(old), len(new)]
+            application.cost_lines.all().delete()  # lines of an editable draft; the event keeps the change
+            for line in lines:
+                line.application = application
+            CostLine.objects.bulk_create(lines)
+    _refresh_search(application, new_establishments)
+    if changes:
+        application.version += 1
+    application.save()
+    if changes:
+        _record(application, user, "update", payload={"changes": changes})
+    return application
+
+
+# --- Attachments -----------------------------------------------------------------------------
+
+ALLOWED_TYPES = {
+    "application/pdf": "pdf",
+    "image/jpeg": "jpg",
+    "image/png": "png",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "docx",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "xlsx",
+}
+
+
+def sniff_content_type(head: bytes) -> str | None:
+    """The type told by the file's bytes, not its name. DOCX and XLSX are zip files:
+    look inside for their main part."""
+    kind = filetype.guess(head)
+    mime = kind.mime if kind else None
+    if mime in ("application/zip",) or (mime and mime.endswith(("wordprocessingml.document", "spreadsheetml.sheet"))):
+        if b"word/" in head:
+            return "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+        if b"xl/" in head:
+            return "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    return mime
+
+
+@transaction.atomic
+def attachment_add(*, user, application_id, kind: str, uploaded_file, description: str = "") -> Attachment:
+    application = _lock(application_id, user)
+    _require_write_application(user, application.province_id, list(application.establishments.all()))
+    if application.status not in EDITABLE_STATES and kind != AttachmentKind.OTHER:
+        raise DomainConflict(_("Hồ sơ đã nộp không bổ sung tài liệu được; cần được trả lại để bổ sung."))
+    errors = {}
+    if kind not in AttachmentKind.values:
+        errors["kind"] = _("Loại tài liệu không hợp lệ.")
+    size = uploaded_file.size or 0
+    if size == 0:
+        errors["file"] = _("Tệp rỗng.")
+    elif size > settings.KC_ATTACHMENT_MAX_BYTES:
+        errors["file"] = _("Tệp quá lớn: tối đa %(m)s MB.") % {"m": settings.KC_ATTACHMENT_MAX_BYTES // (1024 * 1024)}
+    if not errors:
+        uploaded_file.seek(0)
+        head = uploaded_file.read(8192)
+        uploaded_file.seek(0)
+        content_type = sniff_content_type(head)
+        if content_type not in ALLOWED_TYPES:
+            errors["file"] = _("Chỉ nhận PDF, ảnh JPEG/PNG, DOCX, XLSX (kiểm tra theo nội dung tệp, không theo tên).")
+    if errors:
+        raise ValidationError(errors)
+    digest = hashlib.sha256()
+    for chunk in uploaded_file.chunks():
+        digest.update(chunk)
+    uploaded_file.seek(0)
+    name = (getattr(uploaded_file, "name", "") or "tep").rsplit("/", 1)[-1][:200]
+    attachment = Attachment(application=application, kind=kind, original_name=name, content_type=content_type,
+                            size=size, sha256=digest.hexdigest(), description=description[:255], uploaded_by=user)
+    attachment.file.save(name, uploaded_file, save=False)
+    attachment.save()
+    _record(application, user, "attachment_add",
+            payload={"attachment": attachment.pk, "kind": kind, "name": name, "size": size})
+    return attachment
+
+
+@transaction.atomic
+def attachment_remove(*, user, attachment_id) -> Attachment:
+    """Take a file out of the dossier. The file and row are kept (nothing is lost)."""
+    attachment = Attachment.objects.visible_to(user).select_related("application").get(pk=attachment_id)
+    application = _lock(attachment.application_id, user)
+    _require_write_application(user, application.province_id, list(application.establishments.all()))
+    if application.status not in EDITABLE_STATES:
+        raise DomainConflict(_("Hồ sơ đã nộp không gỡ tài liệu được."))
+    if attachment.removed_at is None:
+        attachment.removed_at = timezone.now()
+        attachment.save(update_fields=["removed_at"])
+        _record(application, user, "attachment_remove", payload={"attachment": attachment.pk,
+                                                                 "name": attachment.original_name})
+    return attachment
+
+
+# --- Transitions ----------------------------------------------------------------------------
+
+
+def _guard_eligibility(application, user, inputs) -> list[str]:
+    return selectors.eligibility_problems(application)
+
+
+def _guard_council_ready(application, user, inputs) -> list[str]:
+    level = CouncilLevel.NATIONAL if application.status == Status.ENDORSED else CouncilLevel.PROVINCIAL
+    council = selectors.council_for(application, level)
+    if council is None or not council.members.exists():
+        return [_("Chưa thành lập hội đồng thẩm định có thành viên cho đề án này.")]
+    if not application.call_id or not application.call.criteria.exists():
+        return [_("Đợt tiếp nhận chưa có tiêu chí chấm điểm.")]
+    return []
+
+
+def _guard_appraisal_passed(application, user, inputs) -> list[str]:
+    level = application.appraisal_level
+    sheet = selectors.score_sheet(application, level)
+    return [] if sheet.passed else sheet.problems()
+
+
+def _guard_amount_within_caps(application, user, inputs) -> list[str]:
+    # Field errors: raised as ValidationError so the caller sees them on approved_amount.
+    amount = inputs["approved_amount"]
+    errors = []
+    if amount <= 0:
+        errors.append(_("Kinh phí phê duyệt phải lớn hơn 0."))
+    if amount > application.requested_support:
+        errors.append(_("Kinh phí phê duyệt %(a)s vượt kinh phí đề nghị %(r)s.")
+                      % {"a": format_vnd(amount), "r": format_vnd(application.requested_support)})
+    rule = support_rule_for(province_id=application.province_id, fund_source=application.fund_source,
+                            activity_type_id=application.activity_type_id, on=inputs["decision_date"])
+    if rule is None:
+        errors.append(_("Không có định mức hỗ trợ áp dụng tại ngày quyết định."))
+    else:
+        cap = rule.cap_for(application.total_cost)
+        if cap is not None and max(amount, application.requested_support) > cap:
+            errors.append(_("Vượt mức hỗ trợ tối đa %(c)s theo định mức hiệu lực ngày %(d)s (%(rule)s).")
+                          % {"c": format_vnd(cap), "d": inputs["decision_date"].strftime("%d/%m/%Y"), "rule": rule})
+    if errors:
+        raise ValidationError({"approved_amount": errors})
+    return []
+
+
+def _guard_budget(application, user, inputs) -> list[str]:
+    position = budget_position(programme_id=application.programme_id, province_id=application.province_id,
+                               year=application.year, lock=True)
+    if position.allocation is None:
+        return [_("Chưa có kinh phí được giao cho chương trình này tại tỉnh/thành năm %(y)s.") % {"y": application.year}]
+    if inputs["approved_amount"] > position.remaining:
+        return [_("Kinh phí còn lại %(r)s không đủ cho %(a)s (đã cam kết %(c)s trên %(t)s được giao).")
+                % {"r": format_vnd(position.remaining), "a": format_vnd(inputs["approved_amount"]),
+                   "c": format_vnd(position.committed), "t": format_vnd(position.allocated)}]
+    return []
+
+
+GUARDS = {
+    "eligibility": _guard_eligibility,
+    "council_ready": _guard_council_ready,
+    "appraisal_passed": _guard_appraisal_passed,
+    "amount_within_caps": _guard_amount_within_caps,
+    "budget": _guard_budget,
+}
+
+
+def _transition_inputs(transition, *, reason, decision_number, decision_date, approved_amount) -> dict:
+    errors = {}
+    reason = (reason or "").strip()
+    decision_number = (decision_number or "").strip()
+    if transition.requires_reason and not reason:
+        errors["reason"] = _("Cần ghi lý do.")
+    if transition.requires_decision:
+        if not decision_number:
+            errors["decision_number"] = _("Cần số quyết định.")
+        if isinstance(decision_date, str) and decision_date:
+            try:
+                decision_date = date.fromisoformat(decision_date)
+            except ValueError:
+                errors["decision_date"] = _("Ngày quyết định không hợp lệ (YYYY-MM-DD).")
+        if not decision_date and "decision_date" not in errors:
+            errors["decision_date"] = _("Cần ngày quyết định.")
+        elif isinstance(decision_date, date) and decision_date > timezone.localdate():
+            errors["decision_date"] = _("Ngày quyết định không được ở tương lai.")
+    if transition.requires_amount:
+        if approved_amount in (None, ""):
+            errors["approved_amount"] = _("Cần kinh phí phê duyệt.")
+        else:
+            try:
+                approved_amount = int(approved_amount)
+            except (TypeError, ValueError):
+                errors["approved_amount"] = _("Kinh phí phê duyệt phải là số nguyên (đồng).")
+    if errors:
+        raise ValidationError(errors)
+    return {"reason": reason, "decision_number": decision_number, "decision_date": decision_date,
+            "approved_amount": approved_amount}
+
+
+def application_transition(*, user, application_id, action: str, reason: str = "", decision_number: str = "",
+                           decision_date=None, approved_amount=None, expected_version=None) -> Application:
+    """Perform one workflow action: lock, check state, role, scope, inputs and guards,
+    save, record the event and queue notifications after commit.
+
+    Raises Application.DoesNotExist (not visible), ValidationError (bad input),
+    PermissionDenied (visible but not this caller's to do), DomainConflict (wrong
+    state, stale version or failed guard, with every reason).
+    """
+    transition = workflow.TRANSITIONS.get(action)
+    if transition is None:
+        raise ValidationError({"action": _("Thao tác không hợp lệ. Chọn một trong: %(a)s.")
+                               % {"a": ", ".join(workflow.ACTIONS)}})
+    with transaction.atomic():
+        application = _lock(application_id, user)
+        _check_version(application, expected_version)
+        step = transition.step_for(application.status, application.fund_source)
+        if step is None:
+            raise DomainConflict(_("Không thể “%(a)s” khi đề án đang ở trạng thái “%(s)s”.")
+                                 % {"a": transition.label, "s": application.get_status_display()})
+        scope = scope_for(user)
+        if scope.read_only or not workflow.role_allows(scope, transition, application.status,
+                                                       application.fund_source, application.province_id):
+            raise PermissionDenied(_("Vai trò của bạn không được thực hiện “%(a)s” ở bước này.")
+                                   % {"a": transition.label})
+        inputs = _transition_inputs(transition, reason=reason, decision_number=decision_number,
+                                    decision_date=decision_date, approved_amount=approved_amount)
+        problems = []
+        for name in transition.guards:
+            problems.extend(GUARDS[name](application, user, inputs))
+        if problems:
+            raise DomainConflict(_("Chưa thể “%(a)s”:") % {"a": transition.label}, problems)
+        from_status = application.status
+        payload = {}
+        if transition.requires_amount:
+            application.approved_amount = inputs["approved_amount"]
+            payload["approved_amount"] = inputs["approved_amount"]
+        if transition.requires_decision:
+            if action == "approve":
+                application.decision_number = inputs["decision_number"]
+                application.decision_date = inputs["decision_date"]
+            payload["decision_number"] = inputs["decision_number"]
+            payload["decision_date"] = inputs["decision_date"].isoformat()
+        if action == "submit":
+            application.submitted_at = timezone.now()
+        application.status = transition.target
+        application.status_changed_at = timezone.now()
+        application.version += 1
+        application.save()
+        event = _record(application, user, action, from_status=from_status, to_status=transition.target,
+                        reason=inputs["reason"], payload=payload)
+        transaction.on_commit(lambda: notify_next_actors(event_id=event.pk))
+    return application
+
+
+def recipients_for(application: Application) -> list[str]:
+    """E-mail addresses of the people who must act next on ``application``."""
+    roles = workflow.roles_to_act(application.status, application.fund_source)
+    if not roles:
+        return []
+    memberships = Membership.objects.filter(is_active=True, role__in=roles, user__is_active=True)
+    agency_roles = roles & AGENCY_ROLES
+    province_roles = roles - AGENCY_ROLES
+    from django.db.models import Q
+
+    q = Q(pk__in=[])
+    if province_roles:
+        q |= Q(role__in=province_roles, organisation__province_id=application.province_id,
+               organisation__commune__isnull=True)
+    if Role.COMMUNE_OFFICER in roles:
+        q |= Q(role=Role.COMMUNE_OFFICER,
+               organisation__commune__in=application.establishments.values("commune_id"))
+    if agency_roles:
+        q |= Q(role__in=agency_roles, organisation__province__isnull=True)
+    emails = memberships.filter(q).exclude(user__email="").values_list("user__email", flat=True).distinct()
+    return sorted(set(emails))
+
+
+def notify_next_actors(*, event_id: int) -> int:
+    """Send the e-mail about an event to whoever must act next. Failures are logged,
+    never raised: the transition has already committed."""
+    event = ApplicationEvent.objects.select_related("application", "actor").filter(pk=event_id).first()
+    if event is None:
+        return 0
+    application = event.application
+    to = recipients_for(application)
+    if not to:
+        return 0
+    subject = _("[Khuyến công] %(code)s: %(status)s") % {"code": application.code,
+                                                          "status": application.get_status_display()}
+    body = _("Đề án %(code)s — %(title)s\nTrạng thái mới: %(status)s\nNgười thực hiện: %(actor)s\n%(reason)s\n"
+             "Vui lòng đăng nhập Cổng Khuyến công để xử lý.") % {
+        "code": application.code, "title": application.title, "status": application.get_status_display(),
+        "actor": event.actor.get_full_name() or event.actor.username if event.actor else "—",
+        "reason": (_("Lý do: %s") % event.reason) if event.reason else ""}
+    try:
+        return send_mail(subject, body, None, to)
+    except Exception:  # noqa: BLE001 - mail is best effort after commit
+        log.exception("notification for event %s failed", event_id)
+        return 0
+
+
+# --- Councils, conflicts of interest and scores ------------------------------------------------
+
+
+@transaction.atomic
+def council_create(*, user, name: str, level: str, province=None, call=None, application=None,
+                   members=(), decision_number: str = "") -> AppraisalCouncil:
+    """Set up a council for a call or one application. ``members`` is a list of
+    ``(user, council role)``: provincial members need the council_member role in
+    that province; national members are Agency staff."""
+    scope = scope_for(user)
+    errors = {}
+    if level == CouncilLevel.PROVINCIAL:
+        province_id = province.code if province else (call.province_id if call else application.province_id)
+        if not _can_write_in(user, province_id):
+            raise PermissionDenied(_("Bạn không được lập hội đồng của tỉnh/thành này."))
+    else:
+        province_id = None
+        if not (scope.superuser or scope.roles & AGENCY_ROLES) or scope.read_only:
+            raise PermissionDenied(_("Chỉ Cục lập hội đồng thẩm định cấp Cục."))
+    if call is None and application is None:
+        errors["call"] = _("Hội đồng phải gắn với một đợt tiếp nhận hoặc một đề án.")
+    if not members:
+        errors["members"] = _("Hội đồng cần ít nhất một thành viên.")
+    chairs = [m for m, role in members if role == CouncilRole.CHAIR]
+    if len(chairs) > 1:
+        errors["members"] = _("Hội đồng chỉ có một chủ tịch.")
+    eligible_ids = set(_eligible_council_users(level, province_id).values_list("pk", flat=True))
+    bad = [m.username for m, _role in members if m.pk not in eligible_ids]
+    if bad:
+        errors["members"] = _("Không đủ điều kiện làm thành viên hội đồng: %(u)s.") % {"u": ", ".join(bad)}
+    if errors:
+        raise ValidationError(errors)
+    council = AppraisalCouncil(name=name, level=level, province_id=province_id, call=call, application=application,
+                               decision_number=decision_number)
+    council.full_clean()
+    council.save()
+    for member_user, role in members:
+        CouncilMember.objects.create(council=council, user=member_user, role=role)
+    if application is not None:
+        _record(application, user, "council_create",
+                payload={"council": council.pk, "members": [m.pk for m, _r in members], "level": level})
+    return council
+
+
+def _eligible_council_users(level, province_id):
+    User = get_user_model()
+    if level == CouncilLevel.NATIONAL:
+        return User.objects.filter(memberships__is_active=True, memberships__organisation__province__isnull=True,
+                                   memberships__role__in=[Role.COUNCIL_MEMBER, *AGENCY_ROLES]).distinct()
+    return User.objects.filter(memberships__is_active=True, memberships__role=Role.COUNCIL_MEMBER,
+                               memberships__organisation__province_id=province_id).distinct()
+
+
+def _seat_or_404(application, user):
+    level = application.appraisal_level
+    if level is None:
+        raise DomainConflict(_("Đề án không ở bước thẩm định."))
+    seat = selectors.council_seat(application, user, level)
+    if seat is None:
+        raise PermissionDenied(_("Bạn không phải thành viên hội đồng thẩm định đề án này."))
+    return level, seat
+
+
+@transaction.atomic
+def conflict_declare(*, user, application_id, has_conflict: bool, note: str = "") -> ConflictDeclaration:
+    """Declare (once) whether the member has a conflict of interest with the application."""
+    application = _lock(application_id, user)
+    level, _seat = _seat_or_404(application, user)
+    if has_conflict and not (note or "").strip():
+        raise ValidationError({"note": _("Nêu ngắn gọn nội dung xung đột lợi ích.")})
+    existing = ConflictDeclaration.objects.filter(application=application, level=level, user=user).first()
+    if existing is not None:
+        raise DomainConflict(_("Bạn đã khai báo xung đột lợi ích cho đề án này."))
+    declaration = ConflictDeclaration.objects.create(application=application, level=level, user=user,
+                                                     has_conflict=bool(has_conflict), note=(note or "").strip())
+    _record(application, user, "conflict_declared", reason=declaration.note,
+            payload={"level": level, "has_conflict": declaration.has_conflict})
+    return declaration
+
+
+@transaction.atomic
+def scores_submit(*, user, application_id, scores: dict) -> list[Score]:
+    """Save a member's scores: ``{criterion id: {"score": n, "comment": ""}}``."""
+    application = _lock(application_id, user)
+    level, _seat = _seat_or_404(application, user)
+    declaration = ConflictDeclaration.objects.filter(application=application, level=level, user=user).first()
+    if declaration is None:
+        raise DomainConflict(_("Khai báo xung đột lợi ích trước khi xem hồ sơ và chấm điểm."))
+    if declaration.has_conflict:
+        raise PermissionDenied(_("Bạn đã khai báo có xung đột lợi ích nên không chấm điểm đề án này."))
+    criteria = {c.pk: c for c in AppraisalCriterion.objects.filter(call_id=application.call_id)}
+    errors, saved = {}, []
+    for key, entry in (scores or {}).items():
+        try:
+            criterion = criteria[int(key)]
+        except (KeyError, TypeError, ValueError):
+            errors[str(key)] = _("Tiêu chí không thuộc đợt tiếp nhận của đề án.")
+            continue
+        raw = entry.get("score") if isinstance(entry, dict) else entry
+        try:
+            value = Decimal(str(raw)).quantize(Decimal("0.01"))
+        except (InvalidOperation, TypeError, ValueError):
+            errors[str(key)] = _("Điểm không hợp lệ.")
+            continue
+        if value < 0 or value > criterion.max_score:
+            errors[str(key)] = _("Điểm của “%(c)s” phải từ 0 đến %(m)s.") % {"c": criterion.name, "m": criterion.max_score}
+            continue
+        comment = (entry.get("comment") or "") if isinstance(entry, dict) else ""
+        saved.append((criterion, value, comment.strip()))
+    if not saved and not errors:
+        errors["scores"] = _("Chưa nhập điểm nào.")
+    if errors:
+        raise ValidationError({"scores": [f"{k}: {v}" if k != "scores" else v for k, v in errors.items()]})
+    results = []
+    for criterion, value, comment in saved:
+        score, _created = Score.objects.update_or_create(
+            application=application, level=level, user=user, criterion=criterion,
+            defaults={"score": value, "comment": comment})
+        results.append(score)
+    _record(application, user, "scores_submitted",
+            payload={"level": level, "scores": {str(c.pk): str(v) for c, v, _cm in saved}})
+    return results
