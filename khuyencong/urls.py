@@ -13,6 +13,8 @@ api_v1 = [
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
     path("", include("provinces.api.urls")),
+    path("", include("programs.api.urls")),
+    path("", include("applications.api.urls")),
 ]
 
 urlpatterns = [
@@ -23,6 +25,8 @@ urlpatterns = [
     path("doi-mat-khau/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path("doi-mat-khau/xong/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     path("dia-ban/", include("provinces.urls")),
+    path("chuong-trinh/", include("programs.urls")),
+    path("", include("applications.urls")),
     path("quan-tri/", admin.site.urls),
     path("api/v1/", include(api_v1)),
 ]

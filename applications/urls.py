@@ -1,0 +1,4 @@
+"""Page URLs of the applications app."""
+
+app_name = "applications"
+urlpatterns = []

@@ -1,0 +1,4 @@
+"""Page URLs of the programs app."""
+
+app_name = "programs"
+urlpatterns = []
