@@ -1,0 +1,66 @@
+"""FilterSets of the applications app (one per model, shared by the API and the HTML lists)."""
+
+from datetime import timedelta
+
+import django_filters
+from django.conf import settings
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from khuyencong.filters import SearchFilter
+from programs.choices import FundSource
+
+from .choices import LegalForm, Status
+from .models import Application, Establishment
+
+
+def overdue_q(now=None) -> Q:
+    """Applications that stayed in their state longer than ``KC_STATE_TARGET_DAYS``."""
+    now = now or timezone.now()
+    q = Q(pk__in=[])
+    for status, days in settings.KC_STATE_TARGET_DAYS.items():
+        # Model.is_overdue: more than ``days`` whole days in the state.
+        q |= Q(status=status, status_changed_at__lte=now - timedelta(days=days + 1))
+    return q
+
+
+class EstablishmentFilterSet(django_filters.FilterSet):
+    province = django_filters.NumberFilter(field_name="province_id", label=_("Tỉnh/thành (mã)"), min_value=0)
+    commune = django_filters.NumberFilter(field_name="commune_id", label=_("Xã/phường (mã)"), min_value=0)
+    legal_form = django_filters.ChoiceFilter(choices=LegalForm.choices, label=_("Loại hình"))
+    woman_owned = django_filters.BooleanFilter(label=_("Do phụ nữ làm chủ"))
+    ethnic_minority = django_filters.BooleanFilter(label=_("Dân tộc thiểu số"))
+    difficult_area = django_filters.BooleanFilter(label=_("Địa bàn khó khăn"))
+    craft_village = django_filters.BooleanFilter(label=_("Làng nghề"))
+    is_active = django_filters.BooleanFilter(label=_("Đang hoạt động"))
+    q = SearchFilter()
+
+    class Meta:
+        model = Establishment
+        fields = ["province", "commune", "legal_form"]
+
+
+class ApplicationFilterSet(django_filters.FilterSet):
+    province = django_filters.NumberFilter(field_name="province_id", label=_("Tỉnh/thành (mã)"), min_value=0)
+    commune = django_filters.NumberFilter(field_name="establishments__commune_id", label=_("Xã/phường (mã)"),
+                                          min_value=0, distinct=True)
+    status = django_filters.MultipleChoiceFilter(choices=Status.choices, label=_("Trạng thái"))
+    fund_source = django_filters.ChoiceFilter(choices=FundSource.choices, label=_("Nguồn kinh phí"))
+    activity_type = django_filters.CharFilter(field_name="activity_type_id", label=_("Nội dung khuyến công (mã)"))
+    programme = django_filters.NumberFilter(field_name="programme_id", label=_("Chương trình"), min_value=0)
+    call = django_filters.NumberFilter(field_name="call_id", label=_("Đợt tiếp nhận"), min_value=0)
+    year = django_filters.NumberFilter(field_name="year", label=_("Năm kế hoạch"), min_value=2000, max_value=2100)
+    establishment = django_filters.NumberFilter(field_name="establishments__id", label=_("Cơ sở thụ hưởng"),
+                                                min_value=0, distinct=True)
+    overdue = django_filters.BooleanFilter(method="filter_overdue", label=_("Quá hạn xử lý"))
+    q = SearchFilter()
+
+    class Meta:
+        model = Application
+        fields = ["province", "status", "fund_source", "activity_type", "programme", "year"]
+
+    def filter_overdue(self, qs, name, value):
+        if value is None:
+            return qs
+        return qs.filter(overdue_q()) if value else qs.exclude(overdue_q())
