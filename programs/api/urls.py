@@ -2,5 +2,18 @@
 
 from rest_framework.routers import SimpleRouter
 
+from .viewsets import (
+    ActivityTypeViewSet,
+    BudgetAllocationViewSet,
+    CallViewSet,
+    ProgrammeViewSet,
+    SupportRuleViewSet,
+)
+
 router = SimpleRouter()
+router.register("programmes", ProgrammeViewSet, basename="programme")
+router.register("activity-types", ActivityTypeViewSet, basename="activity-type")
+router.register("support-rules", SupportRuleViewSet, basename="support-rule")
+router.register("calls", CallViewSet, basename="call")
+router.register("budget-allocations", BudgetAllocationViewSet, basename="budget-allocation")
 urlpatterns = router.urls

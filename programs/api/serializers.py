@@ -1,0 +1,62 @@
+"""Serializers of the programmes resources (read-only: programmes, caps, calls and
+allocations are managed by their services in the admin and HTML pages)."""
+
+from rest_framework import serializers
+
+from programs.models import ActivityType, AppraisalCriterion, BudgetAllocation, Call, Programme, SupportRule
+
+
+class ActivityTypeSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ActivityType
+        fields = ["code", "name", "description", "position", "is_green", "first_advance_percent", "is_active"]
+
+
+class ProgrammeSerializer(serializers.ModelSerializer):
+    province = serializers.IntegerField(source="province_id", read_only=True, allow_null=True)
+
+    class Meta:
+        model = Programme
+        fields = ["id", "code", "name", "fund_source", "province", "start_year", "end_year", "legal_basis",
+                  "description", "is_active"]
+
+
+class SupportRuleSerializer(serializers.ModelSerializer):
+    province = serializers.IntegerField(source="province_id", read_only=True, allow_null=True)
+    activity_type = serializers.CharField(source="activity_type_id", read_only=True)
+
+    class Meta:
+        model = SupportRule
+        fields = ["id", "fund_source", "province", "activity_type", "max_percent", "max_amount", "valid_from",
+                  "valid_to", "legal_basis", "note"]
+
+
+class CriterionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = AppraisalCriterion
+        fields = ["id", "name", "description", "weight", "max_score", "position"]
+
+
+class CallSerializer(serializers.ModelSerializer):
+    programme = serializers.IntegerField(source="programme_id", read_only=True)
+    province = serializers.IntegerField(source="province_id", read_only=True)
+    activity_types = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
+    criteria = CriterionSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Call
+        fields = ["id", "name", "programme", "province", "year", "opens_on", "closes_on", "activity_types",
+                  "pass_mark", "description", "criteria"]
+
+
+class BudgetAllocationSerializer(serializers.ModelSerializer):
+    programme = serializers.IntegerField(source="programme_id", read_only=True)
+    province = serializers.IntegerField(source="province_id", read_only=True)
+    # Annotated by the viewset's queryset in one SQL statement (no query per row).
+    committed = serializers.IntegerField(read_only=True)
+    remaining = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = BudgetAllocation
+        fields = ["id", "programme", "province", "year", "amount", "committed", "remaining", "decision_number",
+                  "note"]
