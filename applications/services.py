@@ -108,7 +108,7 @@ def establishment_create(*, user, data: dict) -> Establishment:
         establishment.province_id = establishment.commune.province_id
     _require_write(user, establishment.province_id, establishment.commune_id)
     establishment.tax_code = (establishment.tax_code or "").strip()
-    establishment.full_clean(validate_unique=False)
+    establishment.full_clean(validate_unique=False, validate_constraints=False)
     _check_tax_code_unique(establishment)
     try:
         with transaction.atomic():
@@ -126,7 +126,7 @@ def establishment_update(*, user, establishment: Establishment, data: dict) -> E
     establishment.tax_code = (establishment.tax_code or "").strip()
     # No moving an establishment out of the caller's scope.
     _require_write(user, establishment.province_id, establishment.commune_id)
-    establishment.full_clean(validate_unique=False)
+    establishment.full_clean(validate_unique=False, validate_constraints=False)
     _check_tax_code_unique(establishment)
     establishment.save()
     return establishment

@@ -1,4 +1,25 @@
-"""Page URLs of the applications app."""
+"""Page URLs of the applications app (the officer workspace), in Vietnamese."""
+
+from django.urls import path
+
+from . import views
 
 app_name = "applications"
-urlpatterns = []
+urlpatterns = [
+    path("viec-can-lam/", views.TaskListView.as_view(), name="tasks"),
+    path("co-so/", views.EstablishmentListView.as_view(), name="establishment_list"),
+    path("co-so/moi/", views.EstablishmentCreateView.as_view(), name="establishment_create"),
+    path("co-so/<int:pk>/", views.EstablishmentDetailView.as_view(), name="establishment_detail"),
+    path("co-so/<int:pk>/sua/", views.EstablishmentUpdateView.as_view(), name="establishment_update"),
+    path("de-an/", views.ApplicationListView.as_view(), name="application_list"),
+    path("de-an/moi/", views.ApplicationCreateView.as_view(), name="application_create"),
+    path("de-an/<int:pk>/", views.ApplicationDetailView.as_view(), name="application_detail"),
+    path("de-an/<int:pk>/sua/", views.ApplicationUpdateView.as_view(), name="application_update"),
+    path("de-an/<int:pk>/thao-tac/<str:action>/", views.TransitionView.as_view(), name="transition"),
+    path("de-an/<int:pk>/tai-lieu/them/", views.AttachmentUploadView.as_view(), name="attachment_upload"),
+    path("de-an/<int:pk>/tai-lieu/<int:attachment_pk>/", views.AttachmentDownloadView.as_view(),
+         name="attachment_download"),
+    path("de-an/<int:pk>/tai-lieu/<int:attachment_pk>/go/", views.AttachmentRemoveView.as_view(),
+         name="attachment_remove"),
+    path("de-an/<int:pk>/cham-diem/", views.ScoringView.as_view(), name="scoring"),
+]

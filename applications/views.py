@@ -1,0 +1,781 @@
+"""The officer workspace: tasks, establishments, applications (dossier, attachments,
+actions) and the council member's scoring page. Views parse input and call the
+services; every read goes through ``visible_to``."""
+
+from dataclasses import dataclass, field
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+from django.views.generic import TemplateView
+
+from khuyencong.errors import DomainConflict
+from khuyencong.web import PortalViewMixin, ScopedDetailView, ScopedListView, wants_partial
+from programs.models import ActivityType, Programme
+from programs.selectors import budget_position, support_rule_for
+from provinces.choices import Role
+from provinces.models import Province
+
+from . import selectors, services, workflow
+from .choices import EDITABLE_STATES, CouncilLevel, Status
+from .filters import ApplicationFilterSet, EstablishmentFilterSet
+from .forms import (
+    ApplicationForm,
+    AttachmentForm,
+    ConflictForm,
+    CostLineFormSet,
+    EstablishmentForm,
+    ScoreForm,
+    TransitionForm,
+    add_service_errors,
+)
+from .models import Application, Attachment, ConflictDeclaration, CostLine, Establishment
+
+APPRAISAL_STATES = frozenset({Status.UNDER_APPRAISAL, Status.UNDER_NATIONAL_APPRAISAL})
+AFTER_APPRAISAL_STATES = frozenset({Status.ENDORSED, Status.APPROVED, Status.REJECTED, Status.IN_PROGRESS,
+                                    Status.SUSPENDED, Status.COMPLETED, Status.ACCEPTED, Status.SETTLED})
+
+
+def conflict_message(request, exc: DomainConflict) -> None:
+    """A DomainConflict as one error message listing every reason."""
+    text = exc.message
+    if exc.reasons:
+        text = text + " " + " ".join(f"• {r}" for r in exc.reasons)
+    messages.error(request, text)
+
+
+def writable_provinces(user):
+    """Provinces where the user may create establishments and applications."""
+    scope = services.scope_for(user)
+    if scope.read_only:
+        return Province.objects.none()
+    if scope.superuser:
+        return Province.objects.all()
+    ids = {pid for pid, roles in scope.roles_by_province.items() if pid and roles & set(services.WRITER_ROLES)}
+    ids |= set(scope.commune_province_ids)
+    return Province.objects.filter(code__in=ids)
+
+
+def can_write_in(user, province_id, commune_id=None) -> bool:
+    return services._can_write_in(user, province_id, commune_id)
+
+
+def dossier_closed_for(application, user) -> bool:
+    """A council member without another role sees the dossier of an application under
+    appraisal only after declaring no conflict of interest."""
+    scope = services.scope_for(user)
+    if scope.superuser or not scope.roles or scope.roles - {Role.COUNCIL_MEMBER}:
+        return False
+    level = application.appraisal_level
+    if level is None or selectors.council_seat(application, user, level) is None:
+        return False
+    return not ConflictDeclaration.objects.filter(application=application, level=level, user=user,
+                                                  has_conflict=False).exists()
+
+
+# --- Tasks ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class Task:
+    application: Application
+    actions: list = field(default_factory=list)  # Transition objects
+    council: str = ""  # "declare" | "score"
+
+    @property
+    def url(self):
+        if self.council:
+            return reverse("applications:scoring", args=[self.application.pk])
+        return reverse("applications:application_detail", args=[self.application.pk])
+
+
+def tasks_for(user) -> list[Task]:
+    """What the user can move on now, and the appraisals waiting for their declaration or scores."""
+    scope = services.scope_for(user)
+    tasks: dict = {}
+    if not scope.read_only:
+        statuses = set()
+        for action, transition in workflow.TRANSITIONS.items():
+            if action == "cancel":
+                continue
+            for step in transition.steps:
+                if scope.superuser or scope.roles & step.roles:
+                    statuses |= step.sources
+        candidates = (Application.objects.visible_to(user).filter(status__in=statuses)
+                      .select_related("province", "activity_type").order_by("status_changed_at"))
+        for application in candidates[:500]:
+            actions = [workflow.TRANSITIONS[a] for a in workflow.allowed_actions(scope, application) if a != "cancel"]
+            if actions:
+                tasks[application.pk] = Task(application=application, actions=actions)
+    if Role.COUNCIL_MEMBER in scope.roles or scope.roles & {Role.AGENCY_OFFICER, Role.AGENCY_APPROVER}:
+        appraised = (Application.objects.visible_to(user).filter(status__in=APPRAISAL_STATES)
+                     .select_related("province", "activity_type", "call").order_by("status_changed_at"))
+        for application in appraised[:500]:
+            level = application.appraisal_level
+            if selectors.council_seat(application, user, level) is None:
+                continue
+            declaration = ConflictDeclaration.objects.filter(application=application, level=level, user=user).first()
+            if declaration is None:
+                kind = "declare"
+            elif declaration.has_conflict:
+                continue
+            else:
+                sheet = selectors.score_sheet(application, level)
+                mine = next((m for m in sheet.members if m.member.user_id == user.pk), None)
+                if mine is None or mine.complete:
+                    continue
+                kind = "score"
+            task = tasks.setdefault(application.pk, Task(application=application))
+            task.council = kind
+    return sorted(tasks.values(), key=lambda t: (not t.application.is_overdue, t.application.status_changed_at))
+
+
+class TaskListView(PortalViewMixin, TemplateView):
+    template_name = "applications/task_list.html"
+
+    def get_template_names(self):
+        if wants_partial(self.request) and self.request.GET.get("panel"):
+            return ["applications/_task_panel.html"]
+        return [self.template_name]
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        tasks = tasks_for(self.request.user)
+        context["tasks"] = tasks
+        context["overdue_count"] = sum(1 for t in tasks if t.application.is_overdue)
+        return context
+
+
+# --- Establishments --------------------------------------------------------------------------------
+
+
+class EstablishmentListView(ScopedListView):
+    model = Establishment
+    filterset_class = EstablishmentFilterSet
+    template_name = "applications/establishment_list.html"
+    partial_template_name = "applications/_establishment_table.html"
+    paginate_by = 25
+
+    def get_base_queryset(self):
+        return Establishment.objects.select_related("province", "commune")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["can_create"] = writable_provinces(self.request.user).exists()
+        return context
+
+
+class EstablishmentDetailView(ScopedDetailView):
+    model = Establishment
+    template_name = "applications/establishment_detail.html"
+
+    def get_queryset(self):
+        return super().get_queryset().select_related("province", "commune", "created_by")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        est = self.object
+        context["location_problem"] = selectors.location_problem(est)
+        context["history"] = selectors.establishment_history(est, self.request.user)
+        context["can_edit"] = can_write_in(self.request.user, est.province_id, est.commune_id)
+        return context
+
+
+class EstablishmentFormView(PortalViewMixin, TemplateView):
+    template_name = "applications/establishment_form.html"
+    object = None
+
+    def get_object(self):
+        return None
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            self.object = self.get_object()
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_provinces(self):
+        provinces = writable_provinces(self.request.user)
+        if self.object is not None:
+            provinces = Province.objects.filter(pk=self.object.province_id)
+        return list(provinces)
+
+    def get_form(self):
+        provinces = self.get_provinces()
+        if not provinces:
+            raise PermissionDenied(_("Bạn không có quyền ghi dữ liệu cơ sở."))
+        data = self.request.POST if self.request.method == "POST" else None
+        form = EstablishmentForm(data, instance=self.object, provinces=provinces)
+        scope = services.scope_for(self.request.user)
+        if scope.commune_ids and not scope.province_ids and not scope.superuser:
+            field = form.fields["commune"]
+            field.queryset = field.queryset.filter(code__in=scope.commune_ids)
+        return form
+
+    def get(self, request, *args, **kwargs):
+        return self.render_to_response(self.get_context_data(form=self.get_form()))
+
+    def post(self, request, *args, **kwargs):
+        form = self.get_form()
+        if form.is_valid():
+            try:
+                if self.object is None:
+                    est = services.establishment_create(user=request.user, data=form.service_data())
+                    messages.success(request, _("Đã thêm cơ sở “%(n)s”.") % {"n": est.name})
+                else:
+                    est = services.establishment_update(user=request.user, establishment=self.object,
+                                                        data=form.service_data())
+                    messages.success(request, _("Đã lưu cơ sở “%(n)s”.") % {"n": est.name})
+                return redirect("applications:establishment_detail", est.pk)
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+        return self.render_to_response(self.get_context_data(form=form), status=400)
+
+
+class EstablishmentCreateView(EstablishmentFormView):
+    pass
+
+
+class EstablishmentUpdateView(EstablishmentFormView):
+    def get_object(self):
+        obj = get_object_or_404(Establishment.objects.visible_to(self.request.user), pk=self.kwargs["pk"])
+        if not can_write_in(self.request.user, obj.province_id, obj.commune_id):
+            raise PermissionDenied(_("Bạn không có quyền sửa cơ sở này."))
+        return obj
+
+
+# --- Applications: list ----------------------------------------------------------------------------
+
+
+class ApplicationListView(ScopedListView):
+    model = Application
+    filterset_class = ApplicationFilterSet
+    template_name = "applications/application_list.html"
+    partial_template_name = "applications/_application_table.html"
+    paginate_by = 25
+
+    def get_base_queryset(self):
+        return Application.objects.select_related("province", "activity_type", "programme")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        page = list(context["object_list"])
+        counts = selectors.duplicate_counts(page)
+        for application in page:
+            application.duplicate_count = counts.get(application.pk, 0)
+        context["applications"] = page
+        context["status_choices"] = Status.choices
+        context["programmes"] = Programme.objects.visible_to(self.request.user).filter(is_active=True)
+        context["activity_types"] = ActivityType.objects.all()
+        context["can_create"] = writable_provinces(self.request.user).exists()
+        return context
+
+
+# --- Applications: the form ----------------------------------------------------------------------
+
+
+class ApplicationFormView(PortalViewMixin, TemplateView):
+    template_name = "applications/application_form.html"
+    object = None
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            self.object = self.get_object()
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_object(self):
+        return None
+
+    def get_province(self):
+        provinces = list(writable_provinces(self.request.user))
+        if not provinces:
+            raise PermissionDenied(_("Bạn không có quyền lập đề án."))
+        wanted = self.request.POST.get("province") or self.request.GET.get("province")
+        for province in provinces:
+            if str(province.pk) == str(wanted):
+                return province
+        return provinces[0]
+
+    def get_forms(self):
+        province = self.object.province if self.object else self.get_province()
+        if self.request.method == "POST":
+            form = ApplicationForm(self.request.POST, user=self.request.user, province=province)
+            formset = CostLineFormSet(self.request.POST, prefix="lines")
+        else:
+            form = ApplicationForm(initial=self.get_initial(), user=self.request.user, province=province)
+            initial = self.get_line_initial()
+            formset = CostLineFormSet(initial=initial or None, prefix="lines")
+            formset.extra = 0 if initial else 1  # a blank row to start a new dossier
+        return form, formset
+
+    def get_initial(self):
+        return {}
+
+    def get_line_initial(self):
+        return []
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        form, formset = kwargs["form"], kwargs["formset"]
+        rows = []
+        total = 0
+        for line_form in formset.forms:
+            amount = None
+            if line_form.is_bound and line_form.is_valid() and line_form.cleaned_data:
+                amount = CostLine.compute_amount(line_form.cleaned_data["quantity"], line_form.cleaned_data["unit_cost"])
+            elif not line_form.is_bound and line_form.initial.get("quantity") is not None:
+                amount = CostLine.compute_amount(line_form.initial["quantity"], line_form.initial["unit_cost"])
+            deleted = line_form.is_bound and formset.can_delete and formset._should_delete_form(line_form)
+            if amount is not None and not deleted:
+                total += amount
+            rows.append((line_form, amount))
+        context.update(line_rows=rows, line_total=total, province=form.province, object=self.object)
+        return context
+
+    def get(self, request, *args, **kwargs):
+        form, formset = self.get_forms()
+        return self.render_to_response(self.get_context_data(form=form, formset=formset))
+
+    def post(self, request, *args, **kwargs):
+        form, formset = self.get_forms()
+        form_ok, formset_ok = form.is_valid(), formset.is_valid()
+        if form_ok and formset_ok:
+            try:
+                application = self.save(form, formset)
+                return redirect("applications:application_detail", application.pk)
+            except ValidationError as exc:
+                loose = add_service_errors(form, exc)
+                if loose:
+                    messages.error(request, _("Chưa lưu được đề án: %(e)s") % {"e": " ".join(loose)})
+            except DomainConflict as exc:
+                conflict_message(request, exc)
+        return self.render_to_response(self.get_context_data(form=form, formset=formset), status=400)
+
+
+class ApplicationCreateView(ApplicationFormView):
+    def save(self, form, formset):
+        application = services.application_create(
+            user=self.request.user, province=form.province, data=form.service_data(),
+            establishments=form.cleaned_data["establishments"], cost_lines=formset.lines())
+        messages.success(self.request, _("Đã tạo đề án %(c)s (nháp). Tải lên tài liệu rồi nộp đề án.")
+                         % {"c": application.code})
+        return application
+
+    def get_initial(self):
+        initial = {}
+        est = self.request.GET.get("establishment")
+        if est and est.isdigit():
+            initial["establishments"] = [int(est)]
+        return initial
+
+
+class ApplicationUpdateView(ApplicationFormView):
+    def get_object(self):
+        application = get_object_or_404(Application.objects.visible_to(self.request.user)
+                                        .select_related("province"), pk=self.kwargs["pk"])
+        if application.status not in EDITABLE_STATES:
+            messages.error(self.request, _("Hồ sơ đã nộp không sửa được; cần được trả lại để bổ sung."))
+            raise _Redirect(reverse("applications:application_detail", args=[application.pk]))
+        return application
+
+    def dispatch(self, request, *args, **kwargs):
+        try:
+            return super().dispatch(request, *args, **kwargs)
+        except _Redirect as r:
+            return HttpResponseRedirect(r.url)
+
+    def get_initial(self):
+        a = self.object
+        initial = {name: getattr(a, name) for name in (
+            "title", "objectives", "start_date", "end_date", "requested_support", "counterpart_funds",
+            "expected_jobs", "expected_trainees", "expected_capacity")}
+        initial.update(programme=a.programme_id, call=a.call_id, activity_type=a.activity_type_id,
+                       implementing_organisation=a.implementing_organisation_id,
+                       establishments=list(a.establishments.values_list("pk", flat=True)))
+        return initial
+
+    def get_line_initial(self):
+        return [{"item": line.item, "quantity": line.quantity, "unit": line.unit, "unit_cost": line.unit_cost}
+                for line in self.object.cost_lines.all()]
+
+    def save(self, form, formset):
+        application = services.application_update(
+            user=self.request.user, application_id=self.object.pk, data=form.service_data(),
+            establishments=form.cleaned_data["establishments"], cost_lines=formset.lines(),
+            expected_version=self.request.POST.get("version") or None)
+        messages.success(self.request, _("Đã lưu đề án %(c)s.") % {"c": application.code})
+        return application
+
+
+class _Redirect(Exception):
+    def __init__(self, url):
+        self.url = url
+
+
+# --- Applications: the page --------------------------------------------------------------------------
+
+
+@dataclass
+class ActionButton:
+    transition: workflow.Transition
+    enabled: bool
+    reasons: list
+    needs_input: bool
+
+    @property
+    def action(self):
+        return self.transition.action
+
+
+def action_buttons(application, user, *, eligibility=None, sheet=None) -> list[ActionButton]:
+    """The actions of the table that apply in the current state, each enabled or with why not."""
+    scope = services.scope_for(user)
+    allowed = set(workflow.allowed_actions(scope, application))
+    buttons = []
+    for action, transition in workflow.TRANSITIONS.items():
+        if transition.step_for(application.status, application.fund_source) is None:
+            continue
+        reasons = []
+        if action not in allowed:
+            if action == "cancel":
+                continue  # not offered to those who cannot cancel: it is not a step they wait for
+            reasons.append(_("Vai trò của bạn không được thực hiện bước này."))
+        elif action == "submit" and eligibility:
+            reasons.extend(eligibility)
+        elif action in ("approve", "endorse") and sheet is not None and not sheet.passed:
+            reasons.extend(sheet.problems())
+        needs_input = transition.requires_reason or transition.requires_decision or transition.requires_amount
+        buttons.append(ActionButton(transition=transition, enabled=not reasons, reasons=reasons,
+                                    needs_input=needs_input))
+    return buttons
+
+
+class ApplicationDetailView(ScopedDetailView):
+    model = Application
+    template_name = "applications/application_detail.html"
+
+    def get_queryset(self):
+        return super().get_queryset().select_related(
+            "province", "programme", "call", "activity_type", "implementing_organisation", "created_by")
+
+    def get(self, request, *args, **kwargs):
+        self.object = self.get_object()
+        if dossier_closed_for(self.object, request.user):
+            return redirect("applications:scoring", self.object.pk)
+        return self.render_to_response(self.get_context_data(object=self.object))
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(application_context(self.object, self.request.user))
+        context["attachment_form"] = AttachmentForm()
+        return context
+
+
+def application_context(application, user) -> dict:
+    context = {
+        "application": application,
+        "establishments": list(application.establishments.select_related("commune", "province")),
+        "cost_lines": list(application.cost_lines.all()),
+        "attachments": list(application.attachments.filter(removed_at__isnull=True).select_related("uploaded_by")),
+        "removed_attachments": list(application.attachments.filter(removed_at__isnull=False)),
+        "events": _labelled(application.events.select_related("actor").order_by("-created_at", "-pk")),
+        "editable": application.status in EDITABLE_STATES and services._can_write_in(user, application.province_id),
+    }
+    context["can_edit"] = context["editable"] or (
+        application.status in EDITABLE_STATES and _commune_writer(user, context["establishments"]))
+    eligibility = None
+    if application.status in EDITABLE_STATES:
+        eligibility = selectors.eligibility_problems(application)
+        context["eligibility_problems"] = eligibility
+        context["eligibility_checked"] = True
+    if application.status != Status.DRAFT or application.created_by_id != user.pk:
+        context["duplicates"] = list(selectors.duplicates_for(application))
+        context["show_duplicates"] = True
+    sheet = None
+    level = application.appraisal_level
+    if level is None and application.status in AFTER_APPRAISAL_STATES:
+        level = (CouncilLevel.NATIONAL if application.fund_source == "national" and application.status != Status.ENDORSED
+                 and application.events.filter(action="start_national_appraisal").exists()
+                 else CouncilLevel.PROVINCIAL)
+    if level is not None:
+        sheet = selectors.score_sheet(application, level)
+        context["sheet"] = sheet
+        context["sheet_level"] = CouncilLevel(level).label
+        context["sheet_rows"] = [
+            (m, [m.scores.get(c.pk) for c in sheet.criteria]) for m in sheet.members]
+        if application.appraisal_level and selectors.council_seat(application, user, application.appraisal_level):
+            context["my_seat"] = True
+    context["actions"] = action_buttons(application, user, eligibility=eligibility,
+                                        sheet=sheet if application.appraisal_level else None)
+    context["version"] = application.version
+    return context
+
+
+EVENT_LABELS = {
+    "create": _lazy("Lập đề án"), "update": _lazy("Sửa hồ sơ"), "attachment_add": _lazy("Tải lên tài liệu"),
+    "attachment_remove": _lazy("Gỡ tài liệu"), "conflict_declared": _lazy("Khai báo xung đột lợi ích"),
+    "scores_submitted": _lazy("Chấm điểm"), "council_create": _lazy("Thành lập hội đồng"),
+}
+
+
+def _labelled(events) -> list:
+    events = list(events)
+    for event in events:
+        transition = workflow.TRANSITIONS.get(event.action)
+        event.label = transition.label if transition else EVENT_LABELS.get(event.action, event.action)
+    return events
+
+
+def _commune_writer(user, establishments) -> bool:
+    scope = services.scope_for(user)
+    return bool(establishments) and not scope.read_only and all(e.commune_id in scope.commune_ids
+                                                                for e in establishments)
+
+
+class ApplicationObjectMixin(PortalViewMixin):
+    """Views under ``de-an/<pk>/``: the application must be visible (404 otherwise)."""
+
+    def get_application(self):
+        qs = Application.objects.visible_to(self.request.user).select_related("province", "programme", "call",
+                                                                              "activity_type")
+        return get_object_or_404(qs, pk=self.kwargs["pk"])
+
+
+class TransitionView(ApplicationObjectMixin, TemplateView):
+    """GET: the small form of an action that needs inputs. POST: perform the action."""
+
+    template_name = "applications/transition_form.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        self.transition = workflow.TRANSITIONS.get(kwargs["action"])
+        if self.transition is None:
+            raise Http404
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form(self, application, data=None):
+        form = TransitionForm(data, transition=self.transition)
+        if data is None and "approved_amount" in form.fields:
+            form.fields["approved_amount"].initial = application.requested_support
+        return form
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        application = kwargs["application"]
+        context["transition"] = self.transition
+        if self.transition.requires_amount:
+            today = timezone.localdate()
+            rule = support_rule_for(province_id=application.province_id, fund_source=application.fund_source,
+                                    activity_type_id=application.activity_type_id, on=today)
+            context["rule"] = rule
+            context["cap"] = rule.cap_for(application.total_cost) if rule else None
+            context["budget"] = budget_position(programme_id=application.programme_id,
+                                                province_id=application.province_id, year=application.year)
+            level = application.appraisal_level
+            if level:
+                context["sheet"] = selectors.score_sheet(application, level)
+        return context
+
+    def get(self, request, *args, **kwargs):
+        application = self.get_application()
+        return self.render_to_response(self.get_context_data(application=application,
+                                                             form=self.get_form(application)))
+
+    def post(self, request, *args, **kwargs):
+        application = self.get_application()
+        form = self.get_form(application, request.POST)
+        detail = redirect("applications:application_detail", application.pk)
+        if not form.is_valid():
+            if not form.needs_input:
+                messages.error(request, _("Dữ liệu không hợp lệ."))
+                return detail
+            return self.render_to_response(self.get_context_data(application=application, form=form), status=400)
+        data = form.cleaned_data
+        try:
+            services.application_transition(
+                user=request.user, application_id=application.pk, action=self.transition.action,
+                reason=data.get("reason") or "", decision_number=data.get("decision_number") or "",
+                decision_date=data.get("decision_date"), approved_amount=data.get("approved_amount"),
+                expected_version=request.POST.get("version") or None)
+        except ValidationError as exc:
+            loose = add_service_errors(form, exc)
+            if not form.needs_input:
+                messages.error(request, " ".join(loose) or _("Dữ liệu không hợp lệ."))
+                return detail
+            return self.render_to_response(self.get_context_data(application=application, form=form), status=400)
+        except DomainConflict as exc:
+            conflict_message(request, exc)
+            if form.needs_input:
+                return self.render_to_response(self.get_context_data(application=application, form=form),
+                                               status=409)
+            return detail
+        except PermissionDenied as exc:
+            messages.error(request, str(exc) or _("Bạn không có quyền thực hiện thao tác này."))
+            return detail
+        except Application.DoesNotExist as exc:
+            raise Http404 from exc
+        application.refresh_from_db()
+        messages.success(request, _("Đã thực hiện “%(a)s”. Trạng thái: %(s)s.")
+                         % {"a": self.transition.label, "s": application.get_status_display()})
+        return detail
+
+
+# --- Attachments --------------------------------------------------------------------------------------
+
+
+class AttachmentUploadView(ApplicationObjectMixin, TemplateView):
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        application = self.get_application()
+        form = AttachmentForm(request.POST, request.FILES)
+        url = reverse("applications:application_detail", args=[application.pk]) + "#tai-lieu"
+        if not form.is_valid():
+            errors = [f"{form.fields[k].label if k in form.fields else ''}: {' '.join(v)}".lstrip(": ")
+                      for k, v in form.errors.items()]
+            messages.error(request, _("Chưa tải lên được: %(e)s") % {"e": " ".join(errors)})
+            return HttpResponseRedirect(url)
+        try:
+            attachment = services.attachment_add(user=request.user, application_id=application.pk,
+                                                 kind=form.cleaned_data["kind"], uploaded_file=form.cleaned_data["file"],
+                                                 description=form.cleaned_data["description"] or "")
+        except ValidationError as exc:
+            messages.error(request, _("Chưa tải lên được: %(e)s") % {"e": " ".join(exc.messages)})
+        except DomainConflict as exc:
+            conflict_message(request, exc)
+        except Application.DoesNotExist as exc:
+            raise Http404 from exc
+        else:
+            messages.success(request, _("Đã tải lên “%(n)s” (%(k)s).")
+                             % {"n": attachment.original_name, "k": attachment.get_kind_display()})
+        return HttpResponseRedirect(url)
+
+
+class AttachmentMixin(ApplicationObjectMixin):
+    def get_attachment(self):
+        application = self.get_application()
+        attachment = get_object_or_404(Attachment.objects.visible_to(self.request.user),
+                                       pk=self.kwargs["attachment_pk"], application=application)
+        return application, attachment
+
+
+class AttachmentDownloadView(AttachmentMixin, TemplateView):
+    """Streams the private file; the storage has no public URL."""
+
+    def get(self, request, *args, **kwargs):
+        application, attachment = self.get_attachment()
+        if dossier_closed_for(application, request.user):
+            raise PermissionDenied(_("Khai báo không có xung đột lợi ích trước khi xem hồ sơ."))
+        try:
+            handle = attachment.file.open("rb")
+        except FileNotFoundError as exc:
+            raise Http404(_("Tệp không còn trên máy chủ.")) from exc
+        return FileResponse(handle, as_attachment=True, filename=attachment.original_name,
+                            content_type=attachment.content_type)
+
+
+class AttachmentRemoveView(AttachmentMixin, TemplateView):
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        application, attachment = self.get_attachment()
+        try:
+            services.attachment_remove(user=request.user, attachment_id=attachment.pk)
+        except DomainConflict as exc:
+            conflict_message(request, exc)
+        else:
+            messages.success(request, _("Đã gỡ “%(n)s” khỏi hồ sơ.") % {"n": attachment.original_name})
+        return HttpResponseRedirect(reverse("applications:application_detail", args=[application.pk]) + "#tai-lieu")
+
+
+# --- Council member's scoring -----------------------------------------------------------------------------
+
+
+class ScoringView(ApplicationObjectMixin, TemplateView):
+    """Declare a conflict of interest first; the dossier and the score form open after
+    declaring no conflict."""
+
+    template_name = "applications/scoring.html"
+
+    def setup_state(self):
+        application = self.get_application()
+        level = application.appraisal_level
+        if level is None:
+            messages.info(self.request, _("Đề án không ở bước thẩm định."))
+            raise _Redirect(reverse("applications:application_detail", args=[application.pk]))
+        seat = selectors.council_seat(application, self.request.user, level)
+        if seat is None:
+            raise PermissionDenied(_("Bạn không phải thành viên hội đồng thẩm định đề án này."))
+        declaration = ConflictDeclaration.objects.filter(application=application, level=level,
+                                                         user=self.request.user).first()
+        return application, level, seat, declaration
+
+    def dispatch(self, request, *args, **kwargs):
+        try:
+            return super().dispatch(request, *args, **kwargs)
+        except _Redirect as r:
+            return HttpResponseRedirect(r.url)
+
+    def build(self, application, level, seat, declaration, *, conflict_form=None, score_form=None):
+        context = {"application": application, "level_label": CouncilLevel(level).label, "seat": seat,
+                   "declaration": declaration}
+        if declaration is None:
+            context["conflict_form"] = conflict_form or ConflictForm()
+            return context
+        if declaration.has_conflict:
+            return context
+        sheet = selectors.score_sheet(application, level)
+        mine = next((m for m in sheet.members if m.member.user_id == self.request.user.pk), None)
+        context["mine"] = mine
+        context["score_form"] = score_form or ScoreForm(criteria=sheet.criteria, existing=mine.scores if mine else {})
+        context["dossier"] = application_context(application, self.request.user)
+        return context
+
+    def get(self, request, *args, **kwargs):
+        state = self.setup_state()
+        return self.render_to_response(self.build(*state))
+
+    def post(self, request, *args, **kwargs):
+        application, level, seat, declaration = self.setup_state()
+        url = reverse("applications:scoring", args=[application.pk])
+        if "declare" in request.POST:
+            form = ConflictForm(request.POST)
+            if form.is_valid():
+                try:
+                    services.conflict_declare(user=request.user, application_id=application.pk,
+                                              has_conflict=form.cleaned_data["has_conflict"],
+                                              note=form.cleaned_data["note"])
+                except ValidationError as exc:
+                    add_service_errors(form, exc)
+                except DomainConflict as exc:
+                    conflict_message(request, exc)
+                    return HttpResponseRedirect(url)
+                else:
+                    messages.success(request, _("Đã ghi nhận khai báo xung đột lợi ích."))
+                    return HttpResponseRedirect(url)
+            return self.render_to_response(self.build(application, level, seat, declaration, conflict_form=form),
+                                           status=400)
+        if declaration is None or declaration.has_conflict:
+            return HttpResponseRedirect(url)
+        sheet = selectors.score_sheet(application, level)
+        form = ScoreForm(request.POST, criteria=sheet.criteria)
+        if form.is_valid():
+            try:
+                services.scores_submit(user=request.user, application_id=application.pk, scores=form.scores())
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            except (DomainConflict, PermissionDenied) as exc:
+                if isinstance(exc, DomainConflict):
+                    conflict_message(request, exc)
+                else:
+                    messages.error(request, str(exc))
+                return HttpResponseRedirect(url)
+            else:
+                messages.success(request, _("Đã lưu điểm thẩm định."))
+                return HttpResponseRedirect(url)
+        return self.render_to_response(self.build(application, level, seat, declaration, score_form=form),
+                                       status=400)
+
