@@ -11,7 +11,7 @@ TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/khuyencong
 REDIS_URL ?= redis://127.0.0.1:6379/0
 export REDIS_URL
 
-.PHONY: run test venv lint check migrate serve clean
+.PHONY: run test venv lint check messages makemessages clean
 
 # Finds a Python >= 3.12: python3.13/3.12 on PATH, then pyenv's and the usual prefixes.
 define find_python
@@ -33,14 +33,14 @@ $(STAMP): pyproject.toml
 
 venv: $(STAMP)
 
-run: $(STAMP)
+run: $(STAMP) messages
 	@mkdir -p var
 	DEBUG=1 $(PY) manage.py migrate --noinput -v 0
 	DEBUG=1 $(PY) manage.py load_admin_units
 	DEBUG=1 $(PY) manage.py seed_demo
 	@DEBUG=1 HOST=$(HOST) PORT=$(PORT) PY=$(PY) bash .ci/serve
 
-test: $(STAMP)
+test: $(STAMP) messages
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} $(PY) -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
@@ -48,6 +48,22 @@ lint: $(STAMP)
 
 check: $(STAMP)
 	KC_ALLOW_DEV_KEY=1 $(PY) manage.py makemigrations --check --dry-run
+
+# The English translation (locale/en); the .mo files are build output, not in git.
+# compilemessages skips catalogues whose .mo is newer than the .po, so this is cheap.
+I18N_IGNORE := --ignore=.venv --ignore=var --ignore=static --ignore=node_modules
+messages: $(STAMP)
+	@if ! command -v msgfmt >/dev/null 2>&1; then \
+	  echo "Không có msgfmt (gói gettext): bỏ qua biên dịch bản dịch, giao diện chỉ có tiếng Việt. / msgfmt (gettext) is missing: translations not compiled, the UI stays Vietnamese."; \
+	elif [ -d locale ]; then \
+	  KC_ALLOW_DEV_KEY=1 $(PY) manage.py compilemessages $(I18N_IGNORE) -v 0; \
+	fi
+
+# Refresh locale/en/LC_MESSAGES/django.po after changing user-facing strings; then translate the
+# new and "fuzzy" entries and run `make messages`.
+makemessages: $(STAMP)
+	KC_ALLOW_DEV_KEY=1 $(PY) manage.py makemessages -l en $(I18N_IGNORE)
+	@msgfmt --statistics -o /dev/null locale/en/LC_MESSAGES/django.po
 
 clean:
 	rm -rf var/khuyencong.sqlite3* var/staticfiles
