@@ -34,6 +34,7 @@ class EstablishmentFilterSet(django_filters.FilterSet):
     difficult_area = django_filters.BooleanFilter(label=_("Địa bàn khó khăn"))
     craft_village = django_filters.BooleanFilter(label=_("Làng nghề"))
     is_active = django_filters.BooleanFilter(label=_("Đang hoạt động"))
+    tax_code = django_filters.CharFilter(label=_("Mã số thuế"), max_length=14)
     q = SearchFilter()
 
     class Meta:
