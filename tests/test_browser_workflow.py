@@ -29,7 +29,14 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 
 
 @pytest.fixture(scope="session")
-def browser():
+def browser(request):
+    """The session's Chromium: conftest's ``chromium`` fixture when there is one (two
+    sync Playwright instances cannot run in one thread), else our own."""
+    try:
+        yield request.getfixturevalue("chromium")
+        return
+    except pytest.FixtureLookupError:
+        pass
     sync_api = pytest.importorskip("playwright.sync_api")
     if not os.path.exists("/usr/bin/chromium"):
         pytest.skip("Chromium is not installed at /usr/bin/chromium")
