@@ -180,7 +180,9 @@ class ApplicationViewSet(ServiceErrorsMixin, ScopedModelViewSet):
     def events(self, request, pk=None):
         """The timeline: every transition and edit, oldest first."""
         application = self.get_object()
-        events = (ApplicationEvent.objects.visible_to(request.user).filter(application=application)
+        # The application is in scope (get_object); its events follow it. (The events'
+        # own visible_to knows no commune path, so it would hide them from commune officers.)
+        events = (ApplicationEvent.objects.filter(application=application)
                   .select_related("actor").order_by("created_at", "pk"))
         return Response(ApplicationEventSerializer(events, many=True).data)
 
@@ -204,8 +206,8 @@ class ApplicationViewSet(ServiceErrorsMixin, ScopedModelViewSet):
                 description=serializer.validated_data["description"])
             return Response(AttachmentSerializer(attachment, context=context).data, status=status.HTTP_201_CREATED)
         self._require_dossier_open(application)
-        files = (Attachment.objects.visible_to(request.user)
-                 .filter(application=application, removed_at__isnull=True).order_by("kind", "uploaded_at", "pk"))
+        files = (Attachment.objects.filter(application=application, removed_at__isnull=True)
+                 .order_by("kind", "uploaded_at", "pk"))
         return Response(AttachmentSerializer(files, many=True, context=context).data)
 
     def _require_dossier_open(self, application):
@@ -222,8 +224,9 @@ class ApplicationViewSet(ServiceErrorsMixin, ScopedModelViewSet):
             raise exceptions.PermissionDenied(_("Khai báo không có xung đột lợi ích trước khi xem hồ sơ."))
 
     def _attachment(self, application, attachment_id):
-        attachment = (Attachment.objects.visible_to(self.request.user)
-                      .filter(application=application, pk=attachment_id, removed_at__isnull=True).first())
+        # ``application`` comes from the scoped get_object(): its files are in scope too.
+        attachment = Attachment.objects.filter(application=application, pk=attachment_id,
+                                               removed_at__isnull=True).first()
         if attachment is None:
             raise exceptions.NotFound()
         return attachment
