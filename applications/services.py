@@ -306,9 +306,16 @@ def application_update(*, user, application_id, data: dict, establishments=None,
     _require_write_application(user, application.province_id, new_establishments)
     if application.status not in EDITABLE_STATES:
         raise DomainConflict(_("Hồ sơ đã nộp không sửa được; cần được trả lại để bổ sung."))
+    original_year = application.year
     changes = _apply(application, data, APPLICATION_FIELDS)
     lines = _clean_cost_lines(cost_lines) if cost_lines is not None else list(application.cost_lines.all())
     _validate_application(application, user, new_establishments, lines, data.get("total_cost"))
+    if application.year != original_year:
+        # The code carries the year and the sequence is per year: changing it would
+        # collide with (or later block) the other year's codes.
+        raise ValidationError({"year": _("Không đổi được năm kế hoạch (%(y)s) của đề án đã có mã %(c)s; hãy lập đề án "
+                                         "mới cho năm %(n)s.") % {"y": original_year, "c": application.code,
+                                                                  "n": application.year}})
     if establishments is not None and {e.pk for e in new_establishments} != {e.pk for e in current_establishments}:
         changes["establishments"] = [sorted(e.pk for e in current_establishments),
                                      sorted(e.pk for e in new_establishments)]
@@ -395,7 +402,10 @@ def attachment_add(*, user, application_id, kind: str, uploaded_file, descriptio
 @transaction.atomic
 def attachment_remove(*, user, attachment_id) -> Attachment:
     """Take a file out of the dossier. The file and row are kept (nothing is lost)."""
-    attachment = Attachment.objects.visible_to(user).select_related("application").get(pk=attachment_id)
+    # Scoped through the application: a commune officer sees their proposals (not the
+    # province's attachment table) and must be able to take back a file they added.
+    attachment = Attachment.objects.select_related("application").get(
+        pk=attachment_id, application__in=Application.objects.visible_to(user))
     application = _lock(attachment.application_id, user)
     _require_write_application(user, application.province_id, list(application.establishments.all()))
     if application.status not in EDITABLE_STATES:
@@ -581,8 +591,14 @@ def recipients_for(application: Application) -> list[str]:
                organisation__commune__in=application.establishments.values("commune_id"))
     if agency_roles:
         q |= Q(role__in=agency_roles, organisation__province__isnull=True)
-    emails = memberships.filter(q).exclude(user__email="").values_list("user__email", flat=True).distinct()
-    return sorted(set(emails))
+    emails = set(memberships.filter(q).exclude(user__email="").values_list("user__email", flat=True))
+    if application.appraisal_level:
+        # During an appraisal the council members act next: they declare and score.
+        council = selectors.council_for(application, application.appraisal_level)
+        if council is not None:
+            emails |= set(council.members.filter(user__is_active=True).exclude(user__email="")
+                          .values_list("user__email", flat=True))
+    return sorted(emails)
 
 
 def notify_next_actors(*, event_id: int) -> int:

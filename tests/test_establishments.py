@@ -423,3 +423,32 @@ def test_duplicate_counts_do_not_grow_queries_with_the_page(tn, django_assert_ma
     assert counts == {a.pk: 3 for a in applications}
 
 _ = CostLine  # the model whose amounts are checked above
+
+
+def test_moving_a_draft_to_another_year_keeps_codes_unique(tn):
+    """The code carries the year: a draft may not silently change year (its sequence
+    would collide with, or later block, the other year's codes)."""
+    next_year = create_application(tn, call=None, year=YEAR + 1)
+    this_year = create_application(tn)
+    assert (next_year.code, this_year.code) == (f"KC-80-{YEAR + 1}-0001", f"KC-80-{YEAR}-0001")
+    with pytest.raises(ValidationError) as caught:
+        services.application_update(user=tn.officer, application_id=this_year.pk, data={"call": None,
+                                                                                        "year": YEAR + 1})
+    assert "year" in caught.value.message_dict
+    stored = Application.objects.get(pk=this_year.pk)
+    assert (stored.year, stored.code) == (YEAR, f"KC-80-{YEAR}-0001")
+    assert create_application(tn, call=None, year=YEAR + 1).code == f"KC-80-{YEAR + 1}-0002"
+    # Moving between calls of the same year is an ordinary edit.
+    services.application_update(user=tn.officer, application_id=this_year.pk, data={"call": None})
+    assert Application.objects.get(pk=this_year.pk).call_id is None
+
+
+def test_commune_officer_manages_the_attachments_of_their_proposal(tn, hcm):
+    application = create_application(tn, user=tn.commune_officer)
+    attachment = services.attachment_add(user=tn.commune_officer, application_id=application.pk, kind="quotation",
+                                         uploaded_file=SimpleUploadedFile("bao-gia.pdf", PDF_BYTES))
+    with pytest.raises(Attachment.DoesNotExist):  # another province: not found, and nothing changes
+        services.attachment_remove(user=hcm.officer, attachment_id=attachment.pk)
+    assert Attachment.objects.get(pk=attachment.pk).removed_at is None
+    removed = services.attachment_remove(user=tn.commune_officer, attachment_id=attachment.pk)
+    assert removed.removed_at is not None

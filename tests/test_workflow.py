@@ -729,6 +729,22 @@ def test_the_next_actors_are_emailed_after_commit(cast, django_capture_on_commit
     assert "Thiếu báo giá" in mail.outbox[0].body
 
 
+def test_the_council_is_emailed_when_an_appraisal_starts(cast, django_capture_on_commit_callbacks):
+    setup, world = cast.setup, cast.world
+    application = bring_to(cast, Status.SUBMITTED, NATIONAL)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        act(setup.officer, application, "start_appraisal")
+    assert _recipients() == sorted([setup.officer.email, setup.approver.email, *(m.email for m in setup.council)])
+    ensure_scored(Application.objects.get(pk=application.pk), setup.council)
+    act(setup.approver, application, "endorse")
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        act(world.agency_officer, application, "start_national_appraisal")
+    assert _recipients() == sorted([world.agency_officer.email, world.agency_approver.email,
+                                    *(m.email for m in world.agency_council)])
+
+
 def test_national_endorsement_emails_the_agency(cast, django_capture_on_commit_callbacks):
     application = _appraised(cast, national=True)
     mail.outbox.clear()
