@@ -1,14 +1,16 @@
 """Admin base class applying ``visible_to`` for staff who are not superusers."""
 
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 
 from .models import ApiToken
 from .scoping import scope_for
 
 
 class ScopedAdmin(admin.ModelAdmin):
-    """Superusers administer everything; other staff see their scope only and cannot
-    change reference data (models without a province)."""
+    """Superusers administer everything; other staff see their scope only, cannot
+    change reference data (models without a province), cannot write with a read-only
+    role and cannot save a row outside their scope (no moving rows to another province)."""
 
     def get_queryset(self, request):
         qs = super().get_queryset(request)
@@ -19,24 +21,39 @@ class ScopedAdmin(admin.ModelAdmin):
     def _is_reference(self) -> bool:
         return getattr(self.model, "tenant_province_path", None) is None
 
+    def _without_scope(self, request) -> bool:
+        return not request.user.is_superuser and scope_for(request.user).is_empty
+
+    def _cannot_write(self, request) -> bool:
+        if request.user.is_superuser:
+            return False
+        scope = scope_for(request.user)
+        return self._is_reference() or scope.is_empty or scope.read_only
+
     def has_view_permission(self, request, obj=None):
-        if not request.user.is_superuser and scope_for(request.user).is_empty:
+        if self._without_scope(request):
             return False
         return super().has_view_permission(request, obj)
 
     def has_change_permission(self, request, obj=None):
-        if not request.user.is_superuser and self._is_reference():
+        if self._cannot_write(request):
             return False
         return super().has_change_permission(request, obj)
 
     def has_add_permission(self, request):
-        if not request.user.is_superuser and self._is_reference():
+        if self._cannot_write(request):
             return False
         return super().has_add_permission(request)
 
     def has_delete_permission(self, request, obj=None):
         # Nothing submitted is hard-deleted; only superusers may remove rows.
         return request.user.is_superuser and super().has_delete_permission(request, obj)
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        # The admin's change view runs in a transaction: refusing here undoes the save.
+        if not request.user.is_superuser and not self.get_queryset(request).filter(pk=obj.pk).exists():
+            raise PermissionDenied
 
 
 @admin.register(ApiToken)

@@ -2,9 +2,16 @@
 
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
+from django.utils.cache import patch_vary_headers
 from django.views.generic import DetailView, ListView
 
 from .scoping import scope_for
+
+
+def wants_partial(request) -> bool:
+    """An htmx request for a fragment. htmx also sends ``HX-Request`` when it restores
+    a pushed URL after a history-cache miss; that request needs the whole page."""
+    return bool(request.headers.get("HX-Request")) and not request.headers.get("HX-History-Restore-Request")
 
 
 class PortalViewMixin(LoginRequiredMixin):
@@ -13,7 +20,11 @@ class PortalViewMixin(LoginRequiredMixin):
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated and scope_for(request.user).is_empty:
             raise PermissionDenied
-        return super().dispatch(request, *args, **kwargs)
+        response = super().dispatch(request, *args, **kwargs)
+        # The same URL answers with a page or a fragment: caches (and the browser's
+        # back button) must not serve one for the other.
+        patch_vary_headers(response, ["HX-Request"])
+        return response
 
     @property
     def scope(self):
@@ -44,7 +55,7 @@ class ScopedListView(PortalViewMixin, ListView):
         return context
 
     def get_template_names(self):
-        if self.request.headers.get("HX-Request") and self.partial_template_name:
+        if wants_partial(self.request) and self.partial_template_name:
             return [self.partial_template_name]
         return super().get_template_names()
 

@@ -2,7 +2,7 @@
 
 from django.db.models import Count, Q
 
-from khuyencong.web import ScopedDetailView, ScopedListView
+from khuyencong.web import ScopedDetailView, ScopedListView, wants_partial
 
 from .choices import CommuneKind
 from .filters import CommuneFilterSet, ProvinceFilterSet
@@ -21,7 +21,7 @@ class ProvinceListView(ScopedListView):
             xa_count=Count("communes", filter=Q(communes__kind=CommuneKind.COMMUNE)),
             phuong_count=Count("communes", filter=Q(communes__kind=CommuneKind.WARD)),
             dac_khu_count=Count("communes", filter=Q(communes__kind=CommuneKind.SPECIAL_ZONE)),
-        ).prefetch_related("regions")
+        ).prefetch_related("regions").order_by("sort_key")  # aggregates drop Meta.ordering
 
 
 class ProvinceDetailView(ScopedDetailView):
@@ -40,6 +40,6 @@ class ProvinceDetailView(ScopedDetailView):
         return context
 
     def get_template_names(self):
-        if self.request.headers.get("HX-Request"):
+        if wants_partial(self.request):
             return ["provinces/_commune_table.html"]
         return [self.template_name]

@@ -1,6 +1,8 @@
 """Fixtures: the administrative units loaded once per test database, demo-like members
 in two provinces and the Agency, API clients with tokens."""
 
+import os
+
 import pytest
 from django.contrib.auth import get_user_model
 from rest_framework.test import APIClient
@@ -75,3 +77,34 @@ def api_client_for():
         return client
 
     return make
+
+
+# --- Browser tests ---------------------------------------------------------------------
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """Headless Chromium driven by Playwright, one for the whole session."""
+    # Sync Playwright runs an event loop in this thread; Django would then refuse the
+    # test's own (synchronous) database calls as "async unsafe".
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(chromium):
+    """A fresh browser tab (own cookies) for one test, in Vietnamese."""
+    context = chromium.new_context(locale="vi-VN")
+    context.set_default_timeout(10_000)
+    tab = context.new_page()
+    yield tab
+    context.close()

@@ -17,3 +17,9 @@ SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
 STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}  # noqa: F405
 MEDIA_ROOT = BASE_DIR / "var" / "test-media"  # noqa: F405
+# WhiteNoise warns on every request when STATIC_ROOT is missing; tests never collect.
+STATIC_ROOT = BASE_DIR / "var" / "test-static"  # noqa: F405
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+# Django's live server wraps the site in a media handler that parses MEDIA_URL, which
+# the portal leaves None (uploads are never served by URL): give it a path nothing uses.
+MEDIA_URL = "/_test-media-not-served/"

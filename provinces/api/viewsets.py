@@ -31,7 +31,8 @@ class RegionViewSet(ScopedReadOnlyViewSet):
 class ProvinceViewSet(ScopedReadOnlyViewSet):
     """Provinces by NSO code: ``/api/v1/provinces/80/`` is Tây Ninh."""
 
-    queryset = Province.objects.annotate(commune_count=Count("communes"))
+    # An aggregate drops Meta.ordering (GROUP BY): order explicitly, in Vietnamese order.
+    queryset = Province.objects.annotate(commune_count=Count("communes")).order_by("sort_key")
     serializer_class = ProvinceSerializer
     filterset_class = ProvinceFilterSet
     lookup_value_regex = r"\d{1,3}"
