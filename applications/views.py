@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.views.generic import TemplateView
 
 from khuyencong.errors import DomainConflict
+from khuyencong.scoping import scope_for
 from khuyencong.web import PortalViewMixin, ScopedDetailView, ScopedListView, wants_partial
 from programs.models import ActivityType, Programme
 from programs.selectors import budget_position, support_rule_for
@@ -51,7 +52,7 @@ def conflict_message(request, exc: DomainConflict) -> None:
 
 def writable_provinces(user):
     """Provinces where the user may create establishments and applications."""
-    scope = services.scope_for(user)
+    scope = scope_for(user)
     if scope.read_only:
         return Province.objects.none()
     if scope.superuser:
@@ -68,7 +69,7 @@ def can_write_in(user, province_id, commune_id=None) -> bool:
 def dossier_closed_for(application, user) -> bool:
     """A council member without another role sees the dossier of an application under
     appraisal only after declaring no conflict of interest."""
-    scope = services.scope_for(user)
+    scope = scope_for(user)
     if scope.superuser or not scope.roles or scope.roles - {Role.COUNCIL_MEMBER}:
         return False
     level = application.appraisal_level
@@ -96,7 +97,7 @@ class Task:
 
 def tasks_for(user) -> list[Task]:
     """What the user can move on now, and the appraisals waiting for their declaration or scores."""
-    scope = services.scope_for(user)
+    scope = scope_for(user)
     tasks: dict = {}
     if not scope.read_only:
         statuses = set()
@@ -151,10 +152,35 @@ class TaskListView(PortalViewMixin, TemplateView):
         return context
 
 
+# --- Lists ------------------------------------------------------------------------------------------
+
+
+class FilterFormListView(ScopedListView):
+    """A list whose filter form is submitted as it is: empty fields are dropped before
+    filtering (``status=`` would otherwise be an invalid choice and empty the list)."""
+
+    def filter_data(self):
+        data = self.request.GET.copy()
+        for key in list(data.keys()):
+            values = [v for v in data.getlist(key) if v.strip()]
+            if values:
+                data.setlist(key, values)
+            else:
+                del data[key]
+        return data or None
+
+    def get_queryset(self):
+        qs = self.get_base_queryset().visible_to(self.request.user)
+        self.filterset = self.filterset_class(self.filter_data(), queryset=qs, request=self.request)
+        if self.filterset.is_bound and not self.filterset.is_valid():
+            return qs.none()
+        return self.filterset.qs if self.filterset.is_bound else qs
+
+
 # --- Establishments --------------------------------------------------------------------------------
 
 
-class EstablishmentListView(ScopedListView):
+class EstablishmentListView(FilterFormListView):
     model = Establishment
     filterset_class = EstablishmentFilterSet
     template_name = "applications/establishment_list.html"
@@ -210,7 +236,7 @@ class EstablishmentFormView(PortalViewMixin, TemplateView):
             raise PermissionDenied(_("Bạn không có quyền ghi dữ liệu cơ sở."))
         data = self.request.POST if self.request.method == "POST" else None
         form = EstablishmentForm(data, instance=self.object, provinces=provinces)
-        scope = services.scope_for(self.request.user)
+        scope = scope_for(self.request.user)
         if scope.commune_ids and not scope.province_ids and not scope.superuser:
             field = form.fields["commune"]
             field.queryset = field.queryset.filter(code__in=scope.commune_ids)
@@ -251,7 +277,7 @@ class EstablishmentUpdateView(EstablishmentFormView):
 # --- Applications: list ----------------------------------------------------------------------------
 
 
-class ApplicationListView(ScopedListView):
+class ApplicationListView(FilterFormListView):
     model = Application
     filterset_class = ApplicationFilterSet
     template_name = "applications/application_list.html"
@@ -433,7 +459,7 @@ class ActionButton:
 
 def action_buttons(application, user, *, eligibility=None, sheet=None) -> list[ActionButton]:
     """The actions of the table that apply in the current state, each enabled or with why not."""
-    scope = services.scope_for(user)
+    scope = scope_for(user)
     allowed = set(workflow.allowed_actions(scope, application))
     buttons = []
     for action, transition in workflow.TRANSITIONS.items():
@@ -531,7 +557,7 @@ def _labelled(events) -> list:
 
 
 def _commune_writer(user, establishments) -> bool:
-    scope = services.scope_for(user)
+    scope = scope_for(user)
     return bool(establishments) and not scope.read_only and all(e.commune_id in scope.commune_ids
                                                                 for e in establishments)
 

@@ -482,3 +482,41 @@ def test_non_member_cannot_open_scoring(client, tn):
     to_under_appraisal(tn, application)
     client_for(client, tn.officer)
     assert client.get(reverse("applications:scoring", args=[application.pk])).status_code == 403
+
+
+def test_list_filter_forms_submitted_as_is(client, tn, make_member):
+    """The filter form sends every field, empty ones included: that must not empty the list."""
+    application = make_application(tn)
+    client_for(client, tn.officer)
+    params = {"q": "", "status": "", "fund_source": "", "activity_type": "", "programme": "", "year": ""}
+    page = text(client.get(reverse("applications:application_list"), params))
+    assert application.code in page
+    partial = client.get(reverse("applications:application_list"), {**params, "q": "MAY SAY"},
+                         HTTP_HX_REQUEST="true")
+    assert application.code in text(partial) and "<html" not in text(partial)
+    page = text(client.get(reverse("applications:establishment_list"), {"q": "", "legal_form": ""}))
+    assert application.establishments.first().name in page
+
+
+def test_commune_officer_offered_only_their_commune(client, tn):
+    client_for(client, tn.commune_officer)
+    form = client.get(reverse("applications:establishment_create"))
+    assert form.status_code == 200
+    communes = form.context["form"].fields["commune"].queryset
+    assert list(communes.values_list("pk", flat=True)) == [
+        tn.commune_officer.memberships.get().organisation.commune_id]
+
+
+def test_auditor_reads_but_cannot_act(client, tn, make_member):
+    from provinces.choices import Role
+
+    application = make_application(tn)
+    auditor = make_member(Role.AUDITOR, TN)
+    client_for(client, auditor)
+    page = text(client.get(reverse("applications:application_detail", args=[application.pk])))
+    assert application.code in page and 'data-action="submit"' in page and "Sửa hồ sơ" not in page
+    assert client.get(reverse("applications:application_create")).status_code == 403
+    response = client.post(reverse("applications:transition", args=[application.pk, "submit"]), follow=True)
+    assert "Vai trò của bạn không được thực hiện" in text(response)
+    application.refresh_from_db()
+    assert application.status == Status.DRAFT
