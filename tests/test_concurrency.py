@@ -96,6 +96,23 @@ def test_parallel_approvals_never_over_commit_the_allocation(units):
         assert not application.events.filter(action="approve").exists()
     assert all(a.events.filter(action="approve").count() == 1 for a in approved)
 
+    # Several people acting on the same application at once: the row lock lets one through.
+    target = ids[succeeded[0]]
+    officer_id = setup.officer.pk
+
+    def start(_i):
+        officer = get_user_model().objects.get(pk=officer_id)
+        return services.application_transition(user=officer, application_id=target,
+                                               action="start_implementation").status
+
+    results, _elapsed = run_in_threads(4, start)
+    assert sorted(kind for kind, _value in results) == ["error", "error", "error", "ok"]
+    assert all(isinstance(value, DomainConflict) for kind, value in results if kind == "error")
+    application = Application.objects.get(pk=target)
+    # Created (1), submitted, appraisal started, approved, implementation started: one step each.
+    assert application.status == Status.IN_PROGRESS and application.version == 5
+    assert application.events.filter(action="start_implementation").count() == 1
+
 
 def test_parallel_creations_get_consecutive_codes(units):
     world = build_world((80,))
