@@ -209,8 +209,10 @@ class AttachmentForm(BootstrapMixin, forms.Form):
     file = forms.FileField(label=_("Tệp (PDF, JPEG/PNG, DOCX, XLSX)"))
     description = forms.CharField(label=_("Mô tả"), max_length=255, required=False)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, only_other=False, **kwargs):
         super().__init__(*args, **kwargs)
+        if only_other:
+            self.fields["kind"].choices = [(AttachmentKind.OTHER, AttachmentKind.OTHER.label)]
         self._style()
 
 

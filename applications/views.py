@@ -20,7 +20,7 @@ from khuyencong.web import PortalViewMixin, ScopedDetailView, ScopedListView, wa
 from programs.models import ActivityType, Programme
 from programs.selectors import budget_position, support_rule_for
 from provinces.choices import Role
-from provinces.models import Province
+from provinces.models import Commune, Province
 
 from . import selectors, services, workflow
 from .choices import EDITABLE_STATES, CouncilLevel, Status
@@ -193,6 +193,9 @@ class EstablishmentListView(FilterFormListView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["can_create"] = writable_provinces(self.request.user).exists()
+        scope = scope_for(self.request.user)
+        if len(scope.province_ids) == 1 and not scope.national:
+            context["communes"] = Commune.objects.filter(province_id__in=scope.province_ids).order_by("sort_key")
         return context
 
 
@@ -403,6 +406,9 @@ class ApplicationUpdateView(ApplicationFormView):
     def get_object(self):
         application = get_object_or_404(Application.objects.visible_to(self.request.user)
                                         .select_related("province"), pk=self.kwargs["pk"])
+        if not (can_write_in(self.request.user, application.province_id)
+                or _commune_writer(self.request.user, list(application.establishments.all()))):
+            raise PermissionDenied(_("Bạn không có quyền sửa đề án này."))
         if application.status not in EDITABLE_STATES:
             messages.error(self.request, _("Hồ sơ đã nộp không sửa được; cần được trả lại để bổ sung."))
             raise _Redirect(reverse("applications:application_detail", args=[application.pk]))
@@ -497,7 +503,7 @@ class ApplicationDetailView(ScopedDetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context.update(application_context(self.object, self.request.user))
-        context["attachment_form"] = AttachmentForm()
+        context["attachment_form"] = AttachmentForm(only_other=context["can_add_other"])
         return context
 
 
@@ -513,6 +519,9 @@ def application_context(application, user) -> dict:
     }
     context["can_edit"] = context["editable"] or (
         application.status in EDITABLE_STATES and _commune_writer(user, context["establishments"]))
+    # After submission only "other" documents may be added (minutes, corrections…).
+    context["can_add_other"] = (not context["can_edit"] and application.status not in workflow.TERMINAL_STATES
+                                and services._can_write_in(user, application.province_id))
     eligibility = None
     if application.status in EDITABLE_STATES:
         eligibility = selectors.eligibility_problems(application)

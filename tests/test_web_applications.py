@@ -520,3 +520,27 @@ def test_auditor_reads_but_cannot_act(client, tn, make_member):
     assert "Vai trò của bạn không được thực hiện" in text(response)
     application.refresh_from_db()
     assert application.status == Status.DRAFT
+
+
+def test_after_submission_only_other_documents_and_no_editing(client, tn):
+    application = make_application(tn)
+    app_services.application_transition(user=tn.officer, application_id=application.pk, action="submit")
+    client_for(client, tn.officer)
+    page = text(client.get(reverse("applications:application_detail", args=[application.pk])))
+    assert 'value="other"' in page and 'value="quotation"' not in page and "Gỡ</button>" not in page
+    url = reverse("applications:attachment_upload", args=[application.pk])
+    client.post(url, {"kind": "other", "file": pdf_file("bien-ban.pdf")})
+    assert application.attachments.filter(kind="other").exists()
+    response = client.post(url, {"kind": "quotation", "file": pdf_file("bao-gia.pdf")}, follow=True)
+    assert "Hồ sơ đã nộp không bổ sung tài liệu được" in text(response)
+    client.force_login(tn.council[0])
+    assert client.get(reverse("applications:application_update", args=[application.pk])).status_code == 403
+
+
+def test_establishment_list_filters_by_commune(client, tn):
+    first, second = tn.province.communes.filter(kind="xa").order_by("code")[:2]
+    a = make_establishment(tn, commune=first, name="Cơ sở mây tre đan An Hòa")
+    b = make_establishment(tn, commune=second, name="Cơ sở bánh tráng Trảng Bàng")
+    client_for(client, tn.officer)
+    page = text(client.get(reverse("applications:establishment_list"), {"commune": second.pk, "q": ""}))
+    assert b.name in page and a.name not in page
