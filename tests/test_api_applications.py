@@ -163,6 +163,43 @@ class TestApplicationsMatrixForCommuneOfficer(ApiPermissionMatrix):
         return {"title": "Hỗ trợ máy sấy nông sản (bổ sung)"}
 
 
+# The sub-resources of an application: (method, path, body, status for the member).
+SUB_RESOURCES = [
+    ("get", "events/", None, 200),
+    ("get", "attachments/", None, 200),
+    ("get", "duplicates/", None, 200),
+    ("get", "score-sheet/", None, 200),
+    ("post", "transitions/", {"action": "cancel", "reason": "Cơ sở rút đề nghị"}, 200),
+    ("post", "attachments/", {"kind": "other"}, 400),  # no file
+    ("post", "conflict-declaration/", {"has_conflict": False}, 409),  # not under appraisal
+    ("post", "scores/", {"scores": {"1": {"score": 5}}}, 409),
+]
+
+
+def test_permission_matrix_of_sub_resources(make_member, no_role_user, api_client_for):
+    own = make_application(light_setup(TAY_NINH), attachments=False)
+    other = make_application(light_setup(HCM), attachments=False)
+    member = make_member(Role.PROVINCE_OFFICER, TAY_NINH)
+    callers = {"anonymous": APIClient(), "no_role": client_of(no_role_user), "member": client_of(member),
+               "read_only": client_of(member, read_only=True)}
+    for method, path, body, member_status in SUB_RESOURCES:
+        def call(who, application, method=method, path=path, body=body):
+            form = "multipart" if path == "attachments/" else "json"
+            return getattr(callers[who], method)(f"{APPS}{application.pk}/{path}", body, format=form)
+
+        assert call("anonymous", own).status_code == 401, path
+        assert call("no_role", own).status_code == 403, path
+        assert call("member", other).status_code == 404, path
+        if method == "post":
+            response = call("read_only", own)
+            assert response.status_code == 403 and "chỉ đọc" in response.json()["detail"], path
+        else:
+            assert call("read_only", own).status_code == 200, path
+        response = call("member", own)
+        assert response.status_code == member_status, (path, response.content)
+        assert response.status_code == 200 or response.json()["status"] == member_status
+
+
 # --- Establishments: create through the service ---------------------------------------------
 
 

@@ -43,6 +43,10 @@ from .serializers import (
     TransitionSerializer,
 )
 
+# Sub-resources of one application: the list's filters and pagination do not apply
+# (nor appear in the schema).
+DETAIL_ACTION = {"filter_backends": [], "pagination_class": None}
+
 
 class ServiceErrorsMixin:
     """Service exceptions → API statuses: an object the service cannot see is a 404,
@@ -161,7 +165,7 @@ class ApplicationViewSet(ServiceErrorsMixin, ScopedModelViewSet):
     # --- workflow --------------------------------------------------------------------
 
     @extend_schema(request=TransitionSerializer, responses={200: ApplicationSerializer})
-    @action(detail=True, methods=["post"], url_path="transitions")
+    @action(detail=True, methods=["post"], url_path="transitions", **DETAIL_ACTION)
     def transitions(self, request, pk=None):
         """Perform a workflow action: 400 bad input, 403 not this caller's step, 404 not
         visible, 409 wrong state, failed guard (``errors.reasons``) or stale version."""
@@ -176,7 +180,7 @@ class ApplicationViewSet(ServiceErrorsMixin, ScopedModelViewSet):
         return self._represent(application.pk)
 
     @extend_schema(responses={200: ApplicationEventSerializer(many=True)})
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], **DETAIL_ACTION)
     def events(self, request, pk=None):
         """The timeline: every transition and edit, oldest first."""
         application = self.get_object()
@@ -191,7 +195,7 @@ class ApplicationViewSet(ServiceErrorsMixin, ScopedModelViewSet):
     @extend_schema(methods=["get"], responses={200: AttachmentSerializer(many=True)})
     @extend_schema(methods=["post"], request={"multipart/form-data": AttachmentUploadSerializer},
                    responses={201: AttachmentSerializer})
-    @action(detail=True, methods=["get", "post"], parser_classes=[MultiPartParser, FormParser])
+    @action(detail=True, methods=["get", "post"], parser_classes=[MultiPartParser, FormParser], **DETAIL_ACTION)
     def attachments(self, request, pk=None):
         """The dossier's files (removed ones left out); POST uploads one (``kind`` +
         ``file``; its type is told by its content, not its name)."""
@@ -233,7 +237,7 @@ class ApplicationViewSet(ServiceErrorsMixin, ScopedModelViewSet):
 
     @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
     @action(detail=True, methods=["get"], url_path=r"attachments/(?P<attachment_id>\d+)/download",
-            url_name="attachment-download")
+            url_name="attachment-download", **DETAIL_ACTION)
     def attachment_download(self, request, pk=None, attachment_id=None):
         """The file itself, as a download under its original name."""
         application = self.get_object()
@@ -244,7 +248,7 @@ class ApplicationViewSet(ServiceErrorsMixin, ScopedModelViewSet):
 
     @extend_schema(request=None, responses={200: AttachmentSerializer})
     @action(detail=True, methods=["post"], url_path=r"attachments/(?P<attachment_id>\d+)/remove",
-            url_name="attachment-remove")
+            url_name="attachment-remove", **DETAIL_ACTION)
     def attachment_remove(self, request, pk=None, attachment_id=None):
         """Take a file out of the dossier (kept on record; only while editable)."""
         attachment = self._attachment(self.get_object(), attachment_id)
@@ -254,7 +258,7 @@ class ApplicationViewSet(ServiceErrorsMixin, ScopedModelViewSet):
     # --- review aids -----------------------------------------------------------------------
 
     @extend_schema(responses={200: DuplicateSerializer(many=True)})
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], **DETAIL_ACTION)
     def duplicates(self, request, pk=None):
         """Possible duplicated support anywhere in the country (same tax code and activity
         type in the last three years); only non-identifying facts are shown."""
@@ -263,7 +267,7 @@ class ApplicationViewSet(ServiceErrorsMixin, ScopedModelViewSet):
 
     @extend_schema(parameters=[OpenApiParameter("level", str, enum=CouncilLevel.values)],
                    responses={200: OpenApiTypes.OBJECT})
-    @action(detail=True, methods=["get"], url_path="score-sheet")
+    @action(detail=True, methods=["get"], url_path="score-sheet", **DETAIL_ACTION)
     def score_sheet(self, request, pk=None):
         """The consolidated score sheet at the current appraisal level (or ``?level=``)."""
         application = self.get_object()
@@ -274,7 +278,7 @@ class ApplicationViewSet(ServiceErrorsMixin, ScopedModelViewSet):
         return Response(score_sheet_data(sheet, level))
 
     @extend_schema(request=ConflictDeclarationSerializer, responses={201: OpenApiTypes.OBJECT})
-    @action(detail=True, methods=["post"], url_path="conflict-declaration")
+    @action(detail=True, methods=["post"], url_path="conflict-declaration", **DETAIL_ACTION)
     def conflict_declaration(self, request, pk=None):
         """A council member declares (once) whether they have a conflict of interest."""
         application = self.get_object()
@@ -287,7 +291,7 @@ class ApplicationViewSet(ServiceErrorsMixin, ScopedModelViewSet):
                         status=status.HTTP_201_CREATED)
 
     @extend_schema(request=ScoresSerializer, responses={200: OpenApiTypes.OBJECT})
-    @action(detail=True, methods=["post"])
+    @action(detail=True, methods=["post"], **DETAIL_ACTION)
     def scores(self, request, pk=None):
         """A council member's scores: ``{"scores": {"<criterion id>": {"score", "comment"}}}``."""
         application = self.get_object()
