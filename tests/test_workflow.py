@@ -263,7 +263,6 @@ def test_every_transition_is_refused_in_the_wrong_state_role_or_province(cast):
             if step is None:
                 # The state is checked before the role: even the usual actor meets a conflict.
                 expect(DomainConflict, natural_actor, app, action, "wrong state")
-                expect(DomainConflict, cast.setup.approver, app, action, "wrong state")
                 continue
             for role, user in cast.by_role.items():
                 if role not in step.roles:
@@ -301,7 +300,7 @@ def test_auditor_is_read_only(cast):
 def test_reason_is_required(cast, action, reason):
     state = {"return": Status.SUBMITTED, "reject": Status.UNDER_APPRAISAL, "cancel": Status.SUBMITTED,
              "suspend": Status.IN_PROGRESS}[action]
-    application = bring_to(cast, state, LOCAL)
+    application = Application.objects.get(pk=cast.gallery[(LOCAL, state)])
     before = snapshot(application)
     with pytest.raises(ValidationError) as caught:
         act(cast.setup.approver, application, action, reason=reason)
@@ -448,7 +447,7 @@ def test_endorse_needs_a_passed_appraisal(cast):
     ("cancel", Status.APPROVED), ("resume", Status.SUSPENDED),
 ])
 def test_the_agency_does_not_act_on_local_fund_steps(cast, action, state):
-    application = bring_to(cast, state, LOCAL)
+    application = Application.objects.get(pk=cast.gallery[(LOCAL, state)])
     for user in (cast.world.agency_officer, cast.world.agency_approver):
         with pytest.raises(PermissionDenied):
             act(user, application, action)
@@ -505,7 +504,7 @@ def test_random_walks_stay_inside_the_table_and_history_matches_status(cast, see
     applications = [make_application(cast.setup, national=rng.random() < 0.5) for _ in range(3)]
     counts = {"ok": 0, "refused": 0}
     live = list(applications)
-    for _step in range(70):
+    for _step in range(60):
         application = Application.objects.get(pk=rng.choice(live).pk)
         if application.status in workflow.TERMINAL_STATES:
             # A closed scheme stays closed; keep walking with a fresh one.
