@@ -7,7 +7,7 @@ import os
 import pytest
 
 from applications.choices import CouncilLevel, Status
-from applications.models import Application
+from applications.models import Application, Establishment
 from tests.factories import (
     PDF_BYTES,
     build_world,
@@ -100,15 +100,37 @@ def council_scores(session_for, application, members, score="8"):
 def test_local_fund_application_from_draft_to_approval(transactional_db, units, live_server, session_for):
     world = build_world()
     tn = world.provinces[80]
-    est = make_establishment(tn, name="Cơ sở sấy nông sản Hòa Thành")
+    make_establishment(tn, name="Cơ sở dệt thổ cẩm Tân Biên")
+    commune = tn.province.communes.filter(kind="xa").order_by("code").first()
 
-    # The officer fills the dossier with two cost lines.
-    page = session_for(tn.officer, "/de-an/moi/")
+    # The officer registers the establishment, finds it by typing without diacritics
+    # (htmx swaps the table) and starts a dossier from its page.
+    page = session_for(tn.officer, "/co-so/moi/")
+    page.fill("#id_name", "Cơ sở sấy nông sản Hòa Thành")
+    page.select_option("#id_legal_form", "household")
+    page.fill("#id_tax_code", "3901234567")
+    page.fill("#id_representative", "Lê Thị Hoa")
+    page.select_option("#id_commune", str(commune.pk))
+    page.fill("#id_address", "Ấp Hiệp Trường")
+    page.fill("#id_industry", "Chế biến nông sản")
+    page.check("#id_woman_owned")
+    page.click("#establishment-form button[type=submit]")
+    page.wait_for_selector("#location-eligibility")
+    est = Establishment.objects.get(tax_code="3901234567")
+    page.goto(f"{live_server.url}/co-so/")
+    page.fill("#est-q", "say nong san hoa thanh")
+    page.wait_for_selector("#establishment-table:not(:has-text('thổ cẩm'))")
+    page.click("#establishment-table a:has-text('Hòa Thành')")
+    page.click("a:has-text('Lập đề án')")
+    page.wait_for_selector("#application-form")
+    assert page.eval_on_selector("#id_establishments", "el => [...el.selectedOptions].map(o => o.value)") == [
+        str(est.pk)]
+
+    # The dossier with two cost lines.
     page.select_option("#id_programme", str(tn.local_programme.pk))
     page.select_option("#id_call", str(tn.local_call.pk))
     page.select_option("#id_activity_type", "MMTB")
     page.select_option("#id_implementing_organisation", str(tn.centre.pk))
-    page.select_option("#id_establishments", [str(est.pk)])
     page.fill("#id_title", "Hỗ trợ máy sấy nông sản Hòa Thành")
     page.fill("#id_requested_support", "150000000")
     page.fill("#id_counterpart_funds", "170000000")
