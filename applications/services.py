@@ -303,10 +303,13 @@ def application_update(*, user, application_id, data: dict, establishments=None,
     _check_version(application, expected_version)
     current_establishments = list(application.establishments.all())
     new_establishments = list(establishments) if establishments is not None else current_establishments
+    # A commune officer edits only dossiers whose beneficiaries are all in their commune,
+    # before and after the edit (else they could drop another commune's beneficiary).
+    _require_write_application(user, application.province_id, current_establishments)
     _require_write_application(user, application.province_id, new_establishments)
     if application.status not in EDITABLE_STATES:
         raise DomainConflict(_("Hồ sơ đã nộp không sửa được; cần được trả lại để bổ sung."))
-    original_year = application.year
+    original_year, original_total = application.year, application.total_cost
     changes = _apply(application, data, APPLICATION_FIELDS)
     lines = _clean_cost_lines(cost_lines) if cost_lines is not None else list(application.cost_lines.all())
     _validate_application(application, user, new_establishments, lines, data.get("total_cost"))
@@ -329,6 +332,8 @@ def application_update(*, user, application_id, data: dict, establishments=None,
             for line in lines:
                 line.application = application
             CostLine.objects.bulk_create(lines)
+    if application.total_cost != original_total:
+        changes["total_cost"] = [original_total, application.total_cost]
     _refresh_search(application, new_establishments)
     if changes:
         application.version += 1

@@ -237,12 +237,15 @@ def test_drafts_are_editable_and_each_edit_is_recorded(tn):
     assert event.payload["changes"]["requested_support"] == [100_000_000, 120_000_000]
     stored = Application.objects.get(pk=application.pk)
     assert stored.version == 2 and stored.requested_support == 120_000_000
-    # New cost lines replace the old ones and are recorded.
-    services.application_update(user=tn.officer, application_id=application.pk, data={},
+    # New cost lines replace the old ones; the history shows the new total.
+    services.application_update(user=tn.officer, application_id=application.pk,
+                                data={"counterpart_funds": 180_000_000},
                                 cost_lines=[{"item": "Máy vót tre", "quantity": "1", "unit": "chiếc",
-                                             "unit_cost": 250_000_000}])
+                                             "unit_cost": 300_000_000}])
     assert list(stored.cost_lines.values_list("item", flat=True)) == ["Máy vót tre"]
-    assert "cost_lines" in application.events.filter(action="update").latest("pk").payload["changes"]
+    changes = application.events.filter(action="update").latest("pk").payload["changes"]
+    assert changes["cost_lines"] == [2, 1] and changes["total_cost"] == [250_000_000, 300_000_000]
+    assert changes["counterpart_funds"] == [130_000_000, 180_000_000]
     # Saving without a change records nothing.
     services.application_update(user=tn.officer, application_id=application.pk, data={"title": stored.title})
     assert application.events.filter(action="update").count() == 2
@@ -294,6 +297,17 @@ def test_commune_officer_proposes_for_their_own_establishments_only(tn):
     assert application.created_by == tn.commune_officer
     with pytest.raises(PermissionDenied):
         create_application(tn, user=tn.commune_officer, establishments=[own, elsewhere])
+    # A province-wide dossier that includes their establishment is visible to them, but
+    # they may not edit it, e.g. by dropping the other commune's beneficiary.
+    shared = create_application(tn, establishments=[own, elsewhere])
+    with pytest.raises(PermissionDenied):
+        services.application_update(user=tn.commune_officer, application_id=shared.pk, data={},
+                                    establishments=[own])
+    with pytest.raises(PermissionDenied):
+        services.application_update(user=tn.commune_officer, application_id=shared.pk, data={"title": "Sửa"})
+    assert set(Application.objects.get(pk=shared.pk).establishments.all()) == {own, elsewhere}
+    services.application_update(user=tn.commune_officer, application_id=application.pk, data={"title": "Sửa"})
+    assert Application.objects.get(pk=application.pk).title == "Sửa"
 
 # --- 4. Attachments ------------------------------------------------------------------------------------------
 
