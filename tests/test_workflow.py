@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from applications import selectors, services, workflow
 from applications.choices import COMMITTED_STATES, CouncilLevel, Status
-from applications.models import Application
+from applications.models import Application, AppraisalCouncil
 from khuyencong.errors import DomainConflict
 from khuyencong.templatetags.kc import format_vnd
 from programs.choices import FundSource
@@ -293,6 +293,29 @@ def test_auditor_is_read_only(cast):
             "representative": "Lê Văn Tám", "province": cast.setup.province,
             "commune": cast.setup.province.communes.first(), "address": "Ấp 1", "industry": "Dệt"})
     assert snapshot(application) == (Status.DRAFT, 1, application.events.count())
+
+
+def test_an_agency_auditor_sees_every_province_but_acts_nowhere(cast):
+    auditor, *_ = member_add(username="cuc_auditor", role=Role.AUDITOR, email="cuc_auditor@example.test")
+    hcm_application = make_application(cast.other)
+    assert Application.objects.visible_to(auditor).filter(pk=hcm_application.pk).exists()
+    for key in ((LOCAL, Status.DRAFT), (LOCAL, Status.UNDER_APPRAISAL), (NATIONAL, Status.UNDER_NATIONAL_APPRAISAL)):
+        application = Application.objects.get(pk=cast.gallery[key])
+        for action, transition in workflow.TRANSITIONS.items():
+            if transition.step_for(application.status, application.fund_source):
+                with pytest.raises(PermissionDenied):
+                    act(auditor, application, action)
+    with pytest.raises(PermissionDenied):
+        act(auditor, hcm_application, "submit")
+
+
+def test_appraisal_cannot_start_without_a_council(cast):
+    application = Application.objects.get(pk=cast.gallery[(LOCAL, Status.SUBMITTED)])
+    AppraisalCouncil.objects.filter(call=cast.setup.local_call).delete()
+    with pytest.raises(DomainConflict) as caught:
+        act(cast.setup.officer, application, "start_appraisal")
+    assert any("hội đồng" in r for r in caught.value.reasons)
+    assert Application.objects.get(pk=application.pk).status == Status.SUBMITTED
 
 
 @pytest.mark.parametrize("action", ["return", "reject", "cancel", "suspend"])
