@@ -18,8 +18,8 @@ from applications import services as app_services
 from applications.choices import CouncilLevel, Status
 from applications.models import Application
 from programs.choices import FundSource
-from programs.models import Programme, SupportRule
-from programs.services import activity_types_load, budget_allocation_set, call_create
+from programs.models import ActivityType, Call, Programme, SupportRule
+from programs.services import budget_allocation_set
 from provinces.choices import Role
 from provinces.models import Commune, Province
 from provinces.services import province_centre_get_or_create
@@ -27,7 +27,6 @@ from provinces.services import province_centre_get_or_create
 from .api_matrix import ApiPermissionMatrix
 from .conftest import HCM, TAN_NINH_WARD, TAY_NINH, THU_DUC_WARD
 from .factories import (
-    DEFAULT_CRITERIA,
     PDF_BYTES,
     PNG_BYTES,
     _superuser,
@@ -46,17 +45,18 @@ ESTABLISHMENTS = "/api/v1/establishments/"
 
 
 def light_setup(code):
-    """Just enough for drafts in a province (no council, no allocation): fast fixtures
-    for the permission matrix."""
-    activity_types_load()
+    """Just enough for drafts in a province (no council, no allocation), written
+    directly: the permission matrix builds two of these for every one of its cases."""
+    ActivityType.objects.bulk_create([ActivityType(code="MMTB", name="Ứng dụng máy móc, thiết bị tiên tiến"),
+                                      ActivityType(code="DAO_TAO", name="Đào tạo nghề")], ignore_conflicts=True)
     province = Province.objects.get(code=code)
     programme = Programme.objects.create(code=f"kcdp-{code}", name=f"Khuyến công {province.short_name}",
                                          fund_source=FundSource.LOCAL, province=province, start_year=2026,
                                          end_year=2030)
     today = timezone.localdate()
-    call = call_create(user=_superuser(), programme=programme, province=province, year=today.year,
-                       name=f"Đợt {code}", opens_on=today - timedelta(days=5), closes_on=today + timedelta(days=5),
-                       activity_types=["MMTB", "DAO_TAO"], criteria=DEFAULT_CRITERIA)
+    call = Call.objects.create(programme=programme, province=province, year=today.year, name=f"Đợt {code}",
+                               opens_on=today - timedelta(days=5), closes_on=today + timedelta(days=5))
+    call.activity_types.set(["MMTB", "DAO_TAO"])
     return SimpleNamespace(province=province, officer=_superuser(), local_call=call, national_call=None,
                            local_programme=programme, centre=province_centre_get_or_create(province=province))
 

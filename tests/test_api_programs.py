@@ -27,8 +27,13 @@ def local_programme(code, *, start=2026, end=2030, name=None):
                                     fund_source=FundSource.LOCAL, province=province, start_year=start, end_year=end)
 
 
+def two_activity_types():
+    ActivityType.objects.bulk_create([ActivityType(code="MMTB", name="Ứng dụng máy móc, thiết bị tiên tiến"),
+                                      ActivityType(code="DAO_TAO", name="Đào tạo nghề")], ignore_conflicts=True)
+
+
 def local_call(code, programme=None, *, year=None, opens_on=None, days=30):
-    activity_types_load()
+    two_activity_types()
     today = timezone.localdate()
     opens_on = opens_on or today - timedelta(days=days)
     return call_create(user=_superuser(), programme=programme or local_programme(code),
@@ -38,7 +43,7 @@ def local_call(code, programme=None, *, year=None, opens_on=None, days=30):
 
 
 def local_rule(code, activity_type="MMTB", **extra):
-    activity_types_load()
+    two_activity_types()
     fields = {"max_percent": Decimal("50"), "max_amount": 300_000_000, "valid_from": date(2025, 7, 1), **extra}
     return SupportRule.objects.create(fund_source=FundSource.LOCAL, province=Province.objects.get(code=code),
                                       activity_type_id=activity_type, **fields)
@@ -220,7 +225,7 @@ def _query_count(client, url, **params):
 
 @pytest.mark.parametrize("resource", ["programmes", "calls", "support-rules", "budget-allocations"])
 def test_list_queries_constant_with_sixty_rows(resource, agency_client, capsys):
-    activity_types_load()
+    two_activity_types()
     tn = Province.objects.get(code=TAY_NINH)
     if resource == "programmes":
         for i in range(60):
