@@ -87,7 +87,10 @@ class EstablishmentForm(BootstrapMixin, forms.ModelForm):
             self.fields["province"].widget = forms.HiddenInput()
         data_province = self.data.get(self.add_prefix("province")) if self.is_bound else None
         selected = data_province or (province.pk if province else None)
-        communes = Commune.objects.filter(province_id=selected) if selected else Commune.objects.none()
+        # Several provinces and none chosen yet (a superuser): offer all their communes;
+        # the model's clean() rejects a commune of another province.
+        communes = (Commune.objects.filter(province_id=selected) if selected
+                    else Commune.objects.filter(province__in=self.fields["province"].queryset))
         self.fields["commune"].queryset = communes.order_by("sort_key")
         self.fields["commune"].error_messages["invalid_choice"] = _("Chọn một xã/phường thuộc tỉnh/thành của cơ sở.")
         self._style()

@@ -363,6 +363,9 @@ class ApplicationFormView(PortalViewMixin, TemplateView):
                 total += amount
             rows.append((line_form, amount))
         context.update(line_rows=rows, line_total=total, province=form.province, object=self.object)
+        if self.object is None:
+            provinces = list(writable_provinces(self.request.user))
+            context["provinces"] = provinces if len(provinces) > 1 else []
         return context
 
     def get(self, request, *args, **kwargs):

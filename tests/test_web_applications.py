@@ -544,3 +544,14 @@ def test_establishment_list_filters_by_commune(client, tn):
     client_for(client, tn.officer)
     page = text(client.get(reverse("applications:establishment_list"), {"commune": second.pk, "q": ""}))
     assert b.name in page and a.name not in page
+
+
+def test_superuser_chooses_the_province_of_a_new_dossier(client, tn, hcm):
+    from django.contrib.auth import get_user_model
+
+    admin = get_user_model().objects.get(username="root")
+    client_for(client, admin)
+    page = text(client.get(reverse("applications:application_create"), {"province": HCM}))
+    assert 'id="province-switch"' in page and hcm.local_programme.name in page
+    assert tn.local_programme.name not in page
+    assert client.get(reverse("applications:establishment_create")).status_code == 200
