@@ -609,7 +609,7 @@ def test_attachments_upload_list_download_remove(tn, hcm_officer, settings):
     response = client.post(url, {"kind": "bia", "file": big}, format="multipart")
     assert response.status_code == 400 and "kind" in response.json()["errors"]
 
-    download = client.get(attachment["download_url"])
+    download = client.get(attachment["download_url"], HTTP_ACCEPT="application/pdf")
     assert download.status_code == 200
     assert b"".join(download.streaming_content) == PDF_BYTES
     assert download["Content-Type"] == "application/pdf"

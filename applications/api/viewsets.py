@@ -96,6 +96,11 @@ class ApplicationViewSet(ServiceErrorsMixin, ScopedModelViewSet):
     filterset_class = ApplicationFilterSet
     parser_classes = [JSONParser, FormParser, MultiPartParser]
 
+    def perform_content_negotiation(self, request, force=False):
+        # A download answers whatever the client accepts (a PDF reader sends
+        # ``Accept: application/pdf``); errors on it fall back to JSON.
+        return super().perform_content_negotiation(request, force=force or self.action == "attachment_download")
+
     def get_serializer_class(self):
         if self.action in ("create", "update", "partial_update"):
             return ApplicationWriteSerializer
