@@ -249,8 +249,10 @@ def test_pages_use_only_local_assets(logged_in):
 
 
 def _manage(args, tmp_path, **env):
-    base = {k: v for k, v in os.environ.items()
-            if k not in ("DJANGO_SETTINGS_MODULE", "KC_ALLOW_DEV_KEY", "SECRET_KEY", "DEBUG")}
+    # A clean production-like environment: none of what the test session sets (the
+    # browser fixture sets DJANGO_ALLOW_ASYNC_UNSAFE, which check --deploy rightly flags).
+    test_only = ("DJANGO_SETTINGS_MODULE", "KC_ALLOW_DEV_KEY", "SECRET_KEY", "DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE")
+    base = {k: v for k, v in os.environ.items() if k not in test_only}
     base.update(DATABASE_URL=f"sqlite:///{tmp_path}/x.sqlite3", VAR_DIR=str(tmp_path), **env)
     return subprocess.run([sys.executable, "manage.py", *args], cwd=settings.BASE_DIR, env=base,
                           capture_output=True, text=True, timeout=120)
