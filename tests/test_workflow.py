@@ -700,6 +700,12 @@ def test_decree_235_effective_date(cast, craft_village):
     for est in (in_commune, tay_ninh_ward):
         assert selectors.location_problem(est, before) is None
         assert selectors.location_problem(est, effective) is None
+    # The submission check applies the rule of the day it is asked about.
+    application = make_application(cast.other, establishments=[in_ward])
+    old_rule = selectors.location_problem(in_ward, before)
+    assert old_rule in selectors.eligibility_problems(application, on=before)
+    today = selectors.eligibility_problems(application)
+    assert (today == []) is craft_village
 
 
 # --- 6. Time in stage -----------------------------------------------------------------------------------
