@@ -371,6 +371,11 @@ def test_edit_draft_with_version_and_freeze_after_submit(tn):
     lines = client.patch(url, {"cost_lines": [cost_line(unit_cost=400_000_000)], "counterpart_funds": 200_000_000},
                          format="json")
     assert lines.status_code == 200 and lines.json()["total_cost"] == 400_000_000
+    payload = application_payload(tn, application.establishments.all(), title="Máy sấy lúa", version=3)
+    replaced = client.put(url, payload, format="json")
+    assert replaced.status_code == 200, replaced.content
+    assert replaced.json()["title"] == "Máy sấy lúa" and replaced.json()["total_cost"] == 500_000_000
+    assert client.put(url, {"title": "Thiếu mọi trường khác"}, format="json").status_code == 400
     assert client.post(f"{url}transitions/", {"action": "submit"}, format="json").status_code == 200
     frozen = client.put(url, application_payload(tn, application.establishments.all()), format="json")
     assert frozen.status_code == 409
@@ -457,6 +462,20 @@ def test_national_path_to_agency_approval(tn, world):
                           decision_date=timezone.localdate().isoformat(), approved_amount=150_000_000)
     assert response.status_code == 200, response.content
     assert response.json()["status"] == "approved"
+
+
+def test_application_gone_from_scope_inside_the_service_is_404(tn_officer, monkeypatch):
+    # A race: visible when the view read it, gone from the caller's scope when the
+    # service locked it. The service's Application.DoesNotExist is a 404, not a 500.
+    application = make_application(light_setup(TAY_NINH), attachments=False)
+
+    def vanished(**kwargs):
+        raise Application.DoesNotExist("Không tìm thấy đề án.")
+
+    monkeypatch.setattr(app_services, "application_transition", vanished)
+    response = transition(client_of(tn_officer), application, "submit")
+    assert response.status_code == 404
+    assert response.json() == {"status": 404, "code": "not_found", "detail": "Không tìm thấy. / Not found."}
 
 
 @pytest.fixture
