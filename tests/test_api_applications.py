@@ -662,6 +662,20 @@ def test_commune_officer_reads_the_timeline_and_files_of_their_proposal(make_mem
     assert client.get(url).json()["allowed_actions"] == ["submit"]
 
 
+def test_commune_officer_proposes_for_their_commune(make_member):
+    setup = light_setup(TAY_NINH)
+    own = make_establishment(setup, commune=Commune.objects.get(code=TAN_NINH_WARD))
+    elsewhere = make_establishment(setup)  # another commune of the province
+    client = client_of(make_member(Role.COMMUNE_OFFICER, TAY_NINH, commune=TAN_NINH_WARD))
+    payload = application_payload(setup, [own])
+    del payload["province"]  # taken from the beneficiaries
+    response = client.post(APPS, payload, format="json")
+    assert response.status_code == 201, response.content
+    assert response.json()["province"] == TAY_NINH and response.json()["allowed_actions"] == ["submit"]
+    response = client.post(APPS, application_payload(setup, [elsewhere]), format="json")
+    assert response.status_code == 400 and "establishments" in response.json()["errors"]
+
+
 # --- Duplicates, filters and query counts ---------------------------------------------------------
 
 

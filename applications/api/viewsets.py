@@ -28,6 +28,7 @@ from khuyencong.api import ScopedModelViewSet
 from khuyencong.errors import DomainConflict
 from khuyencong.scoping import scope_for
 from provinces.choices import Role
+from provinces.models import Province
 
 from .serializers import (
     ApplicationEventSerializer,
@@ -135,10 +136,11 @@ class ApplicationViewSet(ServiceErrorsMixin, ScopedModelViewSet):
         args = serializer.service_arguments()
         province = args["province"]
         if province is None:
-            provinces = {e.province for e in args["establishments"]}
-            if len(provinces) != 1:
+            # Not given: the beneficiaries' province, when they agree on one.
+            codes = {e.province_id for e in args["establishments"]}
+            if len(codes) != 1:
                 raise exceptions.ValidationError({"province": [_("Chọn tỉnh/thành của đề án.")]})
-            province = provinces.pop()
+            province = Province.objects.get(code=codes.pop())
         application = services.application_create(user=request.user, province=province, data=args["data"],
                                                    establishments=args["establishments"],
                                                    cost_lines=args["cost_lines"])
