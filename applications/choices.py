@@ -50,6 +50,13 @@ class AttachmentKind(models.TextChoices):
     BENEFICIARY_REQUEST = "beneficiary_request", _("Đơn đề nghị hỗ trợ của cơ sở")
     BUSINESS_REGISTRATION = "business_registration", _("Giấy chứng nhận đăng ký kinh doanh")
     QUOTATION = "quotation", _("Báo giá máy móc, thiết bị")
+    CONTRACT = "contract", _("Hợp đồng")
+    VOUCHER = "voucher", _("Chứng từ thanh toán")
+    PROGRESS = "progress", _("Báo cáo tiến độ, hình ảnh")
+    INSPECTION = "inspection", _("Biên bản kiểm tra")
+    COMPLETION_REPORT = "completion_report", _("Báo cáo hoàn thành")
+    ACCEPTANCE_MINUTES = "acceptance_minutes", _("Biên bản nghiệm thu")
+    SETTLEMENT = "settlement", _("Hồ sơ quyết toán")
     OTHER = "other", _("Tài liệu khác")
 
 
@@ -66,3 +73,35 @@ class CouncilRole(models.TextChoices):
     CHAIR = "chair", _("Chủ tịch hội đồng")
     SECRETARY = "secretary", _("Thư ký")
     MEMBER = "member", _("Ủy viên")
+
+
+# Kinds a dossier may receive after submission (records of implementation).
+POST_DECISION_ATTACHMENT_KINDS = frozenset({
+    AttachmentKind.CONTRACT, AttachmentKind.VOUCHER, AttachmentKind.PROGRESS, AttachmentKind.INSPECTION,
+    AttachmentKind.COMPLETION_REPORT, AttachmentKind.ACCEPTANCE_MINUTES, AttachmentKind.SETTLEMENT,
+    AttachmentKind.OTHER,
+})
+
+
+class DisbursementKind(models.TextChoices):
+    ADVANCE = "advance", _("Tạm ứng")
+    PAYMENT = "payment", _("Thanh toán")
+    FINAL = "final", _("Thanh toán khi quyết toán")
+
+
+class ChangeKind(models.TextChoices):
+    SCHEDULE = "schedule", _("Điều chỉnh tiến độ")
+    COST_LINES = "cost_lines", _("Điều chỉnh dự toán")
+    AMOUNT = "amount", _("Điều chỉnh kinh phí")
+
+
+class ChangeStatus(models.TextChoices):
+    PENDING = "pending", _("Chờ quyết định")
+    APPROVED = "approved", _("Đã chấp thuận")
+    REFUSED = "refused", _("Không chấp thuận")
+
+
+class AcceptanceResult(models.TextChoices):
+    PASSED = "passed", _("Đạt")
+    PASSED_WITH_CONDITIONS = "passed_with_conditions", _("Đạt có điều kiện")
+    FAILED = "failed", _("Không đạt")
