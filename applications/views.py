@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Q
 from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
@@ -17,7 +18,7 @@ from django.views.generic import TemplateView
 from khuyencong.errors import DomainConflict
 from khuyencong.scoping import scope_for
 from khuyencong.web import PortalViewMixin, ScopedDetailView, ScopedListView, wants_partial
-from programs.models import ActivityType, Programme
+from programs.models import ActivityType, AppraisalCriterion, Programme
 from programs.selectors import budget_position, support_rule_for
 from provinces.choices import Role
 from provinces.models import Commune, Province
@@ -35,7 +36,16 @@ from .forms import (
     TransitionForm,
     add_service_errors,
 )
-from .models import Application, Attachment, ConflictDeclaration, CostLine, Establishment
+from .models import (
+    Application,
+    AppraisalCouncil,
+    Attachment,
+    ConflictDeclaration,
+    CostLine,
+    CouncilMember,
+    Establishment,
+    Score,
+)
 
 APPRAISAL_STATES = frozenset({Status.UNDER_APPRAISAL, Status.UNDER_NATIONAL_APPRAISAL})
 AFTER_APPRAISAL_STATES = frozenset({Status.ENDORSED, Status.APPROVED, Status.REJECTED, Status.IN_PROGRESS,
@@ -113,27 +123,53 @@ def tasks_for(user) -> list[Task]:
             actions = [workflow.TRANSITIONS[a] for a in workflow.allowed_actions(scope, application) if a != "cancel"]
             if actions:
                 tasks[application.pk] = Task(application=application, actions=actions)
-    if Role.COUNCIL_MEMBER in scope.roles or scope.roles & {Role.AGENCY_OFFICER, Role.AGENCY_APPROVER}:
-        appraised = (Application.objects.visible_to(user).filter(status__in=APPRAISAL_STATES)
-                     .select_related("province", "activity_type", "call").order_by("status_changed_at"))
-        for application in appraised[:500]:
-            level = application.appraisal_level
-            if selectors.council_seat(application, user, level) is None:
-                continue
-            declaration = ConflictDeclaration.objects.filter(application=application, level=level, user=user).first()
-            if declaration is None:
-                kind = "declare"
-            elif declaration.has_conflict:
-                continue
-            else:
-                sheet = selectors.score_sheet(application, level)
-                mine = next((m for m in sheet.members if m.member.user_id == user.pk), None)
-                if mine is None or mine.complete:
-                    continue
-                kind = "score"
-            task = tasks.setdefault(application.pk, Task(application=application))
-            task.council = kind
+    for application, kind in council_tasks(user):
+        task = tasks.setdefault(application.pk, Task(application=application))
+        task.council = kind
     return sorted(tasks.values(), key=lambda t: (not t.application.is_overdue, t.application.status_changed_at))
+
+
+def council_tasks(user):
+    """(application, "declare" | "score") for the appraisals where the user sits on the
+    council (``selectors.council_for``: the application's own council, else its call's)
+    and has not declared, or declared no conflict and not scored every criterion.
+    A fixed number of queries however many appraisals are open."""
+    if not CouncilMember.objects.filter(user=user).exists():
+        return []
+    appraised = list(
+        Application.objects.visible_to(user).filter(status__in=APPRAISAL_STATES)
+        .filter(Q(councils__members__user=user) | Q(call__councils__members__user=user)).distinct()
+        .select_related("province", "activity_type").order_by("status_changed_at")[:500])
+    if not appraised:
+        return []
+    ids = [a.pk for a in appraised]
+    call_ids = {a.call_id for a in appraised if a.call_id}
+    councils = list(AppraisalCouncil.objects.filter(Q(application_id__in=ids)
+                                                    | Q(call_id__in=call_ids, application__isnull=True))
+                    .order_by("-created_at", "-pk").values("pk", "level", "application_id", "call_id"))
+    my_councils = set(CouncilMember.objects.filter(user=user, council_id__in=[c["pk"] for c in councils])
+                      .values_list("council_id", flat=True))
+    declared = {(d["application_id"], d["level"]): d["has_conflict"] for d in ConflictDeclaration.objects.filter(
+        user=user, application_id__in=ids).values("application_id", "level", "has_conflict")}
+    scored = {(r["application_id"], r["level"]): r["n"] for r in Score.objects.filter(
+        user=user, application_id__in=ids).values("application_id", "level").annotate(n=Count("criterion", distinct=True))}
+    criteria = dict(AppraisalCriterion.objects.filter(call_id__in=call_ids).values("call_id")
+                    .annotate(n=Count("pk")).values_list("call_id", "n"))
+    result = []
+    for application in appraised:
+        level = application.appraisal_level
+        council = next((c for c in councils if c["application_id"] == application.pk and c["level"] == level), None)
+        if council is None and application.call_id:
+            council = next((c for c in councils if c["application_id"] is None and c["call_id"] == application.call_id
+                            and c["level"] == level), None)
+        if council is None or council["pk"] not in my_councils:
+            continue
+        key = (application.pk, level)
+        if key not in declared:
+            result.append((application, "declare"))
+        elif not declared[key] and scored.get(key, 0) < criteria.get(application.call_id, 0):
+            result.append((application, "score"))
+    return result
 
 
 class TaskListView(PortalViewMixin, TemplateView):

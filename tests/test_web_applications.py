@@ -555,3 +555,20 @@ def test_superuser_chooses_the_province_of_a_new_dossier(client, tn, hcm):
     assert 'id="province-switch"' in page and hcm.local_programme.name in page
     assert tn.local_programme.name not in page
     assert client.get(reverse("applications:establishment_create")).status_code == 200
+
+
+def test_council_tasks_take_a_fixed_number_of_queries(client, tn, django_assert_max_num_queries):
+    apps = [make_application(tn) for _ in range(4)]
+    for application in apps:
+        to_under_appraisal(tn, application)
+    score_all(apps[0], [tn.council[0]], CouncilLevel.PROVINCIAL)  # done: no task
+    app_services.conflict_declare(user=tn.council[0], application_id=apps[1].pk, has_conflict=False)  # to score
+    app_services.conflict_declare(user=tn.council[0], application_id=apps[2].pk, has_conflict=True,
+                                  note="Họ hàng")  # excluded
+    client_for(client, tn.council[0])
+    client.get(reverse("applications:tasks"))
+    with django_assert_max_num_queries(15):
+        page = text(client.get(reverse("applications:tasks")))
+    assert apps[0].code not in page and apps[2].code not in page
+    assert apps[1].code in page and apps[3].code in page
+    assert "Chấm điểm" in page and "Khai báo xung đột lợi ích" in page
