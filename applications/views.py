@@ -519,6 +519,8 @@ def action_buttons(application, user, *, eligibility=None, sheet=None) -> list[A
             reasons.extend(eligibility)
         elif action in ("approve", "endorse") and sheet is not None and not sheet.passed:
             reasons.extend(sheet.problems())
+        elif "council_ready" in transition.guards:
+            reasons.extend(services.GUARDS["council_ready"](application, user, {}))
         needs_input = transition.requires_reason or transition.requires_decision or transition.requires_amount
         buttons.append(ActionButton(transition=transition, enabled=not reasons, reasons=reasons,
                                     needs_input=needs_input))

@@ -572,3 +572,14 @@ def test_council_tasks_take_a_fixed_number_of_queries(client, tn, django_assert_
     assert apps[0].code not in page and apps[2].code not in page
     assert apps[1].code in page and apps[3].code in page
     assert "Chấm điểm" in page and "Khai báo xung đột lợi ích" in page
+
+
+def test_start_appraisal_disabled_without_a_council(client, tn):
+    from applications.models import AppraisalCouncil
+
+    application = make_application(tn)
+    app_services.application_transition(user=tn.officer, application_id=application.pk, action="submit")
+    AppraisalCouncil.objects.filter(call=tn.local_call).update(call=tn.national_call)
+    client_for(client, tn.officer)
+    page = text(client.get(reverse("applications:application_detail", args=[application.pk])))
+    assert "Chưa thành lập hội đồng thẩm định có thành viên cho đề án này." in page
