@@ -11,6 +11,7 @@ from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.generic import TemplateView
@@ -54,10 +55,12 @@ AFTER_APPRAISAL_STATES = frozenset({Status.ENDORSED, Status.APPROVED, Status.REJ
 
 def conflict_message(request, exc: DomainConflict) -> None:
     """A DomainConflict as one error message listing every reason."""
-    text = exc.message
     if exc.reasons:
-        text = text + " " + " ".join(f"• {r}" for r in exc.reasons)
-    messages.error(request, text)
+        # Escaped by format_html; the message storage keeps it marked safe.
+        messages.error(request, format_html('{}<ul class="mb-0">{}</ul>', exc.message,
+                                            format_html_join("", "<li>{}</li>", ((r,) for r in exc.reasons))))
+    else:
+        messages.error(request, exc.message)
 
 
 def writable_provinces(user):
