@@ -49,8 +49,6 @@ from .models import (
 )
 
 APPRAISAL_STATES = frozenset({Status.UNDER_APPRAISAL, Status.UNDER_NATIONAL_APPRAISAL})
-AFTER_APPRAISAL_STATES = frozenset({Status.ENDORSED, Status.APPROVED, Status.REJECTED, Status.IN_PROGRESS,
-                                    Status.SUSPENDED, Status.COMPLETED, Status.ACCEPTED, Status.SETTLED})
 
 
 def conflict_message(request, exc: DomainConflict) -> None:
@@ -574,22 +572,27 @@ def application_context(application, user) -> dict:
     if application.status != Status.DRAFT or application.created_by_id != user.pk:
         context["duplicates"] = list(selectors.duplicates_for(application))
         context["show_duplicates"] = True
+    # Score sheets of every appraisal the dossier has been through, the current one first.
+    started = {e.action for e in context["events"]}
+    levels = []
+    if application.appraisal_level:
+        levels.append(application.appraisal_level)
+    if "start_national_appraisal" in started and CouncilLevel.NATIONAL not in levels:
+        levels.append(CouncilLevel.NATIONAL)
+    if "start_appraisal" in started and CouncilLevel.PROVINCIAL not in levels:
+        levels.append(CouncilLevel.PROVINCIAL)
     sheet = None
-    level = application.appraisal_level
-    if level is None and application.status in AFTER_APPRAISAL_STATES:
-        level = (CouncilLevel.NATIONAL if application.fund_source == "national" and application.status != Status.ENDORSED
-                 and application.events.filter(action="start_national_appraisal").exists()
-                 else CouncilLevel.PROVINCIAL)
-    if level is not None:
-        sheet = selectors.score_sheet(application, level)
-        context["sheet"] = sheet
-        context["sheet_level"] = CouncilLevel(level).label
-        context["sheet_rows"] = [
-            (m, [m.scores.get(c.pk) for c in sheet.criteria]) for m in sheet.members]
-        if application.appraisal_level and selectors.council_seat(application, user, application.appraisal_level):
-            context["my_seat"] = True
-    context["actions"] = action_buttons(application, user, eligibility=eligibility,
-                                        sheet=sheet if application.appraisal_level else None)
+    context["sheets"] = []
+    for level in levels:
+        level_sheet = selectors.score_sheet(application, level)
+        if level == application.appraisal_level:
+            sheet = level_sheet
+        context["sheets"].append({
+            "level": level, "label": CouncilLevel(level).label, "sheet": level_sheet,
+            "rows": [(m, [m.scores.get(c.pk) for c in level_sheet.criteria]) for m in level_sheet.members]})
+    if application.appraisal_level and selectors.council_seat(application, user, application.appraisal_level):
+        context["my_seat"] = True
+    context["actions"] = action_buttons(application, user, eligibility=eligibility, sheet=sheet)
     context["version"] = application.version
     return context
 

@@ -583,3 +583,18 @@ def test_start_appraisal_disabled_without_a_council(client, tn):
     client_for(client, tn.officer)
     page = text(client.get(reverse("applications:application_detail", args=[application.pk])))
     assert "Chưa thành lập hội đồng thẩm định có thành viên cho đề án này." in page
+
+
+def test_national_dossier_shows_both_score_sheets(client, world):
+    tn = world.provinces[TN]
+    application = make_application(tn, national=True)
+    to_under_appraisal(tn, application)
+    score_all(application, tn.council, CouncilLevel.PROVINCIAL)
+    app_services.application_transition(user=tn.approver, application_id=application.pk, action="endorse")
+    app_services.application_transition(user=world.agency_officer, application_id=application.pk,
+                                        action="start_national_appraisal")
+    client_for(client, world.agency_approver)
+    page = text(client.get(reverse("applications:application_detail", args=[application.pk])))
+    assert 'data-level="national"' in page and 'data-level="provincial"' in page
+    assert page.index('data-level="national"') < page.index('data-level="provincial"')
+    assert "cuc_council1 chưa khai báo xung đột lợi ích" in page  # why approving is not possible yet
