@@ -245,3 +245,18 @@ PORTAL_NAME = "Cổng Khuyến công"
 import datetime as _dt  # noqa: E402
 
 KC_DECREE_235_EFFECTIVE = _dt.date(2025, 10, 15)
+
+# --- Reports (Celery beat) -----------------------------------------------------------
+from celery.schedules import crontab  # noqa: E402
+
+# A "running" report whose heartbeat is older than this is taken to have lost its worker.
+KC_REPORT_STALE_SECONDS = int(os.environ.get("KC_REPORT_STALE_SECONDS", 600))
+CELERY_BEAT_SCHEDULE = {
+    # 06:00 on the first day of each quarter: the national regional summary of the quarter just ended.
+    "reports-quarterly-regional-summaries": {
+        "task": "reports.tasks.quarterly_summaries_task",
+        "schedule": crontab(minute=0, hour=6, day_of_month=1, month_of_year="1,4,7,10"),
+    },
+    # Runs whose worker died (or whose message was lost) are queued again.
+    "reports-requeue-stale-runs": {"task": "reports.tasks.requeue_stale_runs_task", "schedule": 300.0},
+}

@@ -15,6 +15,7 @@ api_v1 = [
     path("", include("provinces.api.urls")),
     path("", include("programs.api.urls")),
     path("", include("applications.api.urls")),
+    path("", include("reports.api.urls")),
 ]
 
 urlpatterns = [
@@ -27,6 +28,7 @@ urlpatterns = [
     path("dia-ban/", include("provinces.urls")),
     path("chuong-trinh/", include("programs.urls")),
     path("", include("applications.urls")),
+    path("bao-cao/", include("reports.urls")),
     path("quan-tri/", admin.site.urls),
     path("api/v1/", include(api_v1)),
 ]
