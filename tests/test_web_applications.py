@@ -133,7 +133,7 @@ def test_establishment_create_and_edit(client, tn):
     est.refresh_from_db()
     assert est.name == "Cơ sở sấy Bà Đen" and est.woman_owned
     page = text(client.get(reverse("applications:establishment_detail", args=[est.pk])))
-    assert "do phụ nữ làm chủ" in page and "Địa bàn đủ điều kiện hỗ trợ" in page
+    assert "Do phụ nữ làm chủ" in page and "Địa bàn đủ điều kiện hỗ trợ" in page
 
 
 def test_establishment_form_errors_are_vietnamese_and_save_nothing(client, tn, hcm):
