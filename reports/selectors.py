@@ -6,7 +6,7 @@ dashboard and the PDF of the same period always show the same numbers."""
 import statistics
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from django.db import connection
 from django.db.models import BigIntegerField, Count, Exists, F, OuterRef, Q, Subquery, Sum, Value, Window
@@ -28,7 +28,8 @@ STAGES = [Status.SUBMITTED, Status.RETURNED, Status.UNDER_APPRAISAL, Status.ENDO
 @dataclass(frozen=True)
 class Filters:
     """What a dashboard or report covers. ``province_ids`` None means every province
-    the caller may see; a quarter makes the figures cumulative to the quarter's end."""
+    the caller may see. With a quarter, the schemes of the plan year are counted as they
+    stand and the money paid out and settled is cumulative to the quarter's end."""
 
     year: int | None = None
     quarter: int | None = None
@@ -51,10 +52,6 @@ class Filters:
             q &= Q(**{f"{prefix}fund_source": self.fund_source})
         if self.province_ids is not None:
             q &= Q(**{f"{prefix}province_id__in": self.province_ids})
-        end = self.period_end
-        if end:
-            cutoff = timezone.make_aware(datetime.combine(end + timedelta(days=1), time.min))
-            q &= Q(**{f"{prefix}created_at__lt": cutoff})
         return q
 
 

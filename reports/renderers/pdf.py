@@ -3,12 +3,17 @@
 with Times New Roman, covers Vietnamese and ₫), page numbers centred at the top from
 page 2."""
 
+import logging
+
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 
 from ..documents import vn_date_line
 from .svg import bar_chart
+
+# WeasyPrint logs every layout step at INFO: noise in a worker's log.
+logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
 
 FONT_DIR = settings.BASE_DIR / "static" / "fonts" / "liberation"
 
@@ -25,7 +30,8 @@ def font_faces() -> str:
 
 
 def render_html(document) -> str:
-    sections = [{"heading": s.heading, "table": s.table, "text": s.text,
+    # Wide tables (the list of schemes) go on landscape pages, as Decree 30 allows.
+    sections = [{"heading": s.heading, "table": s.table, "text": s.text, "wide": len(s.table.columns) > 9,
                  "chart": mark_safe(bar_chart(s.chart)) if s.chart and s.chart.labels else ""}
                 for s in document.sections]
     return render_to_string("reports/pdf/document.html", {
