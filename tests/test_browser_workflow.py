@@ -5,6 +5,8 @@ and the national path through the Agency."""
 import os
 
 import pytest
+from django.conf import settings
+from django.test import Client
 
 from applications.choices import CouncilLevel, Status
 from applications.models import Application, Establishment
@@ -52,16 +54,24 @@ def session_for(browser, live_server):
     """Open a signed-in page for a user; every context is closed after the test."""
     contexts = []
 
-    def open_as(user, next_path="/"):
+    def open_as(user, next_path="/", via_form=False):
         context = browser.new_context(locale="vi-VN")
         context.set_default_timeout(15_000)
         contexts.append(context)
         page = context.new_page()
-        page.goto(f"{live_server.url}/dang-nhap/?next={next_path}")
-        page.fill("#id_username", user.username)
-        page.fill("#id_password", PASSWORD)
-        page.click("form:has(#id_password) button[type=submit]")
-        page.wait_for_url(f"{live_server.url}{next_path}")
+        if via_form:
+            page.goto(f"{live_server.url}/dang-nhap/?next={next_path}")
+            page.fill("#id_username", user.username)
+            page.fill("#id_password", PASSWORD)
+            page.click("form:has(#id_password) button[type=submit]")
+            page.wait_for_url(f"{live_server.url}{next_path}")
+            return page
+        # Signing in through the form is covered once; the others get a session cookie.
+        client = Client()
+        client.force_login(user)
+        context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "url": live_server.url,
+                              "value": client.cookies[settings.SESSION_COOKIE_NAME].value}])
+        page.goto(f"{live_server.url}{next_path}")
         return page
 
     yield open_as
@@ -105,7 +115,7 @@ def test_local_fund_application_from_draft_to_approval(transactional_db, units, 
 
     # The officer registers the establishment, finds it by typing without diacritics
     # (htmx swaps the table) and starts a dossier from its page.
-    page = session_for(tn.officer, "/co-so/moi/")
+    page = session_for(tn.officer, "/co-so/moi/", via_form=True)
     page.fill("#id_name", "Cơ sở sấy nông sản Hòa Thành")
     page.select_option("#id_legal_form", "household")
     page.fill("#id_tax_code", "3901234567")
