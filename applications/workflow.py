@@ -97,7 +97,7 @@ TRANSITIONS = {t.action: t for t in [
     Transition(
         "start_implementation", _("Bắt đầu thực hiện"), Status.IN_PROGRESS,
         steps=(Step(frozenset({Status.APPROVED}), PROVINCE_STAFF),),
-        style="primary",
+        guards=("contract_recorded",), style="primary",
     ),
     Transition(
         "suspend", _("Tạm dừng"), Status.SUSPENDED,
@@ -114,18 +114,18 @@ TRANSITIONS = {t.action: t for t in [
     Transition(
         "complete", _("Báo cáo hoàn thành"), Status.COMPLETED,
         steps=(Step(frozenset({Status.IN_PROGRESS}), PROVINCE_STAFF),),
-        style="primary",
+        guards=("completion_report",), style="primary",
     ),
     Transition(
         "accept", _("Nghiệm thu"), Status.ACCEPTED,
         steps=(Step(frozenset({Status.COMPLETED}), frozenset({Role.PROVINCE_APPROVER})),),
-        style="success",
+        guards=("acceptance_passed",), style="success",
     ),
     Transition(
         "settle", _("Quyết toán"), Status.SETTLED,
         steps=(Step(frozenset({Status.ACCEPTED}), frozenset({Role.PROVINCE_APPROVER}), LOCAL),
                Step(frozenset({Status.ACCEPTED}), frozenset({Role.AGENCY_APPROVER}), NATIONAL)),
-        requires_decision=True, style="dark",
+        requires_decision=True, guards=("settlement_recorded",), style="dark",
     ),
     Transition(
         "cancel", _("Hủy đề án"), Status.CANCELLED,

@@ -1,11 +1,17 @@
-"""Reads of the programmes app that are more than a filter: the cap in force, the budget position."""
+"""Reads of the programmes app that are more than a filter: the cap in force, the budget
+position and the budget ledger."""
 
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Q, Sum
+from django.db.models import BigIntegerField, Case, F, OuterRef, Q, Subquery, Sum, Value, When
+from django.db.models.functions import Coalesce
 
-from .models import BudgetAllocation, SupportRule
+from applications.choices import Status  # plain choices, no models: no import cycle
+
+from .models import BudgetAllocation, Programme, SupportRule
+
+ACTIVE_COMMITTED_STATES = (Status.APPROVED, Status.IN_PROGRESS, Status.SUSPENDED, Status.COMPLETED, Status.ACCEPTED)
 
 
 def support_rule_for(*, province_id: int, fund_source: str, activity_type_id: str, on: date) -> SupportRule | None:
@@ -39,15 +45,120 @@ class BudgetPosition:
         return self.allocated - self.committed
 
 
+# The ledger's one rule for what an application holds of its allocation ("committed"):
+#   approved, in progress, suspended, completed, accepted → the approved amount;
+#   settled → the settled amount (what was approved and not settled goes back);
+#   cancelled after approval → what was already paid out (the rest goes back);
+#   anything else → nothing.
+# Computed in SQL so the ledger, the approve guard and the allocation API agree.
+
+
+def _disbursed_per_application():
+    """Σ disbursements of the application in the outer query (correlated subquery)."""
+    from applications.models import Disbursement
+
+    total = (Disbursement.objects.filter(application_id=OuterRef("pk")).order_by().values("application_id")
+             .annotate(total=Sum("amount")).values("total"))
+    return Coalesce(Subquery(total, output_field=BigIntegerField()), Value(0), output_field=BigIntegerField())
+
+
+def commitment_expression():
+    """The effective commitment of each application row (see the rule above)."""
+    return Case(
+        When(status__in=ACTIVE_COMMITTED_STATES, then=Coalesce(F("approved_amount"), Value(0))),
+        When(status=Status.SETTLED, then=Coalesce(F("settlement__settled_amount"), F("approved_amount"), Value(0))),
+        When(status=Status.CANCELLED, approved_amount__isnull=False, then=_disbursed_per_application()),
+        default=Value(0), output_field=BigIntegerField())
+
+
+def released_expression():
+    """Approved money given back: approved − settled (settled), approved − paid (cancelled)."""
+    return Case(
+        When(status=Status.SETTLED,
+             then=Coalesce(F("approved_amount"), Value(0)) - Coalesce(F("settlement__settled_amount"),
+                                                                     F("approved_amount"), Value(0))),
+        When(status=Status.CANCELLED, approved_amount__isnull=False,
+             then=F("approved_amount") - _disbursed_per_application()),
+        default=Value(0), output_field=BigIntegerField())
+
+
 def committed_amount(*, programme_id, province_id, year, exclude_application_id=None) -> int:
-    from applications.choices import COMMITTED_STATES
     from applications.models import Application
 
     qs = Application.objects.filter(programme_id=programme_id, province_id=province_id, year=year,
-                                    status__in=COMMITTED_STATES)
+                                    approved_amount__isnull=False)
     if exclude_application_id:
         qs = qs.exclude(pk=exclude_application_id)
-    return qs.aggregate(total=Sum("approved_amount"))["total"] or 0
+    return qs.aggregate(total=Sum(commitment_expression()))["total"] or 0
+
+
+def allocation_committed_subquery():
+    """The committed amount of an allocation row's programme × province × year, as a
+    correlated subquery (for annotating BudgetAllocation querysets)."""
+    from applications.models import Application
+
+    total = (Application.objects.filter(programme_id=OuterRef("programme_id"), province_id=OuterRef("province_id"),
+                                        year=OuterRef("year"), approved_amount__isnull=False)
+             .order_by().values("programme_id").annotate(total=Sum(commitment_expression())).values("total"))
+    return Coalesce(Subquery(total, output_field=BigIntegerField()), Value(0), output_field=BigIntegerField())
+
+
+LEDGER_MONEY = ("allocated", "approved", "committed", "disbursed", "settled", "released", "remaining")
+
+
+def ledger(*, user=None, programme=None, province=None, year=None) -> dict:
+    """The budget ledger per programme × province × year, and national totals:
+    ``{"rows": [...], "totals": {...}}``. Each row: programme_id, programme_code,
+    programme_name, fund_source, province_id, province_name, year, and the money —
+    allocated, approved (Σ approved amounts of the approved schemes, whatever became of
+    them), committed (rule above), disbursed, settled, released, remaining = allocated −
+    committed. Everything is summed by the database (GROUP BY); Python only joins the
+    allocation and application groups. With ``user``, scoped by what they may see."""
+    from applications.models import Application
+    from provinces.models import Province
+
+    allocations = BudgetAllocation.objects.all() if user is None else BudgetAllocation.objects.visible_to(user)
+    applications = Application.objects.filter(approved_amount__isnull=False)
+    if user is not None:
+        # The same provinces as the allocations the user sees (a commune officer's
+        # application scope would show a fraction of the province's money).
+        applications = applications.filter(province_id__in=allocations.values("province_id"))
+    filters = {}
+    if programme is not None:
+        filters["programme_id"] = getattr(programme, "pk", programme)
+    if province is not None:
+        filters["province_id"] = getattr(province, "pk", province)
+    if year is not None:
+        filters["year"] = int(year)
+    allocations, applications = allocations.filter(**filters), applications.filter(**filters)
+    keys = ("programme_id", "province_id", "year")
+    allocated = {tuple(r[k] for k in keys): r["allocated"] for r in
+                 allocations.order_by().values(*keys).annotate(allocated=Sum("amount"))}
+    money = {tuple(r[k] for k in keys): r for r in applications.order_by().values(*keys).annotate(
+        approved=Coalesce(Sum("approved_amount"), Value(0)),
+        committed=Coalesce(Sum(commitment_expression()), Value(0)),
+        disbursed=Coalesce(Sum(_disbursed_per_application()), Value(0)),
+        settled=Coalesce(Sum("settlement__settled_amount"), Value(0)),
+        released=Coalesce(Sum(released_expression()), Value(0)))}
+    groups = set(allocated) | set(money)
+    programmes = {p["pk"]: p for p in Programme.objects.filter(pk__in={k[0] for k in groups})
+                  .values("pk", "code", "name", "fund_source")}
+    provinces = dict(Province.objects.filter(pk__in={k[1] for k in groups}).values_list("pk", "name"))
+    rows = []
+    for key in groups:
+        found = money.get(key, {})
+        programme_row = programmes[key[0]]
+        row = {"programme_id": key[0], "programme_code": programme_row["code"], "programme_name": programme_row["name"],
+               "fund_source": programme_row["fund_source"], "province_id": key[1],
+               "province_name": provinces.get(key[1], str(key[1])), "year": key[2],
+               "allocated": allocated.get(key, 0)}
+        for name in ("approved", "committed", "disbursed", "settled", "released"):
+            row[name] = int(found.get(name) or 0)
+        row["remaining"] = row["allocated"] - row["committed"]
+        rows.append(row)
+    rows.sort(key=lambda r: (-r["year"], r["fund_source"], r["programme_code"], r["province_id"]))
+    totals = {name: sum(r[name] for r in rows) for name in LEDGER_MONEY}
+    return {"rows": rows, "totals": totals}
 
 
 def budget_position(*, programme_id, province_id, year, lock: bool = False) -> BudgetPosition:

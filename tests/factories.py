@@ -197,3 +197,46 @@ def approve_local(setup, application, amount=None):
     return app_services.application_transition(
         user=setup.approver, application_id=application.pk, action="approve", decision_number="123/QĐ-SCT",
         decision_date=timezone.localdate(), approved_amount=amount or application.requested_support)
+
+
+# --- After the decision (implementation records through the services) ----------------------
+
+
+def approve_national(world, setup, application, amount=None):
+    """A national-fund application from draft to approved by the Agency."""
+    to_under_appraisal(setup, application)
+    score_all(application, setup.council, CouncilLevel.PROVINCIAL)
+    app_services.application_transition(user=setup.approver, application_id=application.pk, action="endorse")
+    app_services.application_transition(user=world.agency_officer, application_id=application.pk,
+                                        action="start_national_appraisal")
+    application = Application.objects.get(pk=application.pk)
+    score_all(application, world.agency_council, CouncilLevel.NATIONAL)
+    return app_services.application_transition(
+        user=world.agency_approver, application_id=application.pk, action="approve", decision_number="77/QĐ-CCT",
+        decision_date=timezone.localdate(), approved_amount=amount or application.requested_support)
+
+
+def implement(setup, application, *, value=None, user=None, number="01/2026/HĐ-KC"):
+    """Record a contract with the application's first beneficiary and start implementation."""
+    application = Application.objects.get(pk=application.pk)
+    beneficiary = application.establishments.order_by("pk").first()
+    return app_services.implementation_start(
+        user=user or setup.officer, application_id=application.pk,
+        contracts=[{"number": number, "signed_on": timezone.localdate(), "beneficiary": beneficiary,
+                    "value": value or application.approved_amount}])
+
+
+def complete_implementation(setup, application, *, user=None):
+    """Upload the completion report and move the application to completed."""
+    return app_services.application_complete(user=user or setup.officer, application_id=application.pk,
+                                             report_file=pdf_file("bao-cao-hoan-thanh.pdf"),
+                                             narrative="Đã lắp đặt và vận hành máy")
+
+
+def accept_implementation(setup, application, *, result="passed", user=None):
+    """Record a passed acceptance (with minutes): the application becomes accepted."""
+    return app_services.acceptance_record(
+        user=user or setup.approver, application_id=application.pk, accepted_on=timezone.localdate(),
+        committee_members="Sở Công Thương; UBND xã; cơ sở thụ hưởng", result=result,
+        conditions="Bổ sung nhật ký vận hành" if result == "passed_with_conditions" else "",
+        achieved_jobs=12, machinery_installed="01 máy sấy", minutes_file=pdf_file("bien-ban-nghiem-thu.pdf"))

@@ -99,6 +99,8 @@ def test_parallel_approvals_never_over_commit_the_allocation(units):
     # Several people acting on the same application at once: the row lock lets one through.
     target = ids[succeeded[0]]
     officer_id = setup.officer.pk
+    services.contract_add(user=setup.officer, application_id=target, number="01/HĐ", signed_on=timezone.localdate(),
+                          beneficiary=establishment, value=REQUESTED)  # the start needs a contract
 
     def start(_i):
         officer = get_user_model().objects.get(pk=officer_id)

@@ -75,6 +75,9 @@ def module_cast(django_db_setup, django_db_blocker):
                         ensure_scored(application, setup.council)
                     elif application.appraisal_level == CouncilLevel.NATIONAL:
                         ensure_scored(application, world.agency_council)
+                    for action, transition in workflow.TRANSITIONS.items():
+                        if transition.step_for(state, fund):
+                            record_prerequisites(cast, application, action)
                     cast.gallery[(fund, state)] = application.pk
             yield cast
         finally:
@@ -150,6 +153,30 @@ def _path(state: str, national: bool) -> list:
     return paths[state]
 
 
+def record_prerequisites(cast: Cast, application, action: str) -> None:
+    """Record what the post-decision guards of ``action`` need (a contract, a completion
+    report, a passed acceptance, a settlement), so the transition table itself is under
+    test here; tests/test_implementation.py records them through their own services."""
+    from applications.models import Acceptance, Settlement
+    from tests.factories import pdf_file as _pdf
+
+    application = Application.objects.get(pk=application.pk)
+    guards = workflow.TRANSITIONS[action].guards
+    if "contract_recorded" in guards and not application.contracts.exists():
+        services.contract_add(user=cast.setup.officer, application_id=application.pk, number="01/HĐ",
+                              signed_on=TODAY(), beneficiary=application.establishments.first(),
+                              value=application.approved_amount)
+    if "completion_report" in guards and not application.attachments.filter(kind="completion_report").exists():
+        services.attachment_add(user=cast.setup.officer, application_id=application.pk, kind="completion_report",
+                                uploaded_file=_pdf("bao-cao.pdf"))
+    if "acceptance_passed" in guards and not Acceptance.objects.filter(application=application).exists():
+        Acceptance.objects.create(application=application, accepted_on=TODAY(), committee_members="Hội đồng",
+                                  result="passed", created_by=cast.setup.approver)
+    if "settlement_recorded" in guards and not Settlement.objects.filter(application=application).exists():
+        Settlement.objects.create(application=application, settled_amount=0, decision_number="9/QĐ-QT",
+                                  decision_date=TODAY(), created_by=cast.setup.approver)
+
+
 def bring_to(cast: Cast, state: str, fund: str) -> Application:
     """A fresh application taken to ``state`` through the real transitions."""
     national = fund == NATIONAL
@@ -162,6 +189,7 @@ def bring_to(cast: Cast, state: str, fund: str) -> Application:
             members = setup.council if who == "council" else world.agency_council
             ensure_scored(Application.objects.get(pk=application.pk), members)
             continue
+        record_prerequisites(cast, application, action)
         act(actors[who], application, action)
     application = Application.objects.get(pk=application.pk)
     assert application.status == state

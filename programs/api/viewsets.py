@@ -1,10 +1,7 @@
 """API viewsets of the programmes resources (read-only, scoped)."""
 
-from django.db.models import BigIntegerField, F, OuterRef, Prefetch, Subquery, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models import F, Prefetch
 
-from applications.choices import COMMITTED_STATES
-from applications.models import Application
 from khuyencong.api import ScopedReadOnlyViewSet
 from programs.filters import (
     ActivityTypeFilterSet,
@@ -14,6 +11,7 @@ from programs.filters import (
     SupportRuleFilterSet,
 )
 from programs.models import ActivityType, AppraisalCriterion, BudgetAllocation, Call, Programme, SupportRule
+from programs.selectors import allocation_committed_subquery
 
 from .serializers import (
     ActivityTypeSerializer,
@@ -57,12 +55,9 @@ class CallViewSet(ScopedReadOnlyViewSet):
 
 
 def committed_subquery():
-    """Σ approved amounts of the committed applications of the allocation's programme ×
-    province × year, as a correlated subquery (the same rule as selectors.committed_amount)."""
-    total = (Application.objects.filter(programme_id=OuterRef("programme_id"), province_id=OuterRef("province_id"),
-                                        year=OuterRef("year"), status__in=COMMITTED_STATES)
-             .order_by().values("programme_id").annotate(total=Sum("approved_amount")).values("total"))
-    return Coalesce(Subquery(total, output_field=BigIntegerField()), Value(0), output_field=BigIntegerField())
+    """The committed amount of the allocation's programme × province × year, as a
+    correlated subquery (the ledger's rule, selectors.allocation_committed_subquery)."""
+    return allocation_committed_subquery()
 
 
 class BudgetAllocationViewSet(ScopedReadOnlyViewSet):
