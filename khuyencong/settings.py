@@ -260,3 +260,12 @@ CELERY_BEAT_SCHEDULE = {
     # Runs whose worker died (or whose message was lost) are queued again.
     "reports-requeue-stale-runs": {"task": "reports.tasks.requeue_stale_runs_task", "schedule": 300.0},
 }
+# Names of the reports' choice sets in the OpenAPI schema ("status" and "kind" exist elsewhere too).
+SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update({
+    "ReportRunStatusEnum": "reports.choices.RunStatus",
+    "ReportKindEnum": "reports.choices.ReportKind",
+    "ReportScopeEnum": "reports.choices.ReportScope",
+    "ReportFormatEnum": "reports.choices.ReportFormat",
+    # Keeps the applications' state enum under the name it had before report runs had a status.
+    "StatusEnum": "applications.choices.Status",
+})
