@@ -8,7 +8,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from khuyencong.filters import SearchFilter
+from khuyencong.filters import PortalFilterSet, SearchFilter
 from programs.choices import FundSource
 
 from .choices import LegalForm, Status
@@ -25,7 +25,7 @@ def overdue_q(now=None) -> Q:
     return q
 
 
-class EstablishmentFilterSet(django_filters.FilterSet):
+class EstablishmentFilterSet(PortalFilterSet):
     province = django_filters.NumberFilter(field_name="province_id", label=_("Tỉnh/thành (mã)"), min_value=0)
     commune = django_filters.NumberFilter(field_name="commune_id", label=_("Xã/phường (mã)"), min_value=0)
     legal_form = django_filters.ChoiceFilter(choices=LegalForm.choices, label=_("Loại hình"))
@@ -42,7 +42,7 @@ class EstablishmentFilterSet(django_filters.FilterSet):
         fields = ["province", "commune", "legal_form"]
 
 
-class ApplicationFilterSet(django_filters.FilterSet):
+class ApplicationFilterSet(PortalFilterSet):
     province = django_filters.NumberFilter(field_name="province_id", label=_("Tỉnh/thành (mã)"), min_value=0)
     commune = django_filters.NumberFilter(field_name="establishments__commune_id", label=_("Xã/phường (mã)"),
                                           min_value=0, distinct=True)

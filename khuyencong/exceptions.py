@@ -70,6 +70,8 @@ def api_exception_handler(exc, context):
             body["detail"] = str(detail)
         if isinstance(exc, exceptions.NotFound):
             body["detail"] = _("Không tìm thấy. / Not found.")
+        elif isinstance(exc, exceptions.NotAuthenticated):
+            body["detail"] = _("Chưa đăng nhập hoặc thiếu khóa API. / Authentication credentials were not provided.")
         code = getattr(detail, "code", None) or code
         body["code"] = code
     return Response(body, status=response.status_code, headers=dict(response.items()))

@@ -17,3 +17,20 @@ class SearchFilter(django_filters.CharFilter):
         if not value:
             return qs
         return qs.search(value)
+
+
+class PortalFilterSet(django_filters.FilterSet):
+    """A FilterSet that ignores empty parameters (``?status=`` from a form left blank
+    means "any", not an invalid choice), for the API and the HTML lists alike."""
+
+    def __init__(self, data=None, *args, **kwargs):
+        if data is not None and hasattr(data, "getlist"):
+            cleaned = data.copy()
+            for key in list(cleaned.keys()):
+                values = [value for value in data.getlist(key) if value not in ("", None)]
+                if values:
+                    cleaned.setlist(key, values)
+                else:
+                    del cleaned[key]
+            data = cleaned
+        super().__init__(data, *args, **kwargs)

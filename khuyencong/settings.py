@@ -147,7 +147,9 @@ STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", VAR_DIR / "staticfiles"))
 # Uploads are private: never under STATIC_ROOT, never served by URL; scoped views
 # stream them.
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
-MEDIA_URL = None
+# Never served by URL: attachments stream through scoped views. (A URL prefix is still
+# set because Django tooling such as the live test server parses it.)
+MEDIA_URL = "/_private-media-not-served/"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

@@ -764,3 +764,12 @@ def test_approved_local_application_lists_with_its_decision(tn):
     row = client_of(tn.officer).get(APPS, {"status": "approved"}).json()["results"][0]
     assert row["id"] == application.pk and row["approved_amount"] == 120_000_000
     assert row["decision_number"] == "123/QĐ-SCT" and Decimal(row["total_cost"]) == 500_000_000
+
+
+def test_empty_status_parameter_means_any_status(api_client_for, tn_officer):
+    """A blank form field (``?status=``) is ignored rather than emptying the list."""
+    client = api_client_for(tn_officer)
+    everything = client.get("/api/v1/applications/").json()["count"]
+    blank = client.get("/api/v1/applications/?status=&fund_source=")
+    assert blank.status_code == 200
+    assert blank.json()["count"] == everything
