@@ -128,6 +128,11 @@ DEMO_APPLICATIONS = [
     ("d15", "local", "DAO_TAO", "Đào tạo thiết kế mẫu mã sản phẩm", 45_000_000, 60_000_000, "settled"),
 ]
 
+APPROVAL = ["submit", "start_appraisal", "scores", "approve"]
+# After approval: a contract starts the work, an advance within the first-advance share,
+# a progress report and a payment; completion needs the report file, acceptance its
+# minutes and settlement the final payment (the guards refuse plain transitions).
+RUNNING = [*APPROVAL, "start_implementation", "advance", "progress_report", "payment"]
 PATHS = {
     "draft": [],
     "submitted": ["submit"],
@@ -135,15 +140,14 @@ PATHS = {
     "under_appraisal": ["submit", "start_appraisal", "partial_scores"],
     "endorsed": ["submit", "start_appraisal", "scores", "endorse"],
     "under_national_appraisal": ["submit", "start_appraisal", "scores", "endorse", "start_national_appraisal"],
-    "approved": ["submit", "start_appraisal", "scores", "approve"],
+    "approved": APPROVAL,
     "rejected": ["submit", "start_appraisal", "scores", "reject"],
     "cancelled": ["submit", "cancel"],
-    "in_progress": ["submit", "start_appraisal", "scores", "approve", "start_implementation"],
-    "suspended": ["submit", "start_appraisal", "scores", "approve", "start_implementation", "suspend"],
-    "completed": ["submit", "start_appraisal", "scores", "approve", "start_implementation", "complete"],
-    "accepted": ["submit", "start_appraisal", "scores", "approve", "start_implementation", "complete", "accept"],
-    "settled": ["submit", "start_appraisal", "scores", "approve", "start_implementation", "complete", "accept",
-                "settle"],
+    "in_progress": RUNNING,
+    "suspended": [*APPROVAL, "start_implementation", "advance", "progress_report", "suspend"],
+    "completed": [*RUNNING, "complete"],
+    "accepted": [*RUNNING, "complete", "accept"],
+    "settled": [*RUNNING, "complete", "accept", "settle"],
 }
 
 CRITERIA = [
@@ -324,6 +328,9 @@ def _cost_lines(activity: str, total: int) -> list[dict]:
 
 
 def _drive(app, steps, *, officer, approver, council, agency_officer, agency_approver, agency_council):
+    from datetime import timedelta
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
     from django.utils import timezone
 
     from applications import services as app_services
@@ -367,9 +374,46 @@ def _drive(app, steps, *, officer, approver, council, agency_officer, agency_app
             act(officer, step, reason="Cơ sở rút đề nghị hỗ trợ.")
         elif step == "suspend":
             act(approver, step, reason="Cơ sở chậm bố trí vốn đối ứng.")
+        elif step == "start_implementation":
+            beneficiary = app.establishments.order_by("pk").first()
+            app_services.implementation_start(user=officer, application_id=app.pk, contracts=[{
+                "number": f"{app.sequence:02d}/{today.year}/HĐ-KC", "signed_on": today, "beneficiary": beneficiary,
+                "value": app.approved_amount}])
+        elif step == "advance":
+            # Half of the first-advance share (70 % for most activity types).
+            amount = app.approved_amount * app.activity_type.first_advance_percent // 200
+            app_services.disbursement_add(user=officer, application_id=app.pk, kind="advance", amount=amount,
+                                          paid_on=today, reference=f"TU-{app.code}", note="Tạm ứng lần đầu")
+        elif step == "payment":
+            app_services.disbursement_add(user=officer, application_id=app.pk, kind="payment",
+                                          amount=app.approved_amount // 5, paid_on=today,
+                                          reference=f"TT-{app.code}", note="Thanh toán theo khối lượng")
+        elif step == "progress_report":
+            app_services.progress_report_add(
+                user=officer, application_id=app.pk, period_start=today, period_end=today + timedelta(days=30),
+                percent_done=40, narrative="Đã ký hợp đồng mua sắm, thiết bị đang được lắp đặt.")
+        elif step == "complete":
+            app_services.application_complete(
+                user=officer, application_id=app.pk, narrative="Đã lắp đặt, chạy thử và bàn giao.",
+                report_file=SimpleUploadedFile("bao-cao-hoan-thanh.pdf", _pdf_bytes(f"Bao cao hoan thanh {app.code}"),
+                                               "application/pdf"))
+        elif step == "accept":
+            app_services.acceptance_record(
+                user=approver, application_id=app.pk, accepted_on=today, result="passed",
+                committee_members="Sở Công Thương; UBND xã; đại diện cơ sở thụ hưởng",
+                achieved_jobs=app.expected_jobs, achieved_trainees=app.expected_trainees,
+                machinery_installed="" if app.activity_type_id == "DAO_TAO" else "01 bộ máy móc, thiết bị chính",
+                minutes_file=SimpleUploadedFile("bien-ban-nghiem-thu.pdf",
+                                                _pdf_bytes(f"Bien ban nghiem thu {app.code}"), "application/pdf"))
         elif step == "settle":
-            act(approver, step, decision_number=f"{app.sequence}/QĐ-QT", decision_date=today)
-        elif step == "endorse" or step == "accept":
+            # Settled a little under the approved amount: the rest goes back to the allocation.
+            settled = app.approved_amount * 95 // 100
+            paid = sum(app.disbursements.values_list("amount", flat=True))
+            app_services.application_settle(
+                user=agency_approver if national else approver, application_id=app.pk, settled_amount=settled,
+                final_payment_amount=settled - paid, final_payment_reference=f"QT-{app.code}",
+                decision_number=f"{app.sequence}/QĐ-QT", decision_date=today)
+        elif step == "endorse":
             act(approver, step)
         else:
             act(officer, step)
