@@ -6,6 +6,10 @@ import sys
 
 if __name__ == "__main__":
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "khuyencong.settings")
+    # Management commands see every province at the database level (row-level security);
+    # the development web server starts with no scope, like gunicorn.
+    if len(sys.argv) > 1 and sys.argv[1] != "runserver":
+        os.environ.setdefault("KC_DB_SCOPE", "all")
     from django.core.management import execute_from_command_line
 
     execute_from_command_line(sys.argv)

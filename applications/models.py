@@ -262,6 +262,8 @@ class ApplicationCodeSequence(models.Model):
     """The last sequence number used for application codes of a province and year.
     Locked while a code is allocated, so codes have neither gaps nor duplicates."""
 
+    tenant_province_path = "province"
+
     province = models.ForeignKey(Province, on_delete=models.PROTECT, related_name="+")
     year = models.PositiveSmallIntegerField()
     last = models.PositiveIntegerField(default=0)

@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework import authentication, exceptions
 
+from . import rls
 from .models import ApiToken
 
 
@@ -28,4 +29,6 @@ class HashedTokenAuthentication(authentication.TokenAuthentication):
         # Touch at most once a minute: a busy client should not write on every call.
         if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
             ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        # The middleware saw an anonymous request; the database scope follows the token's user.
+        rls.apply_for_user(token.user)
         return token.user, token

@@ -1,0 +1,185 @@
+"""Row-level security on PostgreSQL: defence in depth under the application-level
+``visible_to`` scoping. **PostgreSQL only**; on SQLite (the quick start) every function
+here does nothing and the application-level scoping is the only guard.
+
+How it works:
+- Every province-owned table gets a policy (created after each ``migrate`` by a
+  ``post_migrate`` handler, idempotently) that shows a row only when the session
+  setting ``kc.scope`` is ``all`` or lists the row's province (rows owned through a
+  parent, e.g. cost lines through their application, follow the parent's policy;
+  rows with no province — national programmes, the Agency — are visible to all).
+- The application connects as (or ``SET ROLE``s to, via ``DATABASE_ROLE``) the role
+  ``kc_app``, which owns nothing and so cannot bypass the policies. Migrations run as
+  the owner, which the policies do not restrict.
+- ``kc.scope`` is set for each web request (session users in the middleware, token
+  users when the token is authenticated), reset to nothing after the response, set to
+  ``all`` for management commands and Celery workers (``KC_DB_SCOPE=all``), and is
+  empty — nothing visible — anywhere else. With persistent connections the value is
+  overwritten at the start of every request, so a pooled connection never carries a
+  previous caller's scope into a new request.
+
+The database's scope is coarser than the application's on purpose: a commune
+officer's database scope is their province; the finer commune filter stays in
+``visible_to``.
+"""
+
+import logging
+import os
+
+from django.apps import apps
+from django.db import connection
+
+log = logging.getLogger(__name__)
+
+APP_ROLE = "kc_app"
+SETTING = "kc.scope"
+TENANT_APPS = ("provinces", "programs", "applications", "reports", "khuyencong")
+# Tables with a path to a province that deliberately have no policy, and why. A new
+# province-owned table must either get a policy (declare ``tenant_province_path``) or
+# be listed here: tests/test_rls.py fails otherwise.
+EXEMPT_TABLES = {
+    "provinces_commune": "reference data: the communes are public",
+    "applications_application_establishments": "id pairs only; a policy here would recurse with the "
+                                                "application's commune rule",
+    "programs_call_activity_types": "id pairs only (call × activity type)",
+    "applications_contract_documents": "id pairs only",
+    "applications_disbursement_documents": "id pairs only",
+    "applications_progressreport_documents": "id pairs only",
+    "applications_inspection_documents": "id pairs only",
+    "provinces_region_provinces": "reference data",
+}
+
+
+def is_postgres() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def scope_value(user) -> str:
+    """``all``, a comma-separated list of province codes, or '' (nothing)."""
+    from .scoping import scope_for
+
+    scope = scope_for(user)
+    if scope.national:
+        return "all"
+    provinces = set(scope.province_ids) | set(scope.commune_province_ids)
+    return ",".join(str(code) for code in sorted(provinces))
+
+
+def set_scope(value: str) -> None:
+    if is_postgres():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT set_config(%s, %s, false)", [SETTING, value])
+
+
+def apply_for_user(user) -> None:
+    set_scope(scope_value(user))
+
+
+def reset_scope() -> None:
+    set_scope(os.environ.get("KC_DB_SCOPE", ""))
+
+
+def on_connection_created(sender, connection, **kwargs):
+    """A new connection starts with the process's default scope (``all`` for commands
+    and workers, nothing for web servers)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT set_config(%s, %s, false)", [SETTING, os.environ.get("KC_DB_SCOPE", "")])
+
+
+class RowLevelSecurityMiddleware:
+    """Sets the database scope of the signed-in user for the request, and clears it after."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if is_postgres():
+            apply_for_user(getattr(request, "user", None))
+        try:
+            return self.get_response(request)
+        finally:
+            if is_postgres():
+                try:
+                    reset_scope()
+                except Exception:  # noqa: BLE001 - a dead connection must not mask the response
+                    log.warning("could not reset the database scope", exc_info=True)
+
+
+# --- Policies -------------------------------------------------------------------------------
+
+
+def _scope_condition(column: str, nullable: bool) -> str:
+    # string_to_array('', ',') is '{}': an empty scope matches no province.
+    condition = (f"(current_setting('{SETTING}', true) = 'all' OR {column}::text = ANY("
+                 f"string_to_array(coalesce(current_setting('{SETTING}', true), ''), ',')))")
+    return f"({column} IS NULL OR {condition})" if nullable else condition
+
+
+def policy_condition(model) -> str | None:
+    """The USING / WITH CHECK expression for a model's table, from its tenant path."""
+    path = getattr(model, "tenant_province_path", None)
+    if not path:
+        return None
+    parts = path.split("__")
+    if parts == ["province"]:
+        field = model._meta.get_field("province")
+        return _scope_condition(field.column, field.null)
+    # Owned through a parent: the parent's policy decides (its table is itself filtered).
+    field = model._meta.get_field(parts[0])
+    parent = field.related_model
+    parent_table = parent._meta.db_table
+    parent_pk = parent._meta.pk.column
+    expression = f"{field.column} IN (SELECT {parent_pk} FROM {parent_table})"
+    return f"({field.column} IS NULL OR {expression})" if field.null else f"({expression})"
+
+
+def tenant_models():
+    for app_label in TENANT_APPS:
+        try:
+            config = apps.get_app_config(app_label)
+        except LookupError:
+            continue
+        for model in config.get_models():
+            if getattr(model, "tenant_province_path", None):
+                yield model
+
+
+def install_policies(using_connection=None, verbosity: int = 1) -> int:
+    """Create the role, grants and one policy per province-owned table. Idempotent."""
+    conn = using_connection or connection
+    if conn.vendor != "postgresql":
+        return 0
+    count = 0
+    with conn.cursor() as cursor:
+        # The role is cluster-wide; parallel migrations (several test databases) may race.
+        cursor.execute(
+            f"DO $$ BEGIN CREATE ROLE {APP_ROLE} NOLOGIN NOSUPERUSER NOBYPASSRLS; "
+            "EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$;"
+        )
+        cursor.execute(f"GRANT USAGE ON SCHEMA public TO {APP_ROLE}")
+        cursor.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {APP_ROLE}")
+        cursor.execute(f"GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA public TO {APP_ROLE}")
+        existing = set(conn.introspection.table_names(cursor))
+        for model in tenant_models():
+            table = model._meta.db_table
+            condition = policy_condition(model)
+            if table not in existing or condition is None:
+                continue
+            cursor.execute(f'ALTER TABLE "{table}" ENABLE ROW LEVEL SECURITY')
+            cursor.execute(f'DROP POLICY IF EXISTS kc_tenant ON "{table}"')
+            cursor.execute(f'CREATE POLICY kc_tenant ON "{table}" FOR ALL TO PUBLIC USING {condition} '
+                           f"WITH CHECK {condition}")
+            count += 1
+    if verbosity >= 2:
+        log.info("row-level security: %s policies", count)
+    return count
+
+
+def on_post_migrate(sender, using="default", verbosity=1, **kwargs):
+    from django.db import connections
+
+    # Once per migrate run is enough: hook on the last tenant app.
+    if sender.label != "reports":
+        return
+    install_policies(connections[using], verbosity)
