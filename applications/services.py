@@ -1473,8 +1473,10 @@ def acceptance_record(*, user, application_id, accepted_on, committee_members: s
 def application_settle(*, user, application_id, settled_amount: int, decision_number: str, decision_date,
                        final_payment_amount: int = 0, final_payment_reference: str = "") -> Application:
     """Settle (quyết toán) an accepted scheme: the final payment (if any, as a disbursement
-    of kind final), the settlement (≤ approved and ≤ everything disbursed including the final
-    payment), then ``settle``. National funds: the Agency approver; local: the province approver."""
+    of kind final), the settlement (≤ approved and equal to everything disbursed including
+    the final payment — more would be unpaid, less would need a recovery this portal does
+    not record), then ``settle``. National funds: the Agency approver; local: the province
+    approver. What was approved and not settled goes back to the allocation."""
     application = _lock(application_id, user)
     _check_step(application, user, "settle")
     errors = {}
@@ -1503,6 +1505,13 @@ def application_settle(*, user, application_id, settled_amount: int, decision_nu
     if settled > paid + final:
         problems.append(_("Kinh phí quyết toán %(s)s vượt số đã chi (kể cả thanh toán cuối) %(d)s.")
                         % {"s": format_vnd(settled), "d": format_vnd(paid + final)})
+    elif settled < paid + final:
+        # Paid out more than is settled: the difference must be recovered from the
+        # beneficiary first (no refunds are recorded here), else the ledger would show
+        # more disbursed than committed.
+        problems.append(_("Đã chi %(d)s nhiều hơn kinh phí quyết toán %(s)s: cần thu hồi phần chênh lệch %(x)s "
+                          "trước khi quyết toán.") % {"d": format_vnd(paid + final), "s": format_vnd(settled),
+                                                       "x": format_vnd(paid + final - settled)})
     if Settlement.objects.filter(application=application).exists():
         problems.append(_("Đề án đã có quyết toán."))
     if problems:
