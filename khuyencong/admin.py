@@ -3,7 +3,7 @@
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 
-from .models import ApiToken
+from .models import ApiToken, AuditEntry
 from .scoping import scope_for
 
 
@@ -70,6 +70,31 @@ class ApiTokenAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         qs = super().get_queryset(request)
         return qs if request.user.is_superuser else qs.filter(user=request.user)
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):
+    """Read-only: the trail is written by the signals and never edited or deleted here."""
+
+    list_display = ["created_at", "actor", "ip", "model_label", "object_id", "action", "province_id", "request_id"]
+    list_filter = ["action", "model_label"]
+    search_fields = ["actor", "object_id", "request_id", "object_repr"]
+    date_hierarchy = "created_at"
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields]
+
+    def get_queryset(self, request):
+        return AuditEntry.objects.visible_to(request.user)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 admin.site.site_header = "Quản trị Cổng Khuyến công"

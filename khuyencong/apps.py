@@ -7,3 +7,8 @@ from django.utils.translation import gettext_lazy as _
 class KhuyencongConfig(AppConfig):
     name = "khuyencong"
     verbose_name = _("Hệ thống")
+
+    def ready(self):
+        from . import audit
+
+        audit.connect()

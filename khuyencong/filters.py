@@ -3,6 +3,8 @@
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
+from .models import AuditAction, AuditEntry
+
 
 class SearchFilter(django_filters.CharFilter):
     """``q``: every word must appear in the stored ``search_text`` (diacritics and
@@ -34,3 +36,27 @@ class PortalFilterSet(django_filters.FilterSet):
                     del cleaned[key]
             data = cleaned
         super().__init__(data, *args, **kwargs)
+
+
+class AuditEntryFilter(PortalFilterSet):
+    """The audit trail: by table, action, user (name or id), date range and record id."""
+
+    model = django_filters.CharFilter(field_name="model_label", label=_("Bảng dữ liệu"), max_length=100)
+    action = django_filters.ChoiceFilter(field_name="action", label=_("Thao tác"), choices=AuditAction.choices)
+    user = django_filters.CharFilter(method="filter_user", label=_("Người dùng (tên hoặc mã)"), max_length=150)
+    date_from = django_filters.DateFilter(field_name="created_at", lookup_expr="date__gte", label=_("Từ ngày"))
+    date_to = django_filters.DateFilter(field_name="created_at", lookup_expr="date__lte", label=_("Đến ngày"))
+    object_id = django_filters.CharFilter(field_name="object_id", label=_("Mã bản ghi"), max_length=64)
+    request_id = django_filters.CharFilter(field_name="request_id", label=_("Mã yêu cầu"), max_length=64)
+
+    class Meta:
+        model = AuditEntry
+        fields = []
+
+    def filter_user(self, qs, name, value):
+        if not value:
+            return qs
+        if value.isdigit():
+            return qs.filter(user_id=int(value))
+        return qs.filter(actor=value)
+

@@ -89,3 +89,53 @@ class ApiToken(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None and (self.expires_at is None or self.expires_at > timezone.now())
+
+
+class AuditAction(models.TextChoices):
+    CREATE = "create", _("Tạo mới")
+    UPDATE = "update", _("Sửa đổi")
+    DELETE = "delete", _("Xóa")
+
+
+def _audit_queryset():
+    from .audit import AuditEntryQuerySet
+
+    return AuditEntryQuerySet
+
+
+class AuditEntry(models.Model):
+    """One create, change or delete of a domain record: who, when, from where, which
+    request, and the changed values before and after. Written by the signals in
+    ``khuyencong.audit``; never edited through the app (read-only admin, read-only API,
+    and on PostgreSQL a trigger refusing UPDATE and DELETE). Scoped by its own
+    ``visible_to`` (auditors and Agency staff only), not by the tenant paths."""
+
+    created_at = models.DateTimeField(_("thời điểm"), default=timezone.now, db_index=True)
+    # No database constraint and no cascade: the trail outlives the users and the
+    # units it names, and must never block (or be touched by) their deletion.
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.DO_NOTHING, db_constraint=False, null=True,
+                             blank=True, related_name="+", verbose_name=_("người dùng"))
+    actor = models.CharField(_("người/tác vụ thực hiện"), max_length=150)
+    ip = models.GenericIPAddressField(_("địa chỉ IP"), null=True, blank=True)
+    request_id = models.CharField(_("mã yêu cầu"), max_length=64, blank=True, db_index=True)
+    content_type = models.ForeignKey("contenttypes.ContentType", on_delete=models.DO_NOTHING, db_constraint=False,
+                                     related_name="+", verbose_name=_("loại dữ liệu"))
+    model_label = models.CharField(_("bảng dữ liệu"), max_length=100, db_index=True)
+    object_id = models.CharField(_("mã bản ghi"), max_length=64, db_index=True)
+    object_repr = models.CharField(_("bản ghi"), max_length=255, blank=True)
+    action = models.CharField(_("thao tác"), max_length=10, choices=AuditAction.choices)
+    before = models.JSONField(_("giá trị trước"), default=dict, blank=True)
+    after = models.JSONField(_("giá trị sau"), default=dict, blank=True)
+    province = models.ForeignKey("provinces.Province", on_delete=models.DO_NOTHING, db_constraint=False, null=True,
+                                 blank=True, related_name="+", verbose_name=_("tỉnh/thành phố"))
+
+    objects = _audit_queryset().as_manager()
+
+    class Meta:
+        verbose_name = _("nhật ký thay đổi")
+        verbose_name_plural = _("nhật ký thay đổi")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["model_label", "object_id"], name="audit_model_object")]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M:%S} {self.actor} {self.action} {self.model_label}#{self.object_id}"

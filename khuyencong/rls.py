@@ -72,7 +72,21 @@ def set_scope(value: str) -> None:
 
 
 def apply_for_user(user) -> None:
-    set_scope(scope_value(user))
+    """Set the database scope of ``user``. Their memberships (which say what the scope
+    is) sit in tables the policies filter, so they are read in a brief ``all`` window
+    inside this trusted function before the real scope is set."""
+    if not is_postgres():
+        return
+    if user is not None and getattr(user, "is_authenticated", False):
+        set_scope("all")
+        try:
+            value = scope_value(user)
+        except Exception:
+            set_scope("")
+            raise
+    else:
+        value = ""
+    set_scope(value)
 
 
 def reset_scope() -> None:

@@ -4,8 +4,13 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
 
-from . import views
+from . import audit_views, views
+
+audit_router = DefaultRouter(trailing_slash=True)
+audit_router.include_root_view = False
+audit_router.register("audit-entries", audit_views.AuditEntryViewSet, basename="audit-entry")
 
 api_v1 = [
     path("", views.ApiRootView.as_view(), name="api-root"),
@@ -16,6 +21,7 @@ api_v1 = [
     path("", include("programs.api.urls")),
     path("", include("applications.api.urls")),
     path("", include("reports.api.urls")),
+    path("", include(audit_router.urls)),
 ]
 
 urlpatterns = [
@@ -29,6 +35,8 @@ urlpatterns = [
     path("chuong-trinh/", include("programs.urls")),
     path("", include("applications.urls")),
     path("bao-cao/", include("reports.urls")),
+    path("nhat-ky/", audit_views.AuditEntryListView.as_view(), name="audit_list"),
+    path("nhat-ky/xuat-csv/", audit_views.AuditEntryCsvView.as_view(), name="audit_csv"),
     path("quan-tri/", admin.site.urls),
     path("api/v1/", include(api_v1)),
 ]

@@ -32,12 +32,13 @@ class ApiRootView(APIView):
 
     RESOURCES = ["regions", "provinces", "communes", "legacy-communes", "organisations", "programmes",
                  "activity-types", "support-rules", "calls", "budget-allocations", "establishments",
-                 "applications", "reports"]
+                 "applications", "reports", "audit-entries"]
     BASENAMES = {"regions": "region", "provinces": "province", "communes": "commune",
                  "legacy-communes": "legacy-commune", "organisations": "organisation", "programmes": "programme",
                  "activity-types": "activity-type", "support-rules": "support-rule", "calls": "call",
                  "budget-allocations": "budget-allocation", "establishments": "establishment",
-                 "applications": "application", "reports": "report-run"}
+                 "applications": "application", "reports": "report-run",
+                 "audit-entries": "audit-entry"}
 
     # A plain APIView has no serializer to guess from; without this the schema
     # generator warns and `check --deploy` is not clean.

@@ -1,0 +1,111 @@
+"""The audit trail for auditors and the Agency: the page /nhat-ky/, its CSV export and
+the read-only API ``/api/v1/audit-entries/``. Every read goes through
+``AuditEntry.objects.visible_to(user)``; nothing here writes."""
+
+import json
+
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.views import View
+from django.views.generic import ListView
+from rest_framework import permissions, serializers, viewsets
+
+from .audit import can_browse
+from .filters import AuditEntryFilter
+from .models import AuditEntry
+from .web import wants_partial
+
+CSV_CHUNK = 2000
+
+
+def _filtered(request):
+    qs = AuditEntry.objects.visible_to(request.user).select_related("province")
+    filterset = AuditEntryFilter(request.GET or None, queryset=qs, request=request)
+    if filterset.is_bound and not filterset.is_valid():
+        return filterset, qs.none()
+    return filterset, (filterset.qs if filterset.is_bound else qs)
+
+
+class AuditAccessMixin(LoginRequiredMixin):
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and not can_browse(request.user):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+
+class AuditEntryListView(AuditAccessMixin, ListView):
+    template_name = "khuyencong/audit_list.html"
+    paginate_by = 50
+
+    def get_queryset(self):
+        self.filterset, qs = _filtered(self.request)
+        return qs
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["filter"] = self.filterset
+        context["models"] = (AuditEntry.objects.visible_to(self.request.user).order_by("model_label")
+                             .values_list("model_label", flat=True).distinct())
+        return context
+
+    def get_template_names(self):
+        return ["khuyencong/_audit_table.html"] if wants_partial(self.request) else [self.template_name]
+
+
+class AuditEntryCsvView(AuditAccessMixin, View):
+    """The filtered trail as CSV, streamed in constant memory."""
+
+    HEADER = ["Thời điểm", "Người dùng", "Mã người dùng", "Địa chỉ IP", "Mã yêu cầu", "Bảng dữ liệu", "Mã bản ghi",
+              "Bản ghi", "Thao tác", "Mã tỉnh", "Trước", "Sau"]
+
+    def get(self, request):
+        from reports.renderers.csvfile import streaming_csv_response
+
+        _filterset, qs = _filtered(request)
+
+        def rows():
+            for entry in qs.iterator(chunk_size=CSV_CHUNK):
+                yield [timezone.localtime(entry.created_at).strftime("%d/%m/%Y %H:%M:%S"), entry.actor, entry.user_id,
+                       entry.ip, entry.request_id, entry.model_label, entry.object_id, entry.object_repr,
+                       entry.action, entry.province_id, json.dumps(entry.before, ensure_ascii=False),
+                       json.dumps(entry.after, ensure_ascii=False)]
+
+        stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+        return streaming_csv_response(self.HEADER, rows(), f"nhat-ky-{stamp}.csv")
+
+
+# --- API ---------------------------------------------------------------------------------
+
+
+class AuditEntrySerializer(serializers.ModelSerializer):
+    province = serializers.IntegerField(source="province_id", read_only=True, allow_null=True,
+                                        help_text="NSO code of the province, null for national records")
+    before = serializers.JSONField(read_only=True)
+    after = serializers.JSONField(read_only=True)
+
+    class Meta:
+        model = AuditEntry
+        fields = ["id", "created_at", "user", "actor", "ip", "request_id", "model_label", "object_id", "object_repr",
+                  "action", "before", "after", "province"]
+        read_only_fields = fields
+
+
+class CanBrowseAudit(permissions.BasePermission):
+    message = _("Chỉ kiểm toán viên và Cục được xem nhật ký thay đổi.")
+
+    def has_permission(self, request, view):
+        return bool(request.user and request.user.is_authenticated and can_browse(request.user))
+
+
+class AuditEntryViewSet(viewsets.ReadOnlyModelViewSet):
+    """The audit trail, read-only: auditors (their provinces; Agency auditors all) and
+    Agency staff (all). Nobody writes here: entries are made by the signals."""
+
+    serializer_class = AuditEntrySerializer
+    filterset_class = AuditEntryFilter
+    permission_classes = [CanBrowseAudit]
+
+    def get_queryset(self):
+        return AuditEntry.objects.visible_to(self.request.user)
