@@ -5,9 +5,11 @@ Without DATABASE_URL the portal runs on the embedded SQLite database under var/
 """
 
 import os
+from datetime import timedelta as _dt_timedelta
 from pathlib import Path
 
 import dj_database_url
+from django.utils.csp import CSP
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -50,6 +52,9 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "khuyencong",
     "provinces",
     "programs",
@@ -59,6 +64,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -68,6 +74,11 @@ MIDDLEWARE = [
     "khuyencong.audit.AuditContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "khuyencong.security.SessionLifetimeMiddleware",
+    "khuyencong.security.TwoFactorMiddleware",
+    # Last, as django-axes asks: turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "khuyencong.urls"
@@ -84,6 +95,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
+                "django.template.context_processors.csp",
                 "khuyencong.context_processors.portal",
             ],
             "builtins": ["khuyencong.templatetags.kc"],
@@ -131,7 +143,39 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+# django-axes checks lockouts before the model backend; it never authenticates by itself.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+
+# Sessions: an idle timeout (the cookie age, renewed by every request) and an absolute
+# limit after sign-in (khuyencong.security.SessionLifetimeMiddleware); closing the
+# browser ends the session too.
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", 8 * 3600))
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+KC_SESSION_ABSOLUTE_SECONDS = int(os.environ.get("KC_SESSION_ABSOLUTE_SECONDS", 12 * 3600))
+PASSWORD_RESET_TIMEOUT = int(os.environ.get("PASSWORD_RESET_TIMEOUT", 2 * 3600))
+
+# Lockout (django-axes): after AXES_FAILURE_LIMIT failed sign-ins for one user name, or
+# from one address, further attempts are refused for the cool-off time. A failed
+# attempt during a lockout restarts the cool-off. API tokens never pass through
+# django.contrib.auth.authenticate, so lockouts do not touch them.
+AXES_FAILURE_LIMIT = int(os.environ.get("KC_LOGIN_FAILURE_LIMIT", 5))
+AXES_COOLOFF_TIME = _dt_timedelta(minutes=int(os.environ.get("KC_LOGIN_COOLOFF_MINUTES", 15)))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "khuyencong.security.lockout_response"
+# Behind a reverse proxy (docker compose, gunicorn behind nginx) REMOTE_ADDR is the
+# proxy: KC_TRUSTED_PROXY_COUNT tells how many X-Forwarded-For hops to trust.
+AXES_CLIENT_IP_CALLABLE = "khuyencong.security.client_ip"
+KC_TRUSTED_PROXY_COUNT = int(os.environ.get("KC_TRUSTED_PROXY_COUNT", 0))
+
+# Two-factor authentication (TOTP, django-otp): required for approvers and Agency
+# staff when on. Off by default only with DEBUG (the quick start's demo accounts).
+KC_ENFORCE_2FA = env_bool("KC_ENFORCE_2FA", not DEBUG)
+OTP_TOTP_ISSUER = "Cổng Khuyến công"
 
 # --- I18N -----------------------------------------------------------------------
 LANGUAGE_CODE = "vi"
@@ -194,6 +238,21 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"
+# Content-Security-Policy (Django's own middleware). Inline <script>/<style> run only
+# with the per-request nonce ({{ csp_nonce }}); no inline event handlers and no style=""
+# attributes anywhere (tests/test_security_headers.py checks the templates).
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF, CSP.NONCE],
+    "style-src": [CSP.SELF, CSP.NONCE],
+    "img-src": [CSP.SELF, "data:"],
+    "font-src": [CSP.SELF],
+    "connect-src": [CSP.SELF],
+    "object-src": [CSP.NONE],
+    "frame-ancestors": [CSP.NONE],
+    "base-uri": [CSP.SELF],
+    "form-action": [CSP.SELF],
+}
 
 # --- REST framework ---------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -1,9 +1,12 @@
 """Root URL configuration."""
 
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from django.utils.csp import CSP
+from django.views.decorators.csp import csp_override
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
 from . import audit_views, views
@@ -15,8 +18,12 @@ audit_router.register("audit-entries", audit_views.AuditEntryViewSet, basename="
 api_v1 = [
     path("", views.ApiRootView.as_view(), name="api-root"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
-    path("redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+    # The split view serves Swagger UI's start-up script from its own URL: no inline script under the CSP.
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
+    # Redoc styles itself with injected <style> elements (styled-components) that carry no nonce:
+    # this one page allows inline styles; scripts stay strict.
+    path("redoc/", csp_override({**settings.SECURE_CSP, "style-src": [CSP.SELF, CSP.UNSAFE_INLINE]})(
+        SpectacularRedocView.as_view(url_name="api-schema")), name="api-redoc"),
     path("", include("provinces.api.urls")),
     path("", include("programs.api.urls")),
     path("", include("applications.api.urls")),
@@ -31,6 +38,18 @@ urlpatterns = [
     path("dang-xuat/", auth_views.LogoutView.as_view(), name="logout"),
     path("doi-mat-khau/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path("doi-mat-khau/xong/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
+    # Password reset by e-mail (Django's views; templates under templates/registration/).
+    path("quen-mat-khau/", auth_views.PasswordResetView.as_view(
+        email_template_name="registration/password_reset_email.txt",
+        subject_template_name="registration/password_reset_subject.txt"), name="password_reset"),
+    path("quen-mat-khau/da-gui/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"),
+    path("dat-lai-mat-khau/<uidb64>/<token>/", auth_views.PasswordResetConfirmView.as_view(),
+         name="password_reset_confirm"),
+    path("dat-lai-mat-khau/xong/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
+    path("xac-thuc-hai-lop/", views.two_factor, name="two_factor"),
+    path("xac-thuc-hai-lop/dang-ky/", views.two_factor_setup, name="two_factor_setup"),
+    path("khoa-api/", views.api_tokens, name="api_tokens"),
+    path("khoa-api/<int:pk>/thu-hoi/", views.api_token_revoke_view, name="api_token_revoke"),
     path("dia-ban/", include("provinces.urls")),
     path("chuong-trinh/", include("programs.urls")),
     path("", include("applications.urls")),

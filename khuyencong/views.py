@@ -1,8 +1,20 @@
-"""Project-level views: the home page and the API root."""
+"""Project-level views: the home page, the API root, two-factor sign-in and one's own API tokens."""
 
+from base64 import b32encode
+from datetime import timedelta
+from urllib.parse import urlencode
+
+import segno
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from django_otp import login as otp_login
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
@@ -10,7 +22,10 @@ from rest_framework.views import APIView
 
 from provinces.models import Membership
 
+from .forms import ApiTokenCreateForm, OneTimeCodeForm
+from .models import ApiToken
 from .scoping import scope_for
+from .services import api_token_create, api_token_revoke
 
 
 @login_required
@@ -53,3 +68,95 @@ class ApiRootView(APIView):
         links["schema"] = request.build_absolute_uri(reverse("api-schema"))
         links["docs"] = request.build_absolute_uri(reverse("api-docs"))
         return Response(links)
+
+
+# --- Two-factor authentication -----------------------------------------------------------
+
+def _next_url(request) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return target
+    return reverse("home")
+
+
+def _confirmed_device(user):
+    return TOTPDevice.objects.filter(user=user, confirmed=True).order_by("pk").first()
+
+
+@login_required
+def two_factor(request):
+    """Second step of sign-in: a code from the user's authenticator app."""
+    next_url = _next_url(request)
+    device = _confirmed_device(request.user)
+    if device is None:
+        return redirect(f"{reverse('two_factor_setup')}?{urlencode({'next': next_url})}")
+    if request.user.is_verified():
+        return redirect(next_url)
+    form = OneTimeCodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        # verify_token throttles repeated failures and refuses a code already used.
+        if device.verify_token(form.cleaned_data["code"]):
+            otp_login(request, device)
+            return redirect(next_url)
+        form.add_error("code", _("Mã không đúng hoặc đã hết hạn. Xin thử lại sau giây lát."))
+    return render(request, "registration/two_factor.html", {"form": form, "next": next_url})
+
+
+@login_required
+def two_factor_setup(request):
+    """Enrolment: a new TOTP secret shown as text and QR code, confirmed with a first code."""
+    next_url = _next_url(request)
+    confirmed = _confirmed_device(request.user)
+    if confirmed is not None:
+        if not request.user.is_verified():
+            return redirect(f"{reverse('two_factor')}?{urlencode({'next': next_url})}")
+        return render(request, "registration/two_factor_setup.html", {"device": confirmed, "enabled": True})
+    device = TOTPDevice.objects.filter(user=request.user, confirmed=False).order_by("pk").first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=request.user, name=_("Ứng dụng xác thực"), confirmed=False)
+    form = OneTimeCodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if device.verify_token(form.cleaned_data["code"]):
+            device.confirmed = True
+            device.save(update_fields=["confirmed"])
+            TOTPDevice.objects.filter(user=request.user, confirmed=False).delete()
+            otp_login(request, device)
+            messages.success(request, _("Đã bật xác thực hai lớp."))
+            return redirect(next_url)
+        form.add_error("code", _("Mã không đúng. Kiểm tra giờ của điện thoại và thử lại."))
+    secret = b32encode(device.bin_key).decode()
+    response = render(request, "registration/two_factor_setup.html", {
+        "form": form, "next": next_url, "enabled": False,
+        "secret": " ".join(secret[i:i + 4] for i in range(0, len(secret), 4)),
+        # An SVG data: URI: no external service sees the secret, and CSP's img-src allows data:.
+        "qr_data_uri": segno.make(device.config_url, error="m").svg_data_uri(scale=4),
+    })
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+# --- Personal API tokens --------------------------------------------------------------------
+
+@login_required
+def api_tokens(request):
+    """"Khóa API của tôi": the user's own tokens; a new key is shown once, in this response only."""
+    form = ApiTokenCreateForm(request.POST or None)
+    new_key = None
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        _token, new_key = api_token_create(user=request.user, read_only=data["read_only"], name=data["name"],
+                                           expires_at=timezone.now() + timedelta(days=data["days"]))
+        form = ApiTokenCreateForm()
+    tokens = ApiToken.objects.filter(user=request.user).order_by("-created_at")
+    response = render(request, "khuyencong/api_tokens.html", {"form": form, "tokens": tokens, "new_key": new_key})
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+@require_POST
+def api_token_revoke_view(request, pk: int):
+    token = get_object_or_404(ApiToken, pk=pk, user=request.user)
+    api_token_revoke(token=token)
+    messages.success(request, _("Đã thu hồi khóa %(prefix)s…") % {"prefix": token.prefix})
+    return redirect("api_tokens")

@@ -23,3 +23,6 @@ STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 # Django's live server wraps the site in a media handler that parses MEDIA_URL, which
 # the portal leaves None (uploads are never served by URL): give it a path nothing uses.
 MEDIA_URL = "/_test-media-not-served/"
+# Most tests sign in approvers and Agency staff without a second factor; the
+# two-factor tests switch enforcement on with override_settings.
+KC_ENFORCE_2FA = False

@@ -1,0 +1,29 @@
+"""Forms of the project package: one-time codes and personal API tokens."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+
+class OneTimeCodeForm(forms.Form):
+    code = forms.CharField(
+        label=_("Mã xác thực (6 chữ số)"), max_length=8, min_length=6,
+        widget=forms.TextInput(attrs={"class": "form-control", "autocomplete": "one-time-code", "inputmode": "numeric",
+                                      "pattern": "[0-9]*", "autofocus": True}),
+    )
+
+    def clean_code(self):
+        code = self.cleaned_data["code"].replace(" ", "")
+        if not code.isdigit():
+            raise forms.ValidationError(_("Mã chỉ gồm chữ số."))
+        return code
+
+
+class ApiTokenCreateForm(forms.Form):
+    name = forms.CharField(label=_("Tên gợi nhớ"), max_length=100, required=False,
+                           widget=forms.TextInput(attrs={"class": "form-control"}),
+                           help_text=_("Ví dụ: phần mềm kế toán của Sở."))
+    read_only = forms.BooleanField(label=_("Chỉ đọc (không được thay đổi dữ liệu)"), required=False, initial=True,
+                                   widget=forms.CheckboxInput(attrs={"class": "form-check-input"}))
+    days = forms.IntegerField(label=_("Hiệu lực (ngày)"), min_value=1, max_value=365, initial=90,
+                              widget=forms.NumberInput(attrs={"class": "form-control"}),
+                              help_text=_("Khóa tự hết hạn sau số ngày này (tối đa 365)."))

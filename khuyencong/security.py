@@ -1,0 +1,142 @@
+"""Sign-in hardening: client address for lockouts, session lifetime, two-factor enforcement."""
+
+import time
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.signals import user_logged_in
+from django.db.models import Q
+from django.dispatch import receiver
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+# Session keys.
+AUTH_AT = "kc_auth_at"
+TWO_FACTOR_REQUIRED = "kc_2fa_required"
+
+# Pages a signed-in user may open before passing the second factor.
+TWO_FACTOR_OPEN_URL_NAMES = ("two_factor", "two_factor_setup", "logout", "set_language")
+
+
+def client_ip(request) -> str | None:
+    """The client's address: REMOTE_ADDR, or the X-Forwarded-For hop added by the trusted proxies.
+
+    Only the last KC_TRUSTED_PROXY_COUNT hops are written by our own proxies; anything to
+    their left comes from the client and could be forged to dodge the address lockout.
+    """
+    count = settings.KC_TRUSTED_PROXY_COUNT
+    if count > 0:
+        hops = [hop.strip() for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if hop.strip()]
+        if len(hops) >= count:
+            return hops[-count]
+    return request.META.get("REMOTE_ADDR")
+
+
+def two_factor_required_for(user) -> bool:
+    """Whether ``user`` must pass a one-time code after the password.
+
+    Approvers, Agency staff (memberships in an organisation without a province) and
+    superusers must when KC_ENFORCE_2FA is on; anyone who enrolled a device must always.
+    """
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from provinces.choices import Role
+    from provinces.models import Membership
+
+    if TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+        return True
+    if not settings.KC_ENFORCE_2FA:
+        return False
+    if user.is_superuser:
+        return True
+    return Membership.objects.filter(user=user, is_active=True).filter(
+        Q(role__in=[Role.PROVINCE_APPROVER, Role.AGENCY_APPROVER]) | Q(organisation__province__isnull=True)
+    ).exists()
+
+
+@receiver(user_logged_in, dispatch_uid="kc_security_logged_in")
+def _on_logged_in(sender, request, user, **kwargs):
+    if request is None or not hasattr(request, "session"):
+        return
+    request.session[AUTH_AT] = int(time.time())
+    # Decided once per sign-in; a role granted later applies from the next sign-in.
+    request.session.pop(TWO_FACTOR_REQUIRED, None)
+
+
+class SessionLifetimeMiddleware:
+    """Ends a session KC_SESSION_ABSOLUTE_SECONDS after sign-in, however active it was.
+
+    The idle timeout is the session cookie's age, renewed on every request
+    (SESSION_SAVE_EVERY_REQUEST).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.user.is_authenticated:
+            now = int(time.time())
+            signed_in_at = request.session.setdefault(AUTH_AT, now)
+            if now - signed_in_at > settings.KC_SESSION_ABSOLUTE_SECONDS:
+                logout(request)
+                messages.info(request, _("Phiên làm việc đã hết hạn. Xin đăng nhập lại."))
+                if request.path.startswith("/api/"):
+                    return JsonResponse({"detail": _("Phiên làm việc đã hết hạn.")}, status=401)
+                return redirect(f"{reverse('login')}?{urlencode({'next': request.get_full_path()})}")
+        return self.get_response(request)
+
+
+class TwoFactorMiddleware:
+    """Sends a signed-in user who must use two-factor authentication to enrol or verify first.
+
+    Runs after django-otp's OTPMiddleware (``request.user.is_verified()``). API calls with
+    a token are left alone: the middleware only sees session users, and tokens are issued
+    by operators.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self._open_paths = None
+
+    def open_paths(self) -> set[str]:
+        if self._open_paths is None:
+            self._open_paths = {reverse(name) for name in TWO_FACTOR_OPEN_URL_NAMES}
+        return self._open_paths
+
+    def __call__(self, request):
+        user = request.user
+        if user.is_authenticated and not user.is_verified() and request.path not in self.open_paths():
+            required = request.session.get(TWO_FACTOR_REQUIRED)
+            if required is None:
+                required = request.session[TWO_FACTOR_REQUIRED] = two_factor_required_for(user)
+            if required:
+                return self.refuse(request)
+        return self.get_response(request)
+
+    def refuse(self, request):
+        if request.path.startswith("/api/"):
+            if request.headers.get("Authorization", "").startswith("Token "):
+                return self.get_response(request)
+            return JsonResponse({"detail": _("Cần xác thực hai lớp trước khi dùng phiên đăng nhập này.")}, status=403)
+        url = f"{reverse('two_factor')}?{urlencode({'next': request.get_full_path()})}"
+        if request.headers.get("HX-Request"):
+            # htmx would swap the whole verification page into a fragment: make it navigate.
+            response = HttpResponse(status=204)
+            response["HX-Redirect"] = url
+            return response
+        return redirect(url)
+
+
+def lockout_response(request, original_response=None, credentials=None):
+    """django-axes' answer to a locked-out sign-in: the Vietnamese lockout page, 429."""
+    from django.shortcuts import render
+
+    cooloff = settings.AXES_COOLOFF_TIME
+    return render(request, "registration/lockout.html", {
+        "failure_limit": settings.AXES_FAILURE_LIMIT,
+        "cooloff_minutes": max(1, int(cooloff.total_seconds() // 60)) if cooloff else None,
+    }, status=429)

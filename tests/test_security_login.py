@@ -1,0 +1,310 @@
+"""Sign-in security: lockouts, two-factor authentication, session lifetime, password policy
+and reset, and the page of one's own API tokens."""
+
+import base64
+import re
+import time
+from datetime import timedelta
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from axes.models import AccessAttempt
+from django.conf import settings
+from django.contrib.auth.password_validation import validate_password
+from django.core import mail
+from django.core.exceptions import ValidationError
+from django.test import override_settings
+from django.utils import timezone
+from django_otp.oath import totp
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from khuyencong import security
+from khuyencong.models import ApiToken
+from provinces.choices import Role
+
+from .conftest import TAY_NINH
+
+pytestmark = pytest.mark.django_db
+
+PASSWORD = "pw-test-12345"
+LOGIN = "/dang-nhap/"
+API = "/api/v1/provinces/"
+
+
+def sign_in(client, username, password=PASSWORD, address="10.1.1.1"):
+    return client.post(LOGIN, {"username": username, "password": password}, REMOTE_ADDR=address)
+
+
+def goes_to(response, path, next_url=None):
+    """Whether ``response`` redirects to ``path`` (with ``?next=next_url`` when given)."""
+    if response.status_code != 302:
+        return False
+    url = urlsplit(response.url)
+    return url.path == path and (next_url is None or parse_qs(url.query).get("next") == [next_url])
+
+
+def signed_in_as(client, user):
+    return client.session.get("_auth_user_id") == str(user.pk)
+
+
+def token_header(user):
+    from khuyencong.services import api_token_create
+
+    _token, key = api_token_create(user=user)
+    return {"HTTP_AUTHORIZATION": f"Token {key}"}
+
+
+# --- Lockout (django-axes) --------------------------------------------------------------
+
+def test_account_is_locked_after_repeated_failures_from_any_address(client, tn_officer):
+    limit = settings.AXES_FAILURE_LIMIT
+    for i in range(limit - 1):
+        response = sign_in(client, "tn_officer", "wrong-password", address=f"10.0.0.{i + 1}")
+        assert response.status_code == 200 and "không đúng" in response.content.decode()
+    # The limit-th failure locks the account, whichever address it comes from.
+    response = sign_in(client, "tn_officer", "wrong-password", address="10.0.0.99")
+    assert response.status_code == 429
+    # Even the right password, from a fresh address, is refused during the cool-off.
+    response = sign_in(client, "tn_officer", address="10.9.9.9")
+    assert response.status_code == 429
+    html = response.content.decode()
+    assert "Đăng nhập tạm thời bị khóa" in html and f"{settings.AXES_COOLOFF_TIME.seconds // 60} phút" in html
+    assert not signed_in_as(client, tn_officer)
+    # Another account is not affected.
+    other = sign_in(client, "hcm_officer_x", "whatever", address="10.9.9.8")
+    assert other.status_code == 200
+
+
+def test_lockout_ends_after_the_cool_off(client, tn_officer):
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        sign_in(client, "tn_officer", "wrong-password")
+    assert sign_in(client, "tn_officer").status_code == 429
+    AccessAttempt.objects.update(attempt_time=timezone.now() - settings.AXES_COOLOFF_TIME - timedelta(seconds=1))
+    response = sign_in(client, "tn_officer")
+    assert response.status_code == 302 and signed_in_as(client, tn_officer)
+
+
+def test_address_is_locked_after_failures_on_many_accounts(client, make_member):
+    victim = make_member(Role.PROVINCE_OFFICER, TAY_NINH, username="lan")
+    for i in range(settings.AXES_FAILURE_LIMIT):
+        sign_in(client, f"guess{i}", "wrong-password", address="203.0.113.7")
+    # A real user on that address is refused too ...
+    assert sign_in(client, "lan", address="203.0.113.7").status_code == 429
+    # ... but not from elsewhere.
+    response = sign_in(client, "lan", address="198.51.100.1")
+    assert response.status_code == 302 and signed_in_as(client, victim)
+
+
+def test_forwarded_address_counts_only_behind_trusted_proxies(rf):
+    request = rf.get("/", REMOTE_ADDR="172.18.0.2", HTTP_X_FORWARDED_FOR="1.2.3.4, 198.51.100.20")
+    with override_settings(KC_TRUSTED_PROXY_COUNT=0):
+        assert security.client_ip(request) == "172.18.0.2"
+    with override_settings(KC_TRUSTED_PROXY_COUNT=1):
+        # The left-most hop is whatever the client wrote; only the proxy's own hop is trusted.
+        assert security.client_ip(request) == "198.51.100.20"
+
+
+def test_api_tokens_work_while_the_account_is_locked(client, tn_officer):
+    headers = token_header(tn_officer)
+    for _ in range(settings.AXES_FAILURE_LIMIT + 2):
+        sign_in(client, "tn_officer", "wrong-password")
+    assert sign_in(client, "tn_officer").status_code == 429
+    assert client.get(API, **headers).status_code == 200
+
+
+# --- Two-factor authentication ------------------------------------------------------------
+
+def code_for(device, steps_ahead=0):
+    """The device's current code; ``steps_ahead`` gives a later step (a code is accepted only once)."""
+    return f"{totp(device.bin_key, step=device.step, t0=device.t0 - steps_ahead * device.step, digits=device.digits):06d}"
+
+
+@override_settings(KC_ENFORCE_2FA=True)
+def test_approver_must_enrol_before_any_page(client, make_member):
+    approver = make_member(Role.PROVINCE_APPROVER, TAY_NINH, username="tn_approver")
+    response = sign_in(client, "tn_approver")
+    assert response.status_code == 302 and signed_in_as(client, approver)
+
+    # Every page sends them to the second step, which sends them to enrolment (no device yet).
+    response = client.get("/dia-ban/")
+    assert goes_to(response, "/xac-thuc-hai-lop/", "/dia-ban/")
+    assert goes_to(client.get(response.url), "/xac-thuc-hai-lop/dang-ky/", "/dia-ban/")
+    # The API refuses the unverified session too; htmx gets a full-page redirect.
+    assert client.get(API).status_code == 403
+    assert client.get("/dia-ban/", HTTP_HX_REQUEST="true")["HX-Redirect"].startswith("/xac-thuc-hai-lop/")
+
+    page = client.get("/xac-thuc-hai-lop/dang-ky/?next=/dia-ban/")
+    html = page.content.decode()
+    assert page.status_code == 200 and 'src="data:image/svg+xml' in html
+    device = TOTPDevice.objects.get(user=approver, confirmed=False)
+    secret = re.search(r'id="totp-secret">([A-Z2-7 ]+)<', html).group(1).replace(" ", "")
+    assert base64.b32decode(secret) == device.bin_key
+
+    wrong = client.post("/xac-thuc-hai-lop/dang-ky/", {"code": "000000", "next": "/dia-ban/"})
+    assert wrong.status_code == 200 and "Mã không đúng" in wrong.content.decode()
+    device.refresh_from_db()
+    device.throttling_failure_count = 0
+    device.save()
+    response = client.post("/xac-thuc-hai-lop/dang-ky/", {"code": code_for(device), "next": "/dia-ban/"})
+    assert response.status_code == 302 and response.url == "/dia-ban/"
+    assert TOTPDevice.objects.get(user=approver).confirmed
+    assert client.get("/dia-ban/").status_code == 200
+    assert client.get(API).status_code == 200
+
+
+@override_settings(KC_ENFORCE_2FA=True)
+def test_agency_staff_must_verify_a_code_after_the_password(client, agency_officer):
+    device = TOTPDevice.objects.create(user=agency_officer, name="điện thoại", confirmed=True)
+    sign_in(client, "cuc_officer")
+    assert goes_to(client.get("/"), "/xac-thuc-hai-lop/", "/")
+    assert goes_to(client.get("/quan-tri/"), "/xac-thuc-hai-lop/", "/quan-tri/")
+
+    page = client.get("/xac-thuc-hai-lop/?next=/")
+    assert page.status_code == 200 and "Nhập mã 6 chữ số" in page.content.decode()
+    response = client.post("/xac-thuc-hai-lop/", {"code": code_for(device), "next": "/"})
+    assert response.status_code == 302 and response.url == "/"
+    assert client.get("/").status_code == 200
+
+
+@override_settings(KC_ENFORCE_2FA=True)
+def test_a_code_cannot_be_used_twice(client, agency_officer):
+    device = TOTPDevice.objects.create(user=agency_officer, name="điện thoại", confirmed=True)
+    code = code_for(device)
+    assert device.verify_token(code)
+    sign_in(client, "cuc_officer")
+    response = client.post("/xac-thuc-hai-lop/", {"code": code, "next": "/"})
+    assert response.status_code == 200 and client.get("/").status_code == 302
+
+
+@override_settings(KC_ENFORCE_2FA=True)
+def test_api_token_of_an_approver_needs_no_second_factor(client, make_member):
+    approver = make_member(Role.AGENCY_APPROVER, agency=True, username="cuc_approver")
+    assert client.get(API, **token_header(approver)).status_code == 200
+    # Even alongside an unverified session.
+    sign_in(client, "cuc_approver")
+    assert client.get(API).status_code == 403
+    assert client.get(API, **token_header(approver)).status_code == 200
+
+
+@override_settings(KC_ENFORCE_2FA=True)
+def test_officer_is_not_asked_for_a_second_factor(client, tn_officer):
+    sign_in(client, "tn_officer")
+    assert client.get("/").status_code == 200
+    assert client.get("/dia-ban/").status_code == 200
+
+
+def test_enforcement_is_off_with_the_quick_start_setting(client, make_member):
+    make_member(Role.PROVINCE_APPROVER, TAY_NINH, username="tn_approver")
+    sign_in(client, "tn_approver")
+    assert client.get("/").status_code == 200
+
+
+def test_an_officer_who_opted_in_is_asked_for_the_code(client, tn_officer):
+    device = TOTPDevice.objects.create(user=tn_officer, name="điện thoại", confirmed=True)
+    sign_in(client, "tn_officer")
+    assert client.get("/").status_code == 302
+    client.post("/xac-thuc-hai-lop/", {"code": code_for(device), "next": "/"})
+    assert client.get("/").status_code == 200
+
+
+# --- Sessions and passwords -----------------------------------------------------------------
+
+def test_session_expires_when_idle_when_the_browser_closes_and_after_a_working_day():
+    assert settings.SESSION_SAVE_EVERY_REQUEST  # the cookie age is an idle timeout
+    assert settings.SESSION_EXPIRE_AT_BROWSER_CLOSE
+    assert settings.SESSION_COOKIE_AGE <= 8 * 3600
+    assert settings.KC_SESSION_ABSOLUTE_SECONDS <= 12 * 3600
+
+
+def test_session_cookie_is_a_browser_session_cookie(client, tn_officer):
+    response = sign_in(client, "tn_officer")
+    cookie = response.cookies[settings.SESSION_COOKIE_NAME]
+    assert cookie["expires"] == "" and cookie["max-age"] == ""
+    assert cookie["httponly"]
+
+
+def test_session_ends_after_the_absolute_limit_however_active(client, tn_officer):
+    sign_in(client, "tn_officer")
+    assert client.get("/").status_code == 200
+    session = client.session
+    session[security.AUTH_AT] = int(time.time()) - settings.KC_SESSION_ABSOLUTE_SECONDS - 5
+    session.save()
+    response = client.get("/dia-ban/")
+    assert response.status_code == 302 and response.url.startswith(LOGIN)
+    assert "_auth_user_id" not in client.session
+
+
+@pytest.mark.parametrize("password, code", [
+    ("Ab1-xyz#", "password_too_short"),  # fewer than 10 characters
+    ("password1234", "password_too_common"),
+    ("4839201748392", "password_entirely_numeric"),
+    ("tn_officer2026", "password_too_similar"),
+])
+def test_password_policy(tn_officer, password, code):
+    with pytest.raises(ValidationError) as error:
+        validate_password(password, user=tn_officer)
+    assert code in [e.code for e in error.value.error_list]
+
+
+def test_password_reset_by_email(client, tn_officer):
+    login_page = client.get(LOGIN).content.decode()
+    assert 'href="/quen-mat-khau/"' in login_page
+    response = client.post("/quen-mat-khau/", {"email": "tn_officer@example.test"})
+    assert response.status_code == 302 and response.url == "/quen-mat-khau/da-gui/"
+    assert len(mail.outbox) == 1
+    message = mail.outbox[0]
+    assert message.to == ["tn_officer@example.test"] and "Đặt lại mật khẩu" in message.subject
+    link = re.search(r"https?://[^/\s]+(/dat-lai-mat-khau/\S+/)", message.body).group(1)
+
+    form_url = client.get(link).url  # Django swaps the token for a session marker
+    page = client.get(form_url)
+    assert page.status_code == 200 and "Mật khẩu mới" in page.content.decode()
+    weak = client.post(form_url, {"new_password1": "123", "new_password2": "123"})
+    assert weak.status_code == 200
+    response = client.post(form_url, {"new_password1": "Mua-lua-2026-moi", "new_password2": "Mua-lua-2026-moi"})
+    assert response.url == "/dat-lai-mat-khau/xong/"
+    assert sign_in(client, "tn_officer", "Mua-lua-2026-moi").status_code == 302
+    # The link works once.
+    assert "không hợp lệ" in client.get(link, follow=True).content.decode()
+
+
+def test_password_reset_for_an_unknown_address_sends_nothing_and_says_the_same(client, tn_officer):
+    response = client.post("/quen-mat-khau/", {"email": "nobody@example.test"})
+    assert response.url == "/quen-mat-khau/da-gui/" and mail.outbox == []
+
+
+# --- "Khóa API của tôi" ---------------------------------------------------------------------
+
+def test_token_page_creates_shows_once_and_revokes(client, tn_officer, hcm_officer):
+    from khuyencong.services import api_token_create
+
+    theirs, _ = api_token_create(user=hcm_officer, name="của người khác")
+    client.force_login(tn_officer)
+    response = client.post("/khoa-api/", {"name": "phần mềm kế toán", "read_only": "on", "days": "30"})
+    html = response.content.decode()
+    key = re.search(r"(kc_[A-Za-z0-9_-]{20,})", html).group(1)
+    assert response["Cache-Control"] == "no-store"
+    token = ApiToken.objects.get(user=tn_officer)
+    assert token.read_only and token.name == "phần mềm kế toán"
+    assert timedelta(days=29) < token.expires_at - timezone.now() <= timedelta(days=30)
+
+    listing = client.get("/khoa-api/").content.decode()
+    assert key not in listing and token.prefix in listing and "Đang hiệu lực" in listing
+    assert theirs.prefix not in listing
+
+    api = client.__class__()
+    assert api.get(API, HTTP_AUTHORIZATION=f"Token {key}").status_code == 200
+    assert api.post("/api/v1/establishments/", {}, HTTP_AUTHORIZATION=f"Token {key}").status_code == 403  # read-only
+
+    assert client.post(f"/khoa-api/{theirs.pk}/thu-hoi/").status_code == 404
+    assert client.get(f"/khoa-api/{token.pk}/thu-hoi/").status_code == 405
+    response = client.post(f"/khoa-api/{token.pk}/thu-hoi/")
+    assert response.url == "/khoa-api/"
+    assert "Đã thu hồi" in client.get("/khoa-api/").content.decode()
+    assert api.get(API, HTTP_AUTHORIZATION=f"Token {key}").status_code == 401
+    theirs.refresh_from_db()
+    assert theirs.revoked_at is None
+
+
+def test_token_page_needs_sign_in(client):
+    assert client.get("/khoa-api/").url.startswith(LOGIN)
