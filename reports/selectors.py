@@ -3,19 +3,36 @@ database; Python only rolls the grouped rows (a few thousand at most: provinces 
 activity types × fund sources × states) up into the views a page needs, so the
 dashboard and the PDF of the same period always show the same numbers."""
 
+import hashlib
 import statistics
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db import connection
-from django.db.models import BigIntegerField, Count, Exists, F, OuterRef, Q, Subquery, Sum, Value, Window
+from django.db.models import (
+    BigIntegerField,
+    Case,
+    Count,
+    F,
+    Max,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+    When,
+    Window,
+)
 from django.db.models.functions import Coalesce, Lag
 from django.utils import timezone
 
 from applications.choices import COMMITTED_STATES, Status
 from applications.filters import overdue_q
 from applications.models import Application, ApplicationEvent, Disbursement, Establishment, Settlement
+from khuyencong.scoping import scope_for
 from programs.models import ActivityType, BudgetAllocation, Programme
 from provinces.models import Commune, Province, Region
 
@@ -229,23 +246,28 @@ PRIORITY_FLAGS = [("woman_owned", "Phụ nữ làm chủ"), ("ethnic_minority", 
                   ("difficult_area", "Địa bàn khó khăn")]
 
 
-def priority_shares(user, filters: Filters) -> dict:
+def priority_shares(user, filters: Filters, total: "Measures") -> dict:
     """Applications with at least one beneficiary in each priority group: count and
-    approved money, with shares of the whole — one aggregate query."""
+    approved money, with shares of ``total``. One query: the beneficiary links grouped
+    per application (a flag is 1 when any beneficiary has it), summed over applications."""
     through = Application.establishments.through
-    committed = Q(status__in=COMMITTED_STATES)
-    aggregates = {"n": Count("pk"), "approved": Coalesce(Sum("approved_amount", filter=committed), ZERO)}
+    committed = Q(application__status__in=COMMITTED_STATES)
+    per_application = (
+        through.objects.filter(application__in=applications(user, filters).values("pk")).values("application_id")
+        .annotate(amount=Max(Case(When(committed, then=F("application__approved_amount")), default=ZERO)),
+                  **{flag: Max(Case(When(**{f"establishment__{flag}": True}, then=1), default=0))
+                     for flag, _label in PRIORITY_FLAGS}))
+    sums = {}
     for flag, _label in PRIORITY_FLAGS:
-        has = Exists(through.objects.filter(application_id=OuterRef("pk"), **{f"establishment__{flag}": True}))
-        aggregates[f"{flag}_n"] = Count("pk", filter=has)
-        aggregates[f"{flag}_approved"] = Coalesce(Sum("approved_amount", filter=has & committed), ZERO)
-    totals = applications(user, filters).aggregate(**aggregates)
+        sums[f"{flag}_n"] = Coalesce(Sum(flag), 0)
+        sums[f"{flag}_approved"] = Coalesce(Sum(Case(When(**{flag: 1}, then=F("amount")), default=ZERO)), ZERO)
+    totals = per_application.aggregate(**sums)
     result = {}
     for flag, label in PRIORITY_FLAGS:
         n, approved = totals[f"{flag}_n"], totals[f"{flag}_approved"]
         result[flag] = {"label": label, "count": n, "approved": approved,
-                        "count_share": round(100 * n / totals["n"], 1) if totals["n"] else None,
-                        "approved_share": round(100 * approved / totals["approved"], 1) if totals["approved"] else None}
+                        "count_share": round(100 * n / total.count, 1) if total.count else None,
+                        "approved_share": round(100 * approved / total.approved, 1) if total.approved else None}
     return result
 
 
@@ -283,6 +305,37 @@ def stage_medians(user, filters: Filters) -> list[dict]:
     labels = dict(Status.choices)
     return [{"status": stage, "label": str(labels[stage]), "count": medians[stage][0],
              "median_days": round(medians[stage][1], 1)} for stage in STAGES if stage in medians]
+
+
+def dashboard_cache_seconds() -> int:
+    return int(getattr(settings, "KC_DASHBOARD_CACHE_SECONDS", 300))
+
+
+def _scope_key(user) -> str:
+    scope = scope_for(user)
+    if scope.national:
+        return "national"
+    return "p" + ",".join(map(str, sorted(scope.province_ids))) + "c" + ",".join(map(str, sorted(scope.commune_ids)))
+
+
+def cached_dashboard(*, user, filters: Filters, title: str, communes_of: int | None = None,
+                     region_grouping: str | None = None, refresh: bool = False) -> Dashboard:
+    """``dashboard`` kept for ``KC_DASHBOARD_CACHE_SECONDS`` (default 300 s) per scope and
+    filters: the figures over a national dataset take seconds of database time (the
+    stage medians above all), the page shows when they were computed ("data as of")
+    and offers a refresh. Every user of the same scope shares the entry."""
+    seconds = dashboard_cache_seconds()
+    if seconds <= 0:
+        return dashboard(user=user, filters=filters, title=title, communes_of=communes_of,
+                         region_grouping=region_grouping)
+    key = "kc:dashboard:v1:" + hashlib.sha256(repr((
+        _scope_key(user), filters, title, communes_of, region_grouping)).encode()).hexdigest()
+    board = None if refresh else cache.get(key)
+    if board is None:
+        board = dashboard(user=user, filters=filters, title=title, communes_of=communes_of,
+                          region_grouping=region_grouping)
+        cache.set(key, board, seconds)
+    return board
 
 
 def dashboard(*, user, filters: Filters, title: str, communes_of: int | None = None,
@@ -328,7 +381,7 @@ def dashboard(*, user, filters: Filters, title: str, communes_of: int | None = N
     return Dashboard(
         title=title, filters=filters, data_as_of=data_as_of, total=total, by_status=by_status, by_area=by_area,
         area_label=area_label, by_activity=by_activity, by_fund=by_fund, by_region=by_region,
-        green=green_share(by_activity_rows, activities), priority=priority_shares(user, filters),
+        green=green_share(by_activity_rows, activities), priority=priority_shares(user, filters, total),
         stage_medians=stage_medians(user, filters))
 
 

@@ -74,8 +74,15 @@ class DashboardView(PortalViewMixin, TemplateView):
         if not self.scope.national:
             raise Http404
 
+    @property
+    def refresh(self) -> bool:
+        return self.request.GET.get("refresh") == "1"
+
     def filters(self, province_ids=None):
-        form = DashboardFilterForm(self.request.GET or {"year": timezone.localdate().year})
+        data = self.request.GET.copy()
+        if "year" not in data:
+            data["year"] = timezone.localdate().year
+        form = DashboardFilterForm(data)
         year = fund = None
         if form.is_valid():
             year = form.cleaned_data.get("year")
@@ -118,8 +125,8 @@ class NationalDashboardView(DashboardView):
         filters = self.filters()
         self.request_initial = {"kind": ReportKind.REGIONAL_SUMMARY, "scope": ReportScope.NATIONAL,
                                 "year": filters.year}
-        return selectors.dashboard(user=self.request.user, filters=filters, title=_("Toàn quốc"),
-                                   region_grouping=grouping)
+        return selectors.cached_dashboard(user=self.request.user, filters=filters, title=_("Toàn quốc"),
+                                          region_grouping=grouping, refresh=self.refresh)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -139,7 +146,8 @@ class RegionDashboardView(DashboardView):
         filters = self.filters(province_ids=ids)
         self.request_initial = {"kind": ReportKind.REGIONAL_SUMMARY, "scope": ReportScope.REGION,
                                 "region": self.region.code, "year": filters.year}
-        return selectors.dashboard(user=self.request.user, filters=filters, title=self.region.name)
+        return selectors.cached_dashboard(user=self.request.user, filters=filters, title=self.region.name,
+                                          refresh=self.refresh)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -159,8 +167,8 @@ class ProvinceDashboardView(DashboardView):
         filters = self.filters(province_ids=(self.province.code,))
         self.request_initial = {"kind": ReportKind.PROVINCE_ANNUAL, "scope": ReportScope.PROVINCE,
                                 "province": self.province.code, "year": filters.year}
-        return selectors.dashboard(user=self.request.user, filters=filters, title=self.province.name,
-                                   communes_of=self.province.code)
+        return selectors.cached_dashboard(user=self.request.user, filters=filters, title=self.province.name,
+                                          communes_of=self.province.code, refresh=self.refresh)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

@@ -22,6 +22,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture(autouse=True)
 def media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.KC_DASHBOARD_CACHE_SECONDS = 0  # each test has its own data; caching has its own test
 
 
 @pytest.fixture
@@ -60,6 +61,23 @@ def test_province_user_sees_only_their_province_dashboard(data, tn_officer, clie
     html = own.content.decode()
     assert data.communes["x1"].name in html and "450.000.000 ₫" in html
     assert "Lập báo cáo" in html  # the province may request its annual report
+
+
+def test_dashboard_figures_are_cached_with_their_time_and_can_be_refreshed(data, agency_officer, client, settings):
+    from django.core.cache import cache
+
+    from applications.models import Application
+
+    settings.KC_DASHBOARD_CACHE_SECONDS = 300
+    cache.clear()
+    url = reverse("reports:national")
+    first = page(client, agency_officer, url, year=2026).content.decode()
+    assert "850.000.000 ₫" in first
+    Application.objects.filter(code="T-b1").update(approved_amount=100_000_000)
+    assert "850.000.000 ₫" in page(client, agency_officer, url, year=2026).content.decode()  # as of the first view
+    refreshed = page(client, agency_officer, url, year=2026, refresh=1).content.decode()
+    assert "550.000.000 ₫" in refreshed
+    cache.clear()
 
 
 def test_commune_officer_and_anonymous(data, make_member, client):
