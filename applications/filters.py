@@ -11,8 +11,8 @@ from django.utils.translation import gettext_lazy as _
 from khuyencong.filters import PortalFilterSet, SearchFilter
 from programs.choices import FundSource
 
-from .choices import LegalForm, Status
-from .models import Application, Establishment
+from .choices import DisbursementKind, LegalForm, Status
+from .models import Application, Disbursement, Establishment
 
 
 def overdue_q(now=None) -> Q:
@@ -65,3 +65,24 @@ class ApplicationFilterSet(PortalFilterSet):
         if value is None:
             return qs
         return qs.filter(overdue_q()) if value else qs.exclude(overdue_q())
+
+
+class DisbursementFilterSet(PortalFilterSet):
+    """Payments across applications: the national or provincial picture of money paid out."""
+
+    province = django_filters.NumberFilter(field_name="application__province_id", label=_("Tỉnh/thành (mã)"),
+                                           min_value=0)
+    programme = django_filters.NumberFilter(field_name="application__programme_id", label=_("Chương trình"),
+                                            min_value=0)
+    year = django_filters.NumberFilter(field_name="application__year", label=_("Năm kế hoạch"), min_value=2000,
+                                       max_value=2100)
+    fund_source = django_filters.ChoiceFilter(field_name="application__fund_source", choices=FundSource.choices,
+                                              label=_("Nguồn kinh phí"))
+    kind = django_filters.ChoiceFilter(choices=DisbursementKind.choices, label=_("Loại khoản chi"))
+    application = django_filters.NumberFilter(field_name="application_id", label=_("Đề án"), min_value=0)
+    paid_from = django_filters.DateFilter(field_name="paid_on", lookup_expr="gte", label=_("Chi từ ngày"))
+    paid_to = django_filters.DateFilter(field_name="paid_on", lookup_expr="lte", label=_("Chi đến ngày"))
+
+    class Meta:
+        model = Disbursement
+        fields = ["province", "programme", "year", "kind", "application"]

@@ -5,42 +5,67 @@ from django.core.exceptions import ObjectDoesNotExist
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db.models import Prefetch
 from django.http import FileResponse
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import exceptions, status
+from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from applications import selectors, services
 from applications.choices import CouncilLevel
-from applications.filters import ApplicationFilterSet, EstablishmentFilterSet
+from applications.filters import ApplicationFilterSet, DisbursementFilterSet, EstablishmentFilterSet
 from applications.models import (
+    Acceptance,
     Application,
     ApplicationEvent,
     Attachment,
+    ChangeRequest,
     ConflictDeclaration,
+    Contract,
     CostLine,
+    Disbursement,
     Establishment,
+    Inspection,
+    ProgressReport,
+    Settlement,
 )
-from khuyencong.api import ScopedModelViewSet
+from khuyencong.api import ScopedModelViewSet, ScopedReadOnlyViewSet
 from khuyencong.errors import DomainConflict
 from khuyencong.scoping import scope_for
 from provinces.choices import Role
 from provinces.models import Province
 
 from .serializers import (
+    AcceptanceInputSerializer,
+    AcceptanceSerializer,
     ApplicationEventSerializer,
     ApplicationSerializer,
     ApplicationWriteSerializer,
     AttachmentSerializer,
     AttachmentUploadSerializer,
+    ChangeDecisionSerializer,
+    ChangeRequestInputSerializer,
+    ChangeRequestSerializer,
+    CompletionSerializer,
     ConflictDeclarationSerializer,
+    ContractInputSerializer,
+    ContractSerializer,
+    DisbursementInputSerializer,
+    DisbursementSerializer,
     DuplicateSerializer,
     EstablishmentSerializer,
+    ImplementationStartSerializer,
+    InspectionInputSerializer,
+    InspectionSerializer,
+    ProgressReportInputSerializer,
+    ProgressReportSerializer,
     ScoreSheetQuerySerializer,
     ScoresSerializer,
+    SettlementInputSerializer,
+    SettlementSerializer,
     TransitionSerializer,
 )
 
@@ -180,10 +205,19 @@ class ApplicationViewSet(ServiceErrorsMixin, ScopedModelViewSet):
         serializer = TransitionSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        services.application_transition(
-            user=request.user, application_id=application.pk, action=data["action"], reason=data["reason"],
-            decision_number=data["decision_number"], decision_date=data["decision_date"],
-            approved_amount=data["approved_amount"], expected_version=data["version"])
+        try:
+            services.application_transition(
+                user=request.user, application_id=application.pk, action=data["action"], reason=data["reason"],
+                decision_number=data["decision_number"], decision_date=data["decision_date"],
+                approved_amount=data["approved_amount"], expected_version=data["version"])
+        except DomainConflict as exc:
+            endpoint = DEDICATED_ENDPOINTS.get(data["action"])
+            if endpoint is None or not exc.reasons:
+                raise
+            # The guard names the missing record; say where it is created (in the same call).
+            url = reverse("application-detail", kwargs={"pk": application.pk}) + endpoint
+            raise DomainConflict(exc.message, [*exc.reasons, _("Dùng POST %(u)s để ghi nhận và thực hiện bước này "
+                                                               "trong cùng một lần gọi.") % {"u": url}]) from exc
         return self._represent(application.pk)
 
     @extend_schema(responses={200: ApplicationEventSerializer(many=True)})
@@ -330,3 +364,249 @@ def score_sheet_data(sheet, level) -> dict:
         "finished": sheet.finished,
         "problems": sheet.problems(),
     }
+
+
+# --- After the decision: records of one application ------------------------------------------
+#
+# ``/applications/{application_pk}/<records>/``: the application is looked up in the caller's
+# scope before anything else (another province's application is a 404 whatever the method),
+# the list is that application's records, and POST hands the input to the service.
+
+# Actions of the transitions endpoint that need a record first, and where to create it.
+DEDICATED_ENDPOINTS = {
+    "start_implementation": "start-implementation/",
+    "complete": "completion/",
+    "accept": "acceptance/",
+    "settle": "settlement/",
+}
+
+
+class ApplicationRecordViewSet(ServiceErrorsMixin, viewsets.GenericViewSet):
+    """Base of the per-application record endpoints."""
+
+    filter_backends = []
+    input_serializer_class = None
+    parser_classes = [JSONParser, FormParser, MultiPartParser]
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        self.application = self._application(kwargs.get("application_pk"))
+
+    def _application(self, pk) -> Application:
+        try:
+            return Application.objects.visible_to(self.request.user).get(pk=pk)
+        except (Application.DoesNotExist, ValueError, TypeError):
+            raise exceptions.NotFound() from None
+
+    def get_queryset(self):
+        return super().get_queryset().filter(application=self.application)
+
+    def get_serializer_class(self):
+        if self.action == "create" and self.input_serializer_class is not None:
+            return self.input_serializer_class
+        return super().get_serializer_class()
+
+    def _input(self, request):
+        serializer = self.input_serializer_class(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        return dict(serializer.validated_data)
+
+    def _created(self, instance):
+        instance = self.get_queryset().get(pk=instance.pk)
+        return Response(self.serializer_class(instance, context=self.get_serializer_context()).data,
+                        status=status.HTTP_201_CREATED)
+
+
+class ApplicationRecordListViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApplicationRecordViewSet):
+    """List (paginated), retrieve and create the records of one application."""
+
+    def create(self, request, application_pk=None):
+        return self._created(self.perform_service(self._input(request)))
+
+    def perform_service(self, data):
+        raise NotImplementedError
+
+
+class ContractViewSet(ApplicationRecordListViewSet):
+    """Contracts of an approved or ongoing scheme (implementing organisation × one beneficiary)."""
+
+    queryset = Contract.objects.select_related("beneficiary").prefetch_related("documents").order_by("signed_on", "pk")
+    serializer_class = ContractSerializer
+    input_serializer_class = ContractInputSerializer
+
+    @extend_schema(request=ContractInputSerializer, responses={201: ContractSerializer})
+    def create(self, request, application_pk=None):
+        return super().create(request, application_pk)
+
+    def perform_service(self, data):
+        return services.contract_add(user=self.request.user, application_id=self.application.pk, **data)
+
+
+class ApplicationDisbursementViewSet(ApplicationRecordListViewSet):
+    """Advances (tạm ứng) and payments of one scheme; the final payment is made at settlement."""
+
+    queryset = (Disbursement.objects.select_related("application").prefetch_related("documents")
+                .order_by("paid_on", "pk"))
+    serializer_class = DisbursementSerializer
+    input_serializer_class = DisbursementInputSerializer
+
+    @extend_schema(request=DisbursementInputSerializer, responses={201: DisbursementSerializer})
+    def create(self, request, application_pk=None):
+        return super().create(request, application_pk)
+
+    def perform_service(self, data):
+        return services.disbursement_add(user=self.request.user, application_id=self.application.pk, **data)
+
+
+class ProgressReportViewSet(ApplicationRecordListViewSet):
+    """Progress reports of an ongoing or suspended scheme."""
+
+    queryset = ProgressReport.objects.prefetch_related("documents").order_by("period_end", "pk")
+    serializer_class = ProgressReportSerializer
+    input_serializer_class = ProgressReportInputSerializer
+
+    @extend_schema(request=ProgressReportInputSerializer, responses={201: ProgressReportSerializer})
+    def create(self, request, application_pk=None):
+        return super().create(request, application_pk)
+
+    def perform_service(self, data):
+        return services.progress_report_add(user=self.request.user, application_id=self.application.pk, **data)
+
+
+class InspectionViewSet(ApplicationRecordListViewSet):
+    """Field inspections of an ongoing, suspended or completed scheme."""
+
+    queryset = Inspection.objects.prefetch_related("documents").order_by("inspected_on", "pk")
+    serializer_class = InspectionSerializer
+    input_serializer_class = InspectionInputSerializer
+
+    @extend_schema(request=InspectionInputSerializer, responses={201: InspectionSerializer})
+    def create(self, request, application_pk=None):
+        return super().create(request, application_pk)
+
+    def perform_service(self, data):
+        return services.inspection_add(user=self.request.user, application_id=self.application.pk, **data)
+
+
+class ChangeRequestViewSet(ApplicationRecordListViewSet):
+    """Requests to adjust the schedule, cost lines or amount; ``decision/`` approves or refuses."""
+
+    queryset = ChangeRequest.objects.order_by("-created_at", "-pk")
+    serializer_class = ChangeRequestSerializer
+    input_serializer_class = ChangeRequestInputSerializer
+
+    @extend_schema(request=ChangeRequestInputSerializer, responses={201: ChangeRequestSerializer})
+    def create(self, request, application_pk=None):
+        return super().create(request, application_pk)
+
+    def perform_service(self, data):
+        return services.change_request_create(user=self.request.user, application_id=self.application.pk, **data)
+
+    @extend_schema(request=ChangeDecisionSerializer, responses={200: ChangeRequestSerializer})
+    @action(detail=True, methods=["post"])
+    def decision(self, request, application_pk=None, pk=None):
+        """Approve (and apply) or refuse: the province approver for local funds, the Agency
+        approver for national funds. A refusal needs a ``note``."""
+        change = self.get_object()
+        serializer = ChangeDecisionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        change = services.change_request_decide(user=request.user, change_request_id=change.pk,
+                                                **serializer.validated_data)
+        return Response(ChangeRequestSerializer(change, context=self.get_serializer_context()).data)
+
+
+class SingleRecordViewSet(ApplicationRecordViewSet):
+    """One record per application: GET it (404 while there is none), POST records it."""
+
+    related_name = ""
+
+    def retrieve(self, request, application_pk=None):
+        instance = self.get_queryset().first()
+        if instance is None:
+            raise exceptions.NotFound()
+        return Response(self.serializer_class(instance, context=self.get_serializer_context()).data)
+
+
+class AcceptanceViewSet(SingleRecordViewSet):
+    """The acceptance (nghiệm thu) of a completed scheme: passed (or passed with
+    conditions) moves it to ``accepted``; a failure is recorded and it stays completed.
+    Multipart with ``minutes_file`` (or JSON when the minutes are already attached)."""
+
+    queryset = Acceptance.objects.all()
+    serializer_class = AcceptanceSerializer
+    input_serializer_class = AcceptanceInputSerializer
+
+    @extend_schema(responses={200: AcceptanceSerializer})
+    def retrieve(self, request, application_pk=None):
+        return super().retrieve(request, application_pk)
+
+    @extend_schema(request={"multipart/form-data": AcceptanceInputSerializer,
+                            "application/json": AcceptanceInputSerializer},
+                   responses={201: AcceptanceSerializer})
+    def create(self, request, application_pk=None):
+        acceptance = services.acceptance_record(user=request.user, application_id=self.application.pk,
+                                                **self._input(request))
+        return self._created(acceptance)
+
+
+class SettlementViewSet(SingleRecordViewSet):
+    """The settlement (quyết toán) of an accepted scheme, with the final payment if any;
+    moves it to ``settled``."""
+
+    queryset = Settlement.objects.select_related("final_payment__application").prefetch_related(
+        "final_payment__documents")
+    serializer_class = SettlementSerializer
+    input_serializer_class = SettlementInputSerializer
+
+    @extend_schema(responses={200: SettlementSerializer})
+    def retrieve(self, request, application_pk=None):
+        return super().retrieve(request, application_pk)
+
+    @extend_schema(request=SettlementInputSerializer, responses={201: SettlementSerializer})
+    def create(self, request, application_pk=None):
+        data = self._input(request)
+        data["final_payment_amount"] = data["final_payment_amount"] or 0
+        services.application_settle(user=request.user, application_id=self.application.pk, **data)
+        return self._created(Settlement.objects.get(application=self.application))
+
+
+class ApplicationStepViewSet(ApplicationRecordViewSet):
+    """Steps of the workflow that record something first: ``start-implementation/``
+    (contracts) and ``completion/`` (the completion report, multipart). They answer the
+    application."""
+
+    serializer_class = ApplicationSerializer
+
+    def _represent(self):
+        instance = ApplicationViewSet.queryset.get(pk=self.application.pk)
+        return Response(ApplicationSerializer(instance, context=self.get_serializer_context()).data)
+
+    @extend_schema(request=ImplementationStartSerializer, responses={200: ApplicationSerializer})
+    @action(detail=False, methods=["post"], url_path="start-implementation", url_name="start-implementation")
+    def start_implementation(self, request, application_pk=None):
+        """Record the contract(s) and move the approved application to ``in_progress``."""
+        serializer = ImplementationStartSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        contracts = [dict(c) for c in serializer.validated_data["contracts"]]
+        services.implementation_start(user=request.user, application_id=self.application.pk, contracts=contracts)
+        return self._represent()
+
+    @extend_schema(request={"multipart/form-data": CompletionSerializer}, responses={200: ApplicationSerializer})
+    @action(detail=False, methods=["post"], url_path="completion", url_name="completion")
+    def completion(self, request, application_pk=None):
+        """Upload the implementer's completion report (``report_file``) and ``complete``."""
+        serializer = CompletionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.application_complete(user=request.user, application_id=self.application.pk,
+                                      **serializer.validated_data)
+        return self._represent()
+
+
+class DisbursementViewSet(ServiceErrorsMixin, ScopedReadOnlyViewSet):
+    """Every advance and payment the caller may see, across applications, with filters
+    (province, programme, year, fund source, kind, application, paid from/to)."""
+
+    queryset = (Disbursement.objects.select_related("application").prefetch_related("documents")
+                .order_by("-paid_on", "-pk"))
+    serializer_class = DisbursementSerializer
+    filterset_class = DisbursementFilterSet

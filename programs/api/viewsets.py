@@ -1,8 +1,14 @@
 """API viewsets of the programmes resources (read-only, scoped)."""
 
 from django.db.models import F, Prefetch
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
+from rest_framework.decorators import action
+from rest_framework.response import Response
 
 from khuyencong.api import ScopedReadOnlyViewSet
+from programs.choices import FundSource
 from programs.filters import (
     ActivityTypeFilterSet,
     BudgetAllocationFilterSet,
@@ -11,7 +17,7 @@ from programs.filters import (
     SupportRuleFilterSet,
 )
 from programs.models import ActivityType, AppraisalCriterion, BudgetAllocation, Call, Programme, SupportRule
-from programs.selectors import allocation_committed_subquery
+from programs.selectors import LEDGER_MONEY, allocation_committed_subquery, ledger
 
 from .serializers import (
     ActivityTypeSerializer,
@@ -68,3 +74,30 @@ class BudgetAllocationViewSet(ScopedReadOnlyViewSet):
                 .order_by("-year", "programme_id", "province_id"))
     serializer_class = BudgetAllocationSerializer
     filterset_class = BudgetAllocationFilterSet
+
+    @extend_schema(parameters=[OpenApiParameter("year", int), OpenApiParameter("province", int),
+                               OpenApiParameter("programme", int),
+                               OpenApiParameter("fund_source", str, enum=FundSource.values)],
+                   responses={200: OpenApiTypes.OBJECT})
+    @action(detail=False, methods=["get"], filter_backends=[], pagination_class=None)
+    def ledger(self, request):
+        """The budget ledger per programme × province × year — allocated, approved,
+        committed, disbursed, settled, released, remaining = allocated − committed —
+        derived from the records, with the totals of what the caller sees (a province:
+        its own; the Agency: every province, i.e. national totals)."""
+        query = LedgerQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        params = query.validated_data
+        data = ledger(user=request.user, year=params.get("year"), province=params.get("province"),
+                      programme=params.get("programme"))
+        if params.get("fund_source"):
+            data["rows"] = [row for row in data["rows"] if row["fund_source"] == params["fund_source"]]
+            data["totals"] = {name: sum(row[name] for row in data["rows"]) for name in LEDGER_MONEY}
+        return Response(data)
+
+
+class LedgerQuerySerializer(serializers.Serializer):
+    year = serializers.IntegerField(required=False, min_value=2000, max_value=2100)
+    province = serializers.IntegerField(required=False, min_value=1)
+    programme = serializers.IntegerField(required=False, min_value=1)
+    fund_source = serializers.ChoiceField(choices=FundSource.choices, required=False)
