@@ -22,4 +22,8 @@ urlpatterns = [
     path("de-an/<int:pk>/tai-lieu/<int:attachment_pk>/go/", views.AttachmentRemoveView.as_view(),
          name="attachment_remove"),
     path("de-an/<int:pk>/cham-diem/", views.ScoringView.as_view(), name="scoring"),
+    path("de-an/<int:pk>/ghi-nhan/<str:record>/", views.RecordView.as_view(), name="record"),
+    path("de-an/<int:pk>/dieu-chinh/<int:change_pk>/quyet-dinh/", views.ChangeDecisionView.as_view(),
+         name="change_decision"),
+    path("ngan-sach/", views.BudgetView.as_view(), name="budget"),
 ]

@@ -20,32 +20,46 @@ from khuyencong.errors import DomainConflict
 from khuyencong.scoping import scope_for
 from khuyencong.web import PortalViewMixin, ScopedDetailView, ScopedListView, wants_partial
 from programs.models import ActivityType, AppraisalCriterion, Programme
-from programs.selectors import budget_position, support_rule_for
+from programs.selectors import LEDGER_MONEY, budget_position, ledger, support_rule_for
 from provinces.choices import Role
 from provinces.models import Commune, Province
 
 from . import selectors, services, workflow
-from .choices import EDITABLE_STATES, CouncilLevel, Status
+from .choices import EDITABLE_STATES, ChangeStatus, CouncilLevel, Status
 from .filters import ApplicationFilterSet, EstablishmentFilterSet
 from .forms import (
+    AcceptanceForm,
     ApplicationForm,
     AttachmentForm,
+    BudgetFilterForm,
+    ChangeDecisionForm,
+    ChangeRequestForm,
+    CompletionForm,
     ConflictForm,
+    ContractForm,
     CostLineFormSet,
+    DisbursementForm,
     EstablishmentForm,
+    InspectionForm,
+    ProgressReportForm,
     ScoreForm,
+    SettlementForm,
+    StartImplementationForm,
     TransitionForm,
     add_service_errors,
 )
 from .models import (
+    Acceptance,
     Application,
     AppraisalCouncil,
     Attachment,
+    ChangeRequest,
     ConflictDeclaration,
     CostLine,
     CouncilMember,
     Establishment,
     Score,
+    Settlement,
 )
 
 APPRAISAL_STATES = frozenset({Status.UNDER_APPRAISAL, Status.UNDER_NATIONAL_APPRAISAL})
@@ -522,7 +536,8 @@ def action_buttons(application, user, *, eligibility=None, sheet=None) -> list[A
             reasons.extend(sheet.problems())
         elif "council_ready" in transition.guards:
             reasons.extend(services.GUARDS["council_ready"](application, user, {}))
-        needs_input = transition.requires_reason or transition.requires_decision or transition.requires_amount
+        needs_input = (transition.requires_reason or transition.requires_decision or transition.requires_amount
+                       or action in STEP_FORMS)
         buttons.append(ActionButton(transition=transition, enabled=not reasons, reasons=reasons,
                                     needs_input=needs_input))
     return buttons
@@ -594,6 +609,7 @@ def application_context(application, user) -> dict:
         context["my_seat"] = True
     context["actions"] = action_buttons(application, user, eligibility=eligibility, sheet=sheet)
     context["version"] = application.version
+    context.update(implementation_context(application, user))
     return context
 
 
@@ -601,6 +617,10 @@ EVENT_LABELS = {
     "create": _lazy("Lập đề án"), "update": _lazy("Sửa hồ sơ"), "attachment_add": _lazy("Tải lên tài liệu"),
     "attachment_remove": _lazy("Gỡ tài liệu"), "conflict_declared": _lazy("Khai báo xung đột lợi ích"),
     "scores_submitted": _lazy("Chấm điểm"), "council_create": _lazy("Thành lập hội đồng"),
+    "contract_add": _lazy("Ghi nhận hợp đồng"), "disbursement_add": _lazy("Ghi khoản chi"),
+    "progress_report_add": _lazy("Báo cáo tiến độ"), "inspection_add": _lazy("Kiểm tra thực địa"),
+    "change_request_create": _lazy("Đề nghị điều chỉnh"), "change_request_decide": _lazy("Quyết định điều chỉnh"),
+    "acceptance_record": _lazy("Biên bản nghiệm thu"), "settlement_record": _lazy("Ghi nhận quyết toán"),
 }
 
 
@@ -638,7 +658,10 @@ class TransitionView(ApplicationObjectMixin, TemplateView):
             raise Http404
         return super().dispatch(request, *args, **kwargs)
 
-    def get_form(self, application, data=None):
+    def get_form(self, application, data=None, files=None):
+        step = STEP_FORMS.get(self.transition.action)
+        if step is not None:
+            return step[0](data, files, application=application)
         form = TransitionForm(data, transition=self.transition)
         if data is None and "approved_amount" in form.fields:
             form.fields["approved_amount"].initial = application.requested_support
@@ -648,6 +671,8 @@ class TransitionView(ApplicationObjectMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         application = kwargs["application"]
         context["transition"] = self.transition
+        if self.transition.action in STEP_FORMS:
+            context.update(implementation_context(application, self.request.user))
         if self.transition.requires_amount:
             today = timezone.localdate()
             rule = support_rule_for(province_id=application.province_id, fund_source=application.fund_source,
@@ -668,6 +693,8 @@ class TransitionView(ApplicationObjectMixin, TemplateView):
 
     def post(self, request, *args, **kwargs):
         application = self.get_application()
+        if self.transition.action in STEP_FORMS:
+            return self.post_step(request, application)
         form = self.get_form(application, request.POST)
         detail = redirect("applications:application_detail", application.pk)
         if not form.is_valid():
@@ -703,6 +730,66 @@ class TransitionView(ApplicationObjectMixin, TemplateView):
         messages.success(request, _("Đã thực hiện “%(a)s”. Trạng thái: %(s)s.")
                          % {"a": self.transition.label, "s": application.get_status_display()})
         return detail
+
+
+    def post_step(self, request, application):
+        """A step that records something (contract, completion report, acceptance,
+        settlement) and performs the action through its service."""
+        form = self.get_form(application, request.POST, request.FILES)
+
+        def again(status):
+            return self.render_to_response(self.get_context_data(application=application, form=form), status=status)
+
+        if not form.is_valid():
+            return again(400)
+        service = getattr(services, STEP_FORMS[self.transition.action][1])
+        arguments = form.service_arguments()
+        if self.transition.action == "start_implementation":
+            blank = not any(v for k, v in arguments.items() if k != "beneficiary")
+            # With a contract already recorded, the start may add none.
+            arguments = {"contracts": [] if blank and application.contracts.exists() else [arguments]}
+        try:
+            service(user=request.user, application_id=application.pk, **arguments)
+        except ValidationError as exc:
+            if self.transition.action == "start_implementation" and hasattr(exc, "error_dict"):
+                # implementation_start reports a contract's problems as "#1: field: message".
+                exc = _contract_errors(exc)
+            add_service_errors(form, exc)
+            return again(400)
+        except DomainConflict as exc:
+            conflict_message(request, exc)
+            return again(409)
+        except PermissionDenied as exc:
+            messages.error(request, str(exc) or _("Bạn không có quyền thực hiện thao tác này."))
+            return again(403)
+        except Application.DoesNotExist as exc:
+            raise Http404 from exc
+        application.refresh_from_db()
+        if self.transition.action == "accept" and application.status != Status.ACCEPTED:
+            messages.warning(request, _("Đã ghi biên bản nghiệm thu: không đạt. Đề án vẫn ở trạng thái “%(s)s”.")
+                             % {"s": application.get_status_display()})
+        else:
+            messages.success(request, _("Đã thực hiện “%(a)s”. Trạng thái: %(s)s.")
+                             % {"a": self.transition.label, "s": application.get_status_display()})
+        return redirect("applications:application_detail", application.pk)
+
+
+def _contract_errors(exc: ValidationError) -> ValidationError:
+    """Field errors of the single contract of the start page, from implementation_start's
+    ``{"contracts": ["#1: number: Cần số hợp đồng.; value: …"]}``."""
+    fields = {}
+    for message in exc.message_dict.get("contracts", []):
+        body = message.split(": ", 1)[1] if message.startswith("#") else message
+        for part in body.split("; "):
+            key, _sep, text = part.partition(": ")
+            if text:
+                fields.setdefault(key, []).append(text)
+            else:
+                fields.setdefault("__all__", []).append(part)
+    for key, messages_ in exc.message_dict.items():
+        if key != "contracts":
+            fields.setdefault(key, []).extend(messages_)
+    return ValidationError(fields) if fields else exc
 
 
 # --- Attachments --------------------------------------------------------------------------------------
@@ -861,3 +948,201 @@ class ScoringView(ApplicationObjectMixin, TemplateView):
         return self.render_to_response(self.build(application, level, seat, declaration, score_form=form),
                                        status=400)
 
+
+
+# --- After the decision: records of implementation and the steps that need them ----------------
+
+# States in which the page shows the implementation sections (the scheme was approved).
+IMPLEMENTATION_STATES = frozenset({Status.APPROVED, Status.IN_PROGRESS, Status.SUSPENDED, Status.COMPLETED,
+                                   Status.ACCEPTED, Status.SETTLED})
+
+
+@dataclass(frozen=True)
+class RecordPage:
+    """A record added from the application page: its form, the states it needs and the service."""
+
+    title: str
+    form_class: type
+    states: frozenset
+    service: str  # name of the function in ``services``
+    anchor: str
+    saved: str
+
+
+RECORD_PAGES = {
+    "hop-dong": RecordPage(_lazy("Ghi nhận hợp đồng"), ContractForm, frozenset({Status.APPROVED, Status.IN_PROGRESS}),
+                           "contract_add", "hop-dong", _lazy("Đã ghi nhận hợp đồng.")),
+    "thanh-toan": RecordPage(_lazy("Ghi khoản tạm ứng / thanh toán"), DisbursementForm,
+                             frozenset({Status.IN_PROGRESS, Status.COMPLETED, Status.ACCEPTED}),
+                             "disbursement_add", "thanh-toan", _lazy("Đã ghi khoản chi.")),
+    "tien-do": RecordPage(_lazy("Báo cáo tiến độ"), ProgressReportForm,
+                          frozenset({Status.IN_PROGRESS, Status.SUSPENDED}), "progress_report_add", "tien-do",
+                          _lazy("Đã ghi báo cáo tiến độ.")),
+    "kiem-tra": RecordPage(_lazy("Kiểm tra thực địa"), InspectionForm,
+                           frozenset({Status.IN_PROGRESS, Status.SUSPENDED, Status.COMPLETED}), "inspection_add",
+                           "kiem-tra", _lazy("Đã ghi kết quả kiểm tra.")),
+    "dieu-chinh": RecordPage(_lazy("Đề nghị điều chỉnh"), ChangeRequestForm, services.CHANGE_STATES,
+                             "change_request_create", "dieu-chinh", _lazy("Đã gửi đề nghị điều chỉnh.")),
+}
+
+# Actions whose page records something first, then performs the step (in one transaction).
+STEP_FORMS = {
+    "start_implementation": (StartImplementationForm, "implementation_start"),
+    "complete": (CompletionForm, "application_complete"),
+    "accept": (AcceptanceForm, "acceptance_record"),
+    "settle": (SettlementForm, "application_settle"),
+}
+
+
+def _allowed(check, *args) -> bool:
+    try:
+        check(*args)
+    except PermissionDenied:
+        return False
+    return True
+
+
+def implementation_context(application, user) -> dict:
+    """The sections "Hợp đồng" … "Quyết toán" of an approved (or later) application."""
+    if application.status not in IMPLEMENTATION_STATES and application.approved_amount is None:
+        return {"show_implementation": False}
+    can_record = _allowed(services._require_recorder, user, application)
+    disbursements = list(application.disbursements.order_by("paid_on", "pk"))
+    paid = sum(d.amount for d in disbursements)
+    approved = application.approved_amount or 0
+    change_requests = list(application.change_requests.select_related("requested_by", "decided_by"))
+    context = {
+        "show_implementation": True,
+        "contracts": list(application.contracts.select_related("beneficiary", "implementing_organisation")),
+        "disbursements": disbursements,
+        "disbursed_total": paid,
+        "disbursable": max(approved - paid, 0),
+        "first_advance_limit": approved * application.activity_type.first_advance_percent // 100,
+        "progress_reports": list(application.progress_reports.order_by("-period_end", "-pk")),
+        "inspections": list(application.inspections.order_by("-inspected_on", "-pk")),
+        "change_requests": change_requests,
+        "pending_changes": sum(1 for c in change_requests if c.status == ChangeStatus.PENDING),
+        "can_decide_changes": (application.status in services.CHANGE_STATES
+                               and _allowed(services._require_decider, user, application)),
+        "decision_form": ChangeDecisionForm(),
+        "acceptance": Acceptance.objects.filter(application=application).select_related("minutes").first(),
+        "settlement": Settlement.objects.filter(application=application).select_related("final_payment").first(),
+        "record_links": {slug.replace("-", "_"): can_record and application.status in page.states
+                         for slug, page in RECORD_PAGES.items()},
+    }
+    if context["settlement"] is not None:
+        context["released"] = approved - context["settlement"].settled_amount
+    return context
+
+
+class RecordView(ApplicationObjectMixin, TemplateView):
+    """GET: the form of one record (contract, payment, progress report, inspection, change
+    request). POST: the service; bad input is shown on the form, nothing is saved."""
+
+    template_name = "applications/record_form.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        self.page = RECORD_PAGES.get(kwargs["record"])
+        if self.page is None:
+            raise Http404
+        return super().dispatch(request, *args, **kwargs)
+
+    def render_form(self, application, form, status=200):
+        context = self.get_context_data(application=application, form=form, page=self.page,
+                                        **implementation_context(application, self.request.user))
+        return self.render_to_response(context, status=status)
+
+    def get(self, request, *args, **kwargs):
+        application = self.get_application()
+        return self.render_form(application, self.page.form_class(application=application))
+
+    def post(self, request, *args, **kwargs):
+        application = self.get_application()
+        form = self.page.form_class(request.POST, request.FILES, application=application)
+        if not form.is_valid():
+            return self.render_form(application, form, status=400)
+        service = getattr(services, self.page.service)
+        try:
+            service(user=request.user, application_id=application.pk, **form.service_arguments())
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+            return self.render_form(application, form, status=400)
+        except DomainConflict as exc:
+            conflict_message(request, exc)
+            return self.render_form(application, form, status=409)
+        except PermissionDenied as exc:
+            messages.error(request, str(exc) or _("Bạn không có quyền thực hiện thao tác này."))
+            return self.render_form(application, form, status=403)
+        except Application.DoesNotExist as exc:
+            raise Http404 from exc
+        messages.success(request, str(self.page.saved))
+        return HttpResponseRedirect(reverse("applications:application_detail", args=[application.pk])
+                                    + f"#{self.page.anchor}")
+
+
+class ChangeDecisionView(ApplicationObjectMixin, TemplateView):
+    """POST: approve (``approve=1``) or refuse a pending change request."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        application = self.get_application()
+        change = get_object_or_404(ChangeRequest, pk=kwargs["change_pk"], application=application)
+        form = ChangeDecisionForm(request.POST)
+        form.is_valid()
+        approve = request.POST.get("approve") == "1"
+        url = reverse("applications:application_detail", args=[application.pk]) + "#dieu-chinh"
+        try:
+            services.change_request_decide(user=request.user, change_request_id=change.pk, approve=approve,
+                                           note=form.cleaned_data.get("note", ""))
+        except ValidationError as exc:
+            messages.error(request, " ".join(m for ms in exc.message_dict.values() for m in ms)
+                           if hasattr(exc, "error_dict") else " ".join(exc.messages))
+        except DomainConflict as exc:
+            conflict_message(request, exc)
+        except PermissionDenied as exc:
+            messages.error(request, str(exc) or _("Bạn không có quyền thực hiện thao tác này."))
+        except ChangeRequest.DoesNotExist as exc:
+            raise Http404 from exc
+        else:
+            messages.success(request, _("Đã chấp thuận điều chỉnh.") if approve else _("Đã không chấp thuận điều chỉnh."))
+        return HttpResponseRedirect(url)
+
+
+# --- The budget page ----------------------------------------------------------------------------------
+
+
+class BudgetView(PortalViewMixin, TemplateView):
+    """The budget ledger (allocated, committed, disbursed, settled, released, remaining) per
+    programme × year for a province; for the Agency per province with national totals.
+    Every figure comes from ``programs.selectors.ledger``."""
+
+    template_name = "applications/budget.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        scope = self.scope
+        programmes = Programme.objects.visible_to(user).order_by("-start_year", "sort_key", "pk")
+        provinces = list(Province.objects.order_by("sort_key", "code")) if scope.national else []
+        form = BudgetFilterForm(self.request.GET or None, programmes=programmes, provinces=provinces)
+        params = form.cleaned_data if form.is_bound and form.is_valid() else {}
+        data = ledger(user=user, year=params.get("year"), programme=params.get("programme"),
+                      province=params.get("province"))
+        rows = data["rows"]
+        if params.get("fund_source"):
+            rows = [row for row in rows if row["fund_source"] == params["fund_source"]]
+        totals = {name: sum(row[name] for row in rows) for name in LEDGER_MONEY}
+        groups = []
+        if scope.national:
+            # Per province (Vietnamese order), each with its subtotal.
+            by_province = {}
+            for row in sorted(rows, key=lambda r: (r["province_name"], -r["year"], r["programme_code"])):
+                by_province.setdefault(row["province_id"], []).append(row)
+            for province_rows in by_province.values():
+                groups.append({"name": province_rows[0]["province_name"], "rows": province_rows,
+                               "totals": {n: sum(r[n] for r in province_rows) for n in LEDGER_MONEY}})
+        else:
+            groups.append({"name": "", "rows": rows, "totals": totals})
+        context.update(form=form, groups=groups, totals=totals, national=scope.national, rows=rows)
+        return context
