@@ -172,16 +172,21 @@ def report_run_retry(*, user, run_id: int) -> ReportRun:
 # --- Execution (called by the task) -------------------------------------------------------------------
 
 
-def _claim(run_id: int) -> ReportRun | None:
+def _claim(run_id: int, task_id: str | None) -> ReportRun | None:
     """Take the run for this worker, or None when there is nothing to do: it is done,
-    or another live worker holds it (its heartbeat is fresh)."""
+    or another live worker holds it (its heartbeat is fresh). A message delivered again
+    with the task id that holds the run means that execution died (Celery never runs one
+    message twice at once): it is taken over at once, without waiting for staleness."""
     now = timezone.now()
     with transaction.atomic():
         run = ReportRun.objects.select_for_update().filter(pk=run_id).first()
         if run is None or run.status == RunStatus.SUCCEEDED:
             return None
-        if run.status == RunStatus.RUNNING and run.heartbeat_at and run.heartbeat_at > now - stale_after():
+        redelivered = bool(task_id) and run.task_id == task_id
+        if (run.status == RunStatus.RUNNING and run.heartbeat_at and run.heartbeat_at > now - stale_after()
+                and not redelivered):
             return None
+        run.task_id = task_id or ""
         run.status = RunStatus.RUNNING
         run.attempts += 1
         run.started_at = now
@@ -190,7 +195,7 @@ def _claim(run_id: int) -> ReportRun | None:
         run.progress = 1
         run.error = ""
         run.save(update_fields=["status", "attempts", "started_at", "heartbeat_at", "finished_at", "progress",
-                                "error"])
+                                "error", "task_id"])
     return run
 
 
@@ -224,14 +229,14 @@ def _store(run: ReportRun, fmt: str, stem: str, content: bytes) -> ReportFile:
     return report_file
 
 
-def report_run_execute(*, run_id: int) -> bool:
+def report_run_execute(*, run_id: int, task_id: str | None = None) -> bool:
     """Produce the run's files. Idempotent: a finished run is left alone; a rerun
     (retry, redelivery after a worker died) replaces partial output. Returns True when
     this call produced the files."""
     from . import documents
     from .renderers import RENDERERS
 
-    run = _claim(run_id)
+    run = _claim(run_id, task_id)
     if run is None:
         return False
     try:

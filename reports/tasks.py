@@ -11,7 +11,7 @@ from . import services
 def report_run_task(self, run_id: int) -> bool:
     """Produce the files of a report run. Late acknowledgement plus reject-on-worker-lost
     put the message back when a worker dies; the beat task below catches what is left."""
-    return services.report_run_execute(run_id=run_id)
+    return services.report_run_execute(run_id=run_id, task_id=self.request.id)
 
 
 @shared_task(acks_late=True, soft_time_limit=60, time_limit=90)

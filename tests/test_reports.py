@@ -227,6 +227,18 @@ def test_run_of_a_dead_worker_is_picked_up_again(data, agency_officer, eager):
     assert fresh.status == RunStatus.RUNNING
 
 
+def test_redelivered_message_takes_over_at_once(data, agency_officer, eager):
+    """The worker died mid-run; Celery (late ack, reject on worker lost) delivers the
+    same message again: its task id holds the run, so it need not wait for staleness."""
+    run = ReportRun.objects.create(kind=ReportKind.REGIONAL_SUMMARY, scope=ReportScope.NATIONAL, year=2026,
+                                   formats=["csv"], status=RunStatus.RUNNING, heartbeat_at=timezone.now(),
+                                   task_id="dead-task", attempts=1)
+    assert services.report_run_execute(run_id=run.pk, task_id="another-task") is False
+    assert tasks.report_run_task.apply(args=[run.pk], task_id="dead-task").get() is True
+    run.refresh_from_db()
+    assert run.status == RunStatus.SUCCEEDED and run.attempts == 2 and run.files.count() == 1
+
+
 def test_failed_run_shows_its_error_and_can_be_retried(data, agency_officer, eager, monkeypatch, client,
                                                        django_capture_on_commit_callbacks):
     real_build = documents.build
