@@ -276,7 +276,8 @@ def stage_medians(user, filters: Filters) -> list[dict]:
     transition into a state and the next transition, paired by a window function
     (LAG over the application's transitions) in the database."""
     app_ids = applications(user, filters).values("pk")
-    events = (ApplicationEvent.objects.filter(application_id__in=app_ids).exclude(to_status="")
+    # order_by(): the model's default ordering would join and sort by the application's.
+    events = (ApplicationEvent.objects.filter(application_id__in=app_ids).exclude(to_status="").order_by()
               .annotate(prev_at=Window(Lag("created_at"), partition_by=[F("application_id")],
                                        order_by=[F("created_at").asc(), F("pk").asc()]))
               .values("from_status", "created_at", "prev_at"))
