@@ -5,14 +5,17 @@
 visible · 409 invalid transition or stale version.
 """
 
+import logging
+
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import InterfaceError, OperationalError
 from django.http import Http404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from rest_framework import exceptions, status
 from rest_framework.response import Response
-from rest_framework.views import exception_handler
+from rest_framework.views import exception_handler, set_rollback
 
 from .errors import DomainConflict
 
@@ -35,7 +38,23 @@ def _flatten(detail):
     return [str(detail)]
 
 
+logger = logging.getLogger(__name__)
+
+
 def api_exception_handler(exc, context):
+    if isinstance(exc, (OperationalError, InterfaceError)):
+        # The database went away (restart, failover, network). The atomic block of the
+        # service has rolled back; tell the client to retry instead of a bare 500.
+        logger.error("Database unavailable during %s", context.get("request") and context["request"].path,
+                     exc_info=exc)
+        try:
+            set_rollback()
+        except Exception:  # noqa: BLE001 — the connection may be gone altogether
+            pass
+        body = {"status": 503, "code": "service_unavailable",
+                "detail": _("Cơ sở dữ liệu tạm thời không phản hồi; chưa có thay đổi nào được lưu. Vui lòng thử "
+                            "lại sau. / The database is temporarily unavailable; nothing was saved. Please retry.")}
+        return Response(body, status=status.HTTP_503_SERVICE_UNAVAILABLE, headers={"Retry-After": "30"})
     if isinstance(exc, DomainConflict):
         body = {"status": 409, "code": "conflict", "detail": exc.message}
         if exc.reasons:

@@ -130,7 +130,9 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 30 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 25 * 60
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "max_retries": 1}
+# An unacknowledged message (its worker died) is delivered again after this many seconds.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": int(os.environ.get("KC_BROKER_VISIBILITY_TIMEOUT", 3600)),
+                                   "max_retries": 1}
 CELERY_TIMEZONE = "Asia/Ho_Chi_Minh"
 
 # --- Auth -----------------------------------------------------------------------

@@ -1,0 +1,246 @@
+"""Faults: Redis down (pages and API keep working, report requests say the queue is
+unavailable), the database connection dropped in the middle of a write (a clean 503 or
+500 and nothing half-written), and a Celery worker killed in the middle of a task (the
+task runs again on another worker and finishes once)."""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import psycopg
+import pytest
+from django.conf import settings
+from django.db import OperationalError, connection
+from django.test import Client, override_settings
+from django.urls import reverse
+
+from applications import services as app_services
+from applications.models import Application, ApplicationEvent, CostLine
+from khuyencong.celery import app as celery_app
+from khuyencong.models import AuditEntry
+from tests.conftest import TAY_NINH
+from tests.factories import build_world, make_application
+
+CLOSED_PORT_URL = "redis://127.0.0.1:1/0"
+
+
+# --- Redis down ----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def redis_down(monkeypatch):
+    """Point every Redis setting at a closed port and refuse (and record) any attempt to
+    open a socket to a Redis port, so a page or API path that touched Redis would show."""
+    attempts = []
+    real_connect = socket.socket.connect
+
+    def guarded(sock, address):
+        if isinstance(address, tuple) and len(address) >= 2 and address[1] in (1, 6379):
+            attempts.append(address)
+            raise ConnectionRefusedError(f"Redis is down (test): {address}")
+        return real_connect(sock, address)
+
+    monkeypatch.setattr(socket.socket, "connect", guarded)
+    monkeypatch.setitem(celery_app.conf, "broker_url", CLOSED_PORT_URL)
+    monkeypatch.setitem(celery_app.conf, "task_always_eager", False)
+    with override_settings(REDIS_URL=CLOSED_PORT_URL, CELERY_BROKER_URL=CLOSED_PORT_URL,
+                           CELERY_TASK_ALWAYS_EAGER=False):
+        yield attempts
+
+
+@pytest.fixture
+def world(db):
+    return build_world(province_codes=(TAY_NINH,))
+
+
+def test_pages_and_api_work_without_redis(world, redis_down, client, api_client_for):
+    setup = world.provinces[TAY_NINH]
+    application = make_application(setup)
+    client.force_login(setup.officer)
+    for url in ("/", reverse("applications:application_list"), reverse("applications:tasks"),
+                reverse("applications:application_detail", args=[application.pk])):
+        assert client.get(url).status_code == 200, url
+    api = api_client_for(setup.officer)
+    listing = api.get("/api/v1/applications/")
+    assert listing.status_code == 200 and listing.json()["count"] == 1
+    response = api.post(f"/api/v1/applications/{application.pk}/transitions/", {"action": "submit"}, format="json")
+    assert response.status_code == 200, response.content
+    assert Application.objects.get(pk=application.pk).status == "submitted"
+    # The HTML form of an action works too.
+    response = client.post(reverse("applications:transition", args=[application.pk, "start_appraisal"]))
+    assert response.status_code == 302
+    assert Application.objects.get(pk=application.pk).status == "under_appraisal"
+    assert redis_down == []  # nothing on these paths even tried to reach Redis
+
+
+@pytest.mark.skipif(not Path(settings.BASE_DIR, "reports").is_dir(), reason="no reports app")
+def test_report_request_says_the_queue_is_unavailable(world, redis_down, api_client_for):
+    from reports.models import ReportRun
+
+    api = api_client_for(world.agency_officer)
+    response = api.post("/api/v1/reports/", {"kind": "regional_summary", "scope": "national", "year": 2026},
+                        format="json")
+    assert response.status_code == 503
+    assert "Redis" in response.json()["detail"]
+    assert not ReportRun.objects.exists()
+
+
+# --- The database connection dropped mid-request ----------------------------------------------
+
+
+def _drop_connection_after_first_write(monkeypatch):
+    """The application row is saved, then the connection dies before the event is written."""
+
+    def dropped(*args, **kwargs):
+        connection.close()  # inside the service's atomic block: the server rolls back
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(app_services, "_record", dropped)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_dropped_connection_is_a_json_503_and_writes_nothing(units, monkeypatch, api_client_for):
+    setup = build_world(province_codes=(TAY_NINH,)).provinces[TAY_NINH]
+    application = make_application(setup)
+    before = (Application.objects.values("title", "version", "total_cost").get(pk=application.pk),
+              list(CostLine.objects.filter(application=application).values_list("item", "unit_cost")),
+              ApplicationEvent.objects.count(), AuditEntry.objects.count())
+    api = api_client_for(setup.officer)
+    audit_count = AuditEntry.objects.count()  # the token was just created (audited)
+    _drop_connection_after_first_write(monkeypatch)
+    response = api.patch(f"/api/v1/applications/{application.pk}/",
+                         {"title": "Tên mới", "cost_lines": [{"item": "Máy sấy lớn", "quantity": "1", "unit": "bộ",
+                                                              "unit_cost": 600_000_000}],
+                          "counterpart_funds": 400_000_000}, format="json")
+    assert response.status_code == 503
+    body = response.json()
+    assert body["status"] == 503 and body["code"] == "service_unavailable" and body["detail"]
+    assert response["Retry-After"] == "30"
+    after = (Application.objects.values("title", "version", "total_cost").get(pk=application.pk),
+             list(CostLine.objects.filter(application=application).values_list("item", "unit_cost")),
+             ApplicationEvent.objects.count(), before[3])
+    assert after == before  # the row, its cost lines and its events are as they were
+    assert AuditEntry.objects.count() == audit_count  # and no audit entry of the lost write
+
+
+@pytest.mark.django_db(transaction=True)
+def test_dropped_connection_on_a_page_is_a_500_page_and_writes_nothing(units, monkeypatch):
+    setup = build_world(province_codes=(TAY_NINH,)).provinces[TAY_NINH]
+    application = make_application(setup)
+    events = ApplicationEvent.objects.filter(application=application).count()
+    browser = Client(raise_request_exception=False)
+    browser.force_login(setup.officer)
+    _drop_connection_after_first_write(monkeypatch)
+    response = browser.post(reverse("applications:transition", args=[application.pk, "submit"]))
+    assert response.status_code == 500
+    assert "không có dữ liệu nào bị thay đổi" in response.content.decode()
+    assert Application.objects.get(pk=application.pk).status == "draft"
+    assert ApplicationEvent.objects.filter(application=application).count() == events
+
+
+# --- A worker killed mid-task ---------------------------------------------------------------------
+
+WORKER_REDIS_DB = 13  # its own Redis database: restoring unacked messages touches no one else's
+
+
+def _redis_up(url) -> bool:
+    try:
+        import redis
+
+        return bool(redis.Redis.from_url(url, socket_connect_timeout=1).ping())
+    except Exception:  # noqa: BLE001
+        return False
+
+
+def _wait(predicate, timeout, what):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+
+
+def _worker(queue, broker, env):
+    cmd = [sys.executable, "-m", "celery", "-A", "khuyencong", "worker", "-Q", queue, "--pool=solo",
+           "--concurrency=1", "--without-heartbeat", "--without-gossip", "--without-mingle", "-l", "WARNING",
+           "-n", f"{queue}-{uuid.uuid4().hex[:6]}@%h"]
+    return subprocess.Popen(cmd, cwd=settings.BASE_DIR, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            start_new_session=True)
+
+
+def _stop(proc):
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=10)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(not Path(settings.BASE_DIR, "reports", "tasks.py").exists(), reason="no reports tasks")
+def test_worker_killed_mid_task_runs_again_and_finishes_once(units, django_db_blocker):
+    from reports.choices import ReportFormat, ReportKind, ReportScope, RunStatus
+    from reports.models import ReportFile, ReportRun
+    from reports.tasks import report_run_task
+
+    base = os.environ.get("REDIS_URL", settings.REDIS_URL).rsplit("/", 1)[0]
+    broker = f"{base}/{WORKER_REDIS_DB}"
+    if not _redis_up(broker):
+        pytest.skip(f"Redis is not reachable at {broker}: the real-worker test needs it")
+    world = build_world(province_codes=(TAY_NINH,))
+    make_application(world.provinces[TAY_NINH])
+    run = ReportRun.objects.create(kind=ReportKind.REGIONAL_SUMMARY, scope=ReportScope.NATIONAL, year=2026,
+                                   formats=[ReportFormat.CSV], requested_by=world.agency_officer)
+    db = connection.settings_dict
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings", "CELERY_BROKER_URL": broker,
+           "REDIS_URL": broker, "CELERY_TASK_ALWAYS_EAGER": "0", "KC_ALLOW_DEV_KEY": "1",
+           # A redelivered message becomes visible again after this many seconds (production: an hour).
+           "KC_BROKER_VISIBILITY_TIMEOUT": "2",
+           "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"}
+    env.pop("DATABASE_ROLE", None)
+    queue = f"kc-test-{uuid.uuid4().hex[:10]}"
+    dsn = f"host={db['HOST'] or '127.0.0.1'} port={db['PORT'] or 5432} user={db['USER']} dbname={db['NAME']}"
+    # A lock on the run's row holds the first worker inside the task (its claim waits for the row).
+    holder = psycopg.connect(dsn)
+    holder.execute("SELECT id FROM reports_reportrun WHERE id = %s FOR UPDATE", [run.pk])
+    # pg_stat_activity is a snapshot per transaction: watch from a connection of its own.
+    watcher = psycopg.connect(dsn, autocommit=True)
+    first = second = None
+    try:
+        with celery_app.connection_for_write(broker) as conn:
+            report_run_task.apply_async(args=[run.pk], queue=queue, connection=conn)
+        first = _worker(queue, broker, env)
+
+        def first_is_waiting():
+            row = watcher.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                                 "AND wait_event_type = 'Lock' AND query ILIKE '%%reports_reportrun%%'").fetchone()
+            assert first.poll() is None, first.stderr.read().decode()[-2000:]
+            return row[0] > 0
+
+        try:
+            _wait(first_is_waiting, 60, "the first worker to start the task")
+        except AssertionError:
+            os.killpg(first.pid, signal.SIGKILL)
+            raise AssertionError(first.stderr.read().decode()[-3000:]) from None
+        os.killpg(first.pid, signal.SIGKILL)  # kill -9: no acknowledgement, no graceful requeue
+        first.wait(timeout=10)
+        watcher.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() "
+                       "AND pid <> pg_backend_pid() AND wait_event_type = 'Lock'")
+        holder.rollback()
+        assert ReportRun.objects.get(pk=run.pk).status == RunStatus.QUEUED
+        second = _worker(queue, broker, env)
+        _wait(lambda: ReportRun.objects.get(pk=run.pk).status == RunStatus.SUCCEEDED, 90,
+              "the second worker to finish the redelivered task")
+        run.refresh_from_db()
+        assert run.attempts == 1  # the dead worker never got past its claim; the second ran it once
+        assert ReportFile.objects.filter(run=run).count() == 1
+    finally:
+        holder.close()
+        watcher.close()
+        for proc in (first, second):
+            if proc is not None:
+                _stop(proc)
