@@ -67,3 +67,16 @@ makemessages: $(STAMP)
 
 clean:
 	rm -rf var/khuyencong.sqlite3* var/staticfiles
+
+# Backups: database (pg_dump -Fc, or the SQLite file) and uploaded files into
+# $(BACKUP_DIR)/<timestamp>/. Run with the DATABASE_URL of the tables' owner (the one
+# `migrate` uses). `make restore BACKUP=var/backups/<timestamp>` overwrites the database
+# of DATABASE_URL and MEDIA_ROOT with that backup.
+BACKUP_DIR ?= var/backups
+.PHONY: backup restore
+backup: $(STAMP)
+	BACKUP_DIR=$(BACKUP_DIR) KC_ALLOW_DEV_KEY=1 $(PY) manage.py backup
+
+restore: $(STAMP)
+	@test -n "$(BACKUP)" || { echo "Cách dùng / usage: make restore BACKUP=$(BACKUP_DIR)/<timestamp>" >&2; exit 2; }
+	BACKUP_DIR=$(BACKUP_DIR) KC_ALLOW_DEV_KEY=1 $(PY) manage.py restore "$(BACKUP)" --yes
