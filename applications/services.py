@@ -796,8 +796,10 @@ def scores_submit(*, user, application_id, scores: dict) -> list[Score]:
 #
 # Every function locks the application row (``_lock`` scopes it with ``visible_to``: another
 # province's application is Application.DoesNotExist), then checks the caller's role
-# (PermissionDenied), the state (DomainConflict), the input (ValidationError, every field at
-# once) and the rules (DomainConflict with every reason), saves and records an event.
+# (PermissionDenied) and the state (DomainConflict) — in the order application_transition
+# uses (state first) for the services that end in a transition — the input
+# (ValidationError, every field at once) and the rules (DomainConflict with every reason),
+# saves and records an event. Files arrive only after every other check has passed.
 
 RECORDING_ROLES = (Role.PROVINCE_OFFICER, Role.PROVINCE_APPROVER)
 PASSED_RESULTS = frozenset({AcceptanceResult.PASSED, AcceptanceResult.PASSED_WITH_CONDITIONS})
@@ -1039,6 +1041,9 @@ def implementation_start(*, user, application_id, contracts: list[dict]) -> Appl
     _require_recorder(user, application)
     errors = []
     for index, data in enumerate(contracts or []):
+        if not isinstance(data, dict):
+            errors.append(f"#{index + 1}: " + _("Hợp đồng không hợp lệ."))
+            continue
         try:
             with transaction.atomic():
                 _contract_create(application, user, number=data.get("number"), signed_on=data.get("signed_on"),

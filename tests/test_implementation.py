@@ -145,6 +145,8 @@ def test_implementation_starts_with_its_contracts_in_one_transaction(w):
         services.implementation_start(user=setup.officer, application_id=application.pk,
                                       contracts=[contract_data(application), contract_data(application, value=-5)])
     assert caught.value.message_dict["contracts"][0].startswith("#2")
+    with pytest.raises(ValidationError):
+        services.implementation_start(user=setup.officer, application_id=application.pk, contracts=["12/HĐ"])
     assert unchanged(application) == before and not application.contracts.exists()
     with pytest.raises(PermissionDenied):
         services.implementation_start(user=setup.commune_officer, application_id=application.pk,
