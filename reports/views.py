@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import ListView, TemplateView
 
-from applications.filters import ApplicationFilterSet, EstablishmentFilterSet
+from applications.filters import ApplicationFilterSet, DisbursementFilterSet, EstablishmentFilterSet
 from applications.models import Application, Disbursement, Establishment
 from khuyencong.errors import DomainConflict
 from khuyencong.scoping import scope_for
@@ -329,25 +329,11 @@ class EstablishmentExportView(ListExportView):
 
 
 class DisbursementExportView(ListExportView):
-    """Payments (tạm ứng, thanh toán): filtered by the application's province, year,
-    fund source and kind."""
+    """Payments (tạm ứng, thanh toán), filtered as the API's payments list
+    (``DisbursementFilterSet``: province, programme, year, fund source, kind, dates)."""
 
     model = Disbursement
+    filterset_class = DisbursementFilterSet
     columns = exports.DISBURSEMENT_COLUMNS
     stem = "khoan-chi"
     ordering = ("paid_on", "pk")
-
-    def base_queryset(self):
-        qs = Disbursement.objects.all()
-        params = self.request.GET
-        if params.get("province", "").isdigit():
-            qs = qs.filter(application__province_id=int(params["province"]))
-        if params.get("year", "").isdigit():
-            qs = qs.filter(application__year=int(params["year"]))
-        if params.get("fund_source") in FundSource.values:
-            qs = qs.filter(application__fund_source=params["fund_source"])
-        if params.get("kind"):
-            qs = qs.filter(kind=params["kind"])
-        if params.get("application", "").isdigit():
-            qs = qs.filter(application_id=int(params["application"]))
-        return qs
