@@ -1054,6 +1054,8 @@ class RecordView(ApplicationObjectMixin, TemplateView):
 
     def get(self, request, *args, **kwargs):
         application = self.get_application()
+        if not _allowed(services._require_recorder, request.user, application):
+            raise PermissionDenied(_("Chỉ cán bộ Sở Công Thương của tỉnh/thành có đề án được ghi nhận việc thực hiện."))
         return self.render_form(application, self.page.form_class(application=application))
 
     def post(self, request, *args, **kwargs):

@@ -104,6 +104,12 @@ def test_record_pages_answer_for_own_province_and_404_for_another(client, tn, hc
     for record in ("hop-dong", "thanh-toan", "tien-do", "kiem-tra", "dieu-chinh"):
         assert client.get(record_url(application, record)).status_code == 200, record
     assert client.get(record_url(application, "khong-co")).status_code == 404
+    # A council member of the province sees the application but records nothing.
+    login(client, tn.council[0])
+    assert client.get(record_url(application, "thanh-toan")).status_code == 403
+    response = client.post(record_url(application, "thanh-toan"), {
+        "kind": "advance", "amount": "1000000", "paid_on": TODAY().isoformat(), "reference": "TU"})
+    assert response.status_code == 403
     login(client, hcm.officer)
     for record in ("hop-dong", "thanh-toan", "tien-do", "kiem-tra", "dieu-chinh"):
         assert client.get(record_url(application, record)).status_code == 404
