@@ -60,4 +60,5 @@ urlpatterns = [
     path("api/v1/", include(api_v1)),
 ]
 
-handler404 = "khuyencong.views.page_not_found"
+handler404 = "khuyencong.error_pages.page_not_found"
+handler500 = "khuyencong.error_pages.server_error"

@@ -1,0 +1,44 @@
+"""OpenAPI post-processing: the error responses every operation can give, in the one
+JSON error shape of ``khuyencong.exceptions`` (clients and the fuzz tests rely on them
+being documented)."""
+
+ERROR_SCHEMA = {
+    "type": "object",
+    "description": "Lỗi / error: 400 field errors · 401 no credentials · 403 visible but not allowed · "
+                   "404 not visible · 409 invalid transition or stale version · 503 a backing service is down.",
+    "properties": {
+        "status": {"type": "integer"},
+        "code": {"type": "string"},
+        "detail": {"type": "string"},
+        "errors": {"type": "object", "additionalProperties": True},
+    },
+    "required": ["status", "code", "detail"],
+}
+DESCRIPTIONS = {
+    "400": "Dữ liệu không hợp lệ / invalid input",
+    "401": "Chưa xác thực / no or bad credentials",
+    "403": "Không được phép / not allowed",
+    "404": "Không tìm thấy (hoặc ngoài phạm vi) / not found or not visible",
+    "405": "Phương thức không được phép / method not allowed",
+    "409": "Xung đột trạng thái / conflict",
+    "503": "Dịch vụ tạm thời không sẵn sàng / service unavailable",
+}
+WRITE_METHODS = {"post", "put", "patch", "delete"}
+
+
+def add_error_responses(result, generator, request, public):
+    """drf-spectacular post-processing hook: document the API's error responses."""
+    components = result.setdefault("components", {}).setdefault("schemas", {})
+    components.setdefault("Error", ERROR_SCHEMA)
+    reference = {"$ref": "#/components/schemas/Error"}
+    for path_item in result.get("paths", {}).values():
+        for method, operation in path_item.items():
+            if not isinstance(operation, dict) or "responses" not in operation:
+                continue
+            codes = ["400", "401", "403", "404", "503"]
+            if method in WRITE_METHODS:
+                codes += ["405", "409"]
+            for code in codes:
+                operation["responses"].setdefault(code, {
+                    "description": DESCRIPTIONS[code], "content": {"application/json": {"schema": reference}}})
+    return result
