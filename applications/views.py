@@ -25,7 +25,7 @@ from provinces.choices import Role
 from provinces.models import Commune, Province
 
 from . import selectors, services, workflow
-from .choices import EDITABLE_STATES, ChangeStatus, CouncilLevel, Status
+from .choices import EDITABLE_STATES, ChangeStatus, CouncilLevel, DisbursementKind, Status
 from .filters import ApplicationFilterSet, EstablishmentFilterSet
 from .forms import (
     AcceptanceForm,
@@ -1017,7 +1017,9 @@ def implementation_context(application, user) -> dict:
         "disbursements": disbursements,
         "disbursed_total": paid,
         "disbursable": max(approved - paid, 0),
-        "first_advance_limit": approved * application.activity_type.first_advance_percent // 100,
+        # The share limits only the first advance.
+        "first_advance_limit": (None if any(d.kind == DisbursementKind.ADVANCE for d in disbursements)
+                                else approved * application.activity_type.first_advance_percent // 100),
         "progress_reports": list(application.progress_reports.order_by("-period_end", "-pk")),
         "inspections": list(application.inspections.order_by("-inspected_on", "-pk")),
         "change_requests": change_requests,
