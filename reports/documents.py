@@ -119,7 +119,7 @@ def filters_for(run) -> Filters:
 
 
 def _measure_table(key, title, first_label, lines, extra_columns=(), extra=lambda line: []) -> Table:
-    columns = [Column("STT", INT, 6), Column(first_label, TEXT, 34), *extra_columns, *MEASURE_COLUMNS]
+    columns = [Column("STT", INT, 8), Column(first_label, TEXT, 34), *extra_columns, *MEASURE_COLUMNS]
     rows = [[i, line.label, *extra(line), *measure_cells(line.m)] for i, line in enumerate(lines, start=1)]
     total = ["", "Tổng cộng", *["" for _ in extra_columns], *measure_cells(_sum_lines(lines))]
     return Table(key=key, title=title, columns=columns, rows=rows, total=total)
@@ -217,18 +217,19 @@ def _province_annual(run, user) -> ReportDocument:
     communes_t = _measure_table("Xã", "Kết quả theo xã, phường, đặc khu", "Xã/phường/đặc khu", data["communes"])
     activity_t = _measure_table("Nội dung", "Kết quả theo nội dung khuyến công", "Nội dung khuyến công",
                                 data["by_activity"])
-    scheme_columns = [Column("STT", INT, 6), Column("Mã đề án", TEXT, 16), Column("Tên đề án", TEXT, 40),
-                      Column("Xã/phường", TEXT, 20), Column("Nội dung", TEXT, 12), Column("Nguồn", TEXT, 12),
-                      Column("Trạng thái", TEXT, 16), Column("Đề nghị (đồng)", MONEY, 16),
+    scheme_columns = [Column("STT", INT, 6), Column("Mã đề án", TEXT, 20), Column("Tên đề án", TEXT, 33),
+                      Column("Xã/phường", TEXT, 18), Column("Nội dung", TEXT, 15), Column("Nguồn", TEXT, 14),
+                      Column("Trạng thái", TEXT, 15), Column("Đề nghị (đồng)", MONEY, 16),
                       Column("Phê duyệt (đồng)", MONEY, 16), Column("Giải ngân (đồng)", MONEY, 16),
                       Column("Quyết toán (đồng)", MONEY, 16)]
+    fund_short = {"national": "Quốc gia", "local": "Địa phương"}
     scheme_rows = []
     sums = [0, 0, 0, 0]
     for i, a in enumerate(data["schemes"].iterator(chunk_size=2000), start=1):
         approved = (a.approved_amount or 0) if a.status in selectors.COMMITTED_STATES else 0
         money = [a.requested_support, approved, a.disbursed, a.settled]
         sums = [s + v for s, v in zip(sums, money, strict=True)]
-        scheme_rows.append([i, a.code, a.title, a.commune_name or "", a.activity_type_id, a.get_fund_source_display(),
+        scheme_rows.append([i, a.code, a.title, a.commune_name or "", a.activity_type_id, fund_short.get(a.fund_source, ""),
                             a.get_status_display(), *money])
     schemes_t = Table(key="Danh sách đề án", title="Danh sách đề án", columns=scheme_columns, rows=scheme_rows,
                       total=["", "", "Tổng cộng", "", "", "", "", *sums])

@@ -29,6 +29,17 @@ def font_faces() -> str:
     return "\n".join(faces)
 
 
+def column_css(document) -> str:
+    """Column widths of every table, in proportion to the columns' ``width``: a fixed
+    table layout is laid out far faster by WeasyPrint than an automatic one."""
+    rules = []
+    for i, section in enumerate(document.sections, start=1):
+        total = sum(c.width for c in section.table.columns) or 1
+        for j, column in enumerate(section.table.columns, start=1):
+            rules.append(f"#t{i} col:nth-child({j}) {{ width: {100 * column.width / total:.2f}%; }}")
+    return "\n".join(rules)
+
+
 def render_html(document) -> str:
     # Wide tables (the list of schemes) go on landscape pages, as Decree 30 allows.
     sections = [{"heading": s.heading, "table": s.table, "text": s.text, "wide": len(s.table.columns) > 9,
@@ -36,6 +47,7 @@ def render_html(document) -> str:
                 for s in document.sections]
     return render_to_string("reports/pdf/document.html", {
         "doc": document, "sections": sections, "font_faces": mark_safe(font_faces()),
+        "column_css": mark_safe(column_css(document)),
         "date_line": vn_date_line(document.place, document.issued_on)})
 
 
