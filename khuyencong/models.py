@@ -108,7 +108,10 @@ class AuditEntry(models.Model):
     request, and the changed values before and after. Written by the signals in
     ``khuyencong.audit``; never edited through the app (read-only admin, read-only API,
     and on PostgreSQL a trigger refusing UPDATE and DELETE). Scoped by its own
-    ``visible_to`` (auditors and Agency staff only), not by the tenant paths."""
+    ``visible_to`` (auditors and Agency staff only); the province column also gives the
+    table a row-level security policy on PostgreSQL."""
+
+    tenant_province_path = "province"
 
     created_at = models.DateTimeField(_("thời điểm"), default=timezone.now, db_index=True)
     # No database constraint and no cascade: the trail outlives the users and the
