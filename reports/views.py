@@ -7,6 +7,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import ListView, TemplateView
@@ -200,8 +201,9 @@ class RunRequestView(PortalViewMixin, View):
         scope = self.scope
         provinces = Province.objects.all() if scope.national else Province.objects.filter(code__in=scope.province_ids)
         form = ReportRequestForm(request.POST, provinces=provinces)
-        back = request.POST.get("next") or reverse("reports:index")
-        if not back.startswith("/"):
+        back = request.POST.get("next") or ""
+        if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()},
+                                               require_https=request.is_secure()):
             back = reverse("reports:index")
         if not form.is_valid():
             messages.error(request, _("Yêu cầu lập báo cáo không hợp lệ: %s") % "; ".join(

@@ -88,6 +88,12 @@ def test_commune_officer_and_anonymous(data, make_member, client):
     assert response.status_code == 302 and "dang-nhap" in response["Location"]
 
 
+def test_request_form_never_redirects_off_site(data, tn_officer, client):
+    client.force_login(tn_officer)
+    response = client.post(reverse("reports:run_request"), {"kind": "bogus", "next": "//evil.example/"})
+    assert response.status_code == 302 and response["Location"] == reverse("reports:index")
+
+
 def test_progress_fragment_polls_until_finished(data, agency_officer, client):
     run = ReportRun.objects.create(kind=ReportKind.REGIONAL_SUMMARY, scope=ReportScope.NATIONAL, year=2026,
                                    formats=["pdf"], status=RunStatus.RUNNING, progress=40, requested_by=agency_officer)
