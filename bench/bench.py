@@ -24,6 +24,8 @@ os.environ.setdefault("KC_ALLOW_DEV_KEY", "1")
 os.environ.setdefault("KC_SIMPLE_STATIC", "1")
 # The page is timed for a signed-in official; the second factor is not what is measured.
 os.environ.setdefault("KC_ENFORCE_2FA", "0")
+# Like manage.py: the script reads every province (row-level security scope "all").
+os.environ.setdefault("KC_DB_SCOPE", "all")
 
 import django  # noqa: E402
 
