@@ -32,7 +32,7 @@ def entries_for(obj, action=None):
 
 @pytest.fixture
 def world(db):
-    return build_world()
+    return build_world(province_codes=(TAY_NINH,))
 
 
 def test_api_create_and_update_record_actor_ip_request_id(world, api_client_for):
@@ -127,14 +127,16 @@ def test_geography_and_sessions_are_not_audited(world):
 
 
 @pytest.fixture
-def two_provinces(world, make_member):
+def two_provinces(db, make_member):
+    world = build_world(province_codes=(TAY_NINH, HCM))
     tn = make_application(world.provinces[TAY_NINH])
     hcm = make_application(world.provinces[HCM])
-    return {"tn": tn, "hcm": hcm, "tn_auditor": make_member(Role.AUDITOR, TAY_NINH, username="kt_tn"),
+    return {"world": world, "tn": tn, "hcm": hcm, "tn_auditor": make_member(Role.AUDITOR, TAY_NINH, username="kt_tn"),
             "agency_auditor": make_member(Role.AUDITOR, agency=True, username="kt_cuc")}
 
 
-def test_api_scoping_and_read_only(world, two_provinces, api_client_for):
+def test_api_scoping_and_read_only(two_provinces, api_client_for):
+    world = two_provinces["world"]
     tn_app, hcm_app = two_provinces["tn"], two_provinces["hcm"]
     tn_auditor = api_client_for(two_provinces["tn_auditor"])
     seen = tn_auditor.get(AUDIT_API, {"model": "applications.application", "page_size": 500}).json()
@@ -159,7 +161,8 @@ def test_api_scoping_and_read_only(world, two_provinces, api_client_for):
     assert agency.delete(f"{AUDIT_API}{entry_id}/").status_code == 405
 
 
-def test_page_filters_and_csv(world, two_provinces, client):
+def test_page_filters_and_csv(two_provinces, client):
+    world = two_provinces["world"]
     tn_app, hcm_app = two_provinces["tn"], two_provinces["hcm"]
     client.force_login(two_provinces["tn_auditor"])
     page = client.get("/nhat-ky/", {"model": "applications.application"})

@@ -3,7 +3,7 @@ format) and the workflow (no sequence of actions reaches a state the transition 
 does not allow), at the pure-data level and through the services on PostgreSQL, plus the
 budget ledger's identities.
 
-Bounded for CI: ``KC_PROPERTY_EXAMPLES`` (default 30) for the pure properties, a fifth of
+Bounded for CI: ``KC_PROPERTY_EXAMPLES`` (default 30) for the pure properties, a sixth of
 it for the database-backed ones; derandomised so every run checks the same cases.
 """
 
@@ -33,7 +33,7 @@ from tests.factories import build_world, make_application, make_establishment
 
 EXAMPLES = int(os.environ.get("KC_PROPERTY_EXAMPLES", "30"))
 PURE = settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None)
-DB = settings(max_examples=max(3, EXAMPLES // 5), deadline=None, derandomize=True, database=None,
+DB = settings(max_examples=max(3, EXAMPLES // 6), deadline=None, derandomize=True, database=None,
               suppress_health_check=list(HealthCheck))
 DOMAIN_ERRORS = (DomainConflict, PermissionDenied, ValidationError, Application.DoesNotExist)
 
