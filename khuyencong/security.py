@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 # Session keys.
 AUTH_AT = "kc_auth_at"
+SEEN_AT = "kc_seen_at"
 TWO_FACTOR_REQUIRED = "kc_2fa_required"
 
 # Pages a signed-in user may open before passing the second factor.
@@ -68,10 +69,12 @@ def _on_logged_in(sender, request, user, **kwargs):
 
 
 class SessionLifetimeMiddleware:
-    """Ends a session KC_SESSION_ABSOLUTE_SECONDS after sign-in, however active it was.
+    """Idle and absolute session lifetime.
 
-    The idle timeout is the session cookie's age, renewed on every request
-    (SESSION_SAVE_EVERY_REQUEST).
+    Idle: the session expires SESSION_COOKIE_AGE after it was last saved, and activity
+    saves it again at most every KC_SESSION_TOUCH_SECONDS (SESSION_SAVE_EVERY_REQUEST would
+    write on every request, including the report page's one-second polling).
+    Absolute: the session ends KC_SESSION_ABSOLUTE_SECONDS after sign-in, however active.
     """
 
     def __init__(self, get_response):
@@ -87,6 +90,8 @@ class SessionLifetimeMiddleware:
                 if request.path.startswith("/api/"):
                     return JsonResponse({"detail": _("Phiên làm việc đã hết hạn.")}, status=401)
                 return redirect(f"{reverse('login')}?{urlencode({'next': request.get_full_path()})}")
+            if now - request.session.get(SEEN_AT, 0) >= settings.KC_SESSION_TOUCH_SECONDS:
+                request.session[SEEN_AT] = now  # modified: saved, so the idle expiry moves on
         return self.get_response(request)
 
 

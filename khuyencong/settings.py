@@ -156,12 +156,12 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
 ]
 
-# Sessions: an idle timeout (the cookie age, renewed by every request) and an absolute
-# limit after sign-in (khuyencong.security.SessionLifetimeMiddleware); closing the
-# browser ends the session too.
+# Sessions: an idle timeout (SESSION_COOKIE_AGE after the last activity, which renews the
+# session at most every KC_SESSION_TOUCH_SECONDS) and an absolute limit after sign-in
+# (khuyencong.security.SessionLifetimeMiddleware); closing the browser ends the session too.
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", 8 * 3600))
-SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+KC_SESSION_TOUCH_SECONDS = 300
 KC_SESSION_ABSOLUTE_SECONDS = int(os.environ.get("KC_SESSION_ABSOLUTE_SECONDS", 12 * 3600))
 PASSWORD_RESET_TIMEOUT = int(os.environ.get("PASSWORD_RESET_TIMEOUT", 2 * 3600))
 
