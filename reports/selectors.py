@@ -34,6 +34,7 @@ from applications.filters import overdue_q
 from applications.models import Application, ApplicationEvent, Disbursement, Establishment, Settlement
 from khuyencong.scoping import scope_for
 from programs.models import ActivityType, BudgetAllocation, Programme
+from programs.selectors import commitment_expression
 from provinces.models import Commune, Province, Region
 
 ZERO = Value(0, output_field=BigIntegerField())
@@ -102,6 +103,7 @@ class Measures:
     count: int = 0
     requested: int = 0
     approved: int = 0
+    committed: int = 0  # effective commitment (programs.selectors: settled/cancelled release money)
     approved_count: int = 0
     rejected_count: int = 0
     disbursed: int = 0
@@ -137,6 +139,7 @@ def _measure_rows(user, filters: Filters, keys: list[str], *, app_keys=None) -> 
     rows = (applications(user, filters).values(*app_keys)
             .annotate(n=Count("pk"), requested=Coalesce(Sum("requested_support"), ZERO),
                       approved=Coalesce(Sum("approved_amount", filter=committed), ZERO),
+                      committed=Coalesce(Sum(commitment_expression()), ZERO),
                       approved_n=Count("pk", filter=committed),
                       rejected_n=Count("pk", filter=Q(status=Status.REJECTED)),
                       overdue=Count("pk", filter=overdue_q())))
@@ -145,6 +148,7 @@ def _measure_rows(user, filters: Filters, keys: list[str], *, app_keys=None) -> 
         m.count += row["n"]
         m.requested += row["requested"]
         m.approved += row["approved"]
+        m.committed += row["committed"]
         m.approved_count += row["approved_n"]
         m.rejected_count += row["rejected_n"]
         m.overdue += row["overdue"]
@@ -409,6 +413,7 @@ def commune_measures(user, filters: Filters) -> dict:
     rows = (applications(user, filters).annotate(commune_id=first_commune_subquery()).values("commune_id")
             .annotate(n=Count("pk"), requested=Coalesce(Sum("requested_support"), ZERO),
                       approved=Coalesce(Sum("approved_amount", filter=committed), ZERO),
+                      committed=Coalesce(Sum(commitment_expression()), ZERO),
                       approved_n=Count("pk", filter=committed),
                       rejected_n=Count("pk", filter=Q(status=Status.REJECTED)), overdue=Count("pk", filter=overdue_q())))
     for row in rows:
@@ -518,6 +523,6 @@ def budget_ledger(*, user, filters: Filters) -> list[dict]:
         m = facts.get(key, Measures())
         alloc = allocated.get(key, 0)
         rows.append({"programme": programmes.get(key[0], key[0]), "province": names.get(key[1], key[1]),
-                     "year": key[2], "allocated": alloc, "committed": m.approved, "disbursed": m.disbursed,
-                     "settled": m.settled, "remaining": alloc - m.approved})
+                     "year": key[2], "allocated": alloc, "committed": m.committed, "disbursed": m.disbursed,
+                     "settled": m.settled, "remaining": alloc - m.committed})
     return rows

@@ -113,7 +113,9 @@ def test_budget_ledger(data, agency_officer):
     assert (local["allocated"], local["committed"], local["disbursed"], local["remaining"]) == (
         1_000 * M, 150 * M, 120 * M, 850 * M)
     national = next(r for r in rows if r["programme"].startswith("Chương trình"))
-    assert (national["allocated"], national["committed"], national["settled"]) == (0, 300 * M, 280 * M)
+    # Committed follows the ledger rule: a settled scheme commits what was settled (280 M of
+    # the 300 M approved), the rest goes back to the budget.
+    assert (national["allocated"], national["committed"], national["settled"]) == (0, 280 * M, 280 * M)
 
 
 def test_vietnamese_date_line():
@@ -177,7 +179,7 @@ def test_budget_execution_report(data, agency_officer, eager, django_capture_on_
     assert run.status == RunStatus.SUCCEEDED, run.error
     assert set(run.files.values_list("format", flat=True)) == {"xlsx", "csv"}
     ws = load_workbook(run.files.get(format="xlsx").file.path)["Sổ kinh phí"]
-    assert [c.value for c in ws[ws.max_row]][4:] == [1_000 * M, 850 * M, 420 * M, 280 * M, 150 * M]
+    assert [c.value for c in ws[ws.max_row]][4:] == [1_000 * M, 830 * M, 420 * M, 280 * M, 170 * M]
 
 
 # --- The task ------------------------------------------------------------------------------------------------
