@@ -58,7 +58,7 @@ from dataclasses import dataclass
 
 import pytest
 from django.core.paginator import UnorderedObjectListWarning
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -107,8 +107,26 @@ MATRIX = [
 ]
 
 
+class _RollBack(Exception):
+    """Raised to undo one matrix row's writes."""
+
+
+def parametrize_matrix(metafunc) -> None:
+    """Called from conftest's ``pytest_generate_tests``: one test per matrix row, or one
+    test for all rows when the class sets ``matrix_in_one_test``."""
+    if metafunc.function.__name__ != "test_permission_matrix" or metafunc.cls is None:
+        return
+    if getattr(metafunc.cls, "matrix_in_one_test", True):
+        metafunc.parametrize("case", [None], ids=["every-row"])
+    else:
+        metafunc.parametrize("case", MATRIX, ids=str)
+
+
 class ApiPermissionMatrix:
     """Base class: see the module docstring. Not collected itself (no ``Test`` prefix)."""
+
+    # Run the rows in one test with savepoints (fast); False gives one test per row.
+    matrix_in_one_test: bool = True
 
     basename: str = ""
     role: str = Role.PROVINCE_OFFICER
@@ -190,8 +208,20 @@ class ApiPermissionMatrix:
 
     # --- the matrix ----------------------------------------------------------------
 
-    @pytest.mark.parametrize("case", MATRIX, ids=str)
     def test_permission_matrix(self, case, client_for, own_object, other_object, member):
+        """Every row of the matrix. With ``matrix_in_one_test`` (the default) the rows run
+        in one test, each in a savepoint rolled back afterwards, so the objects are built
+        once per endpoint instead of once per row; ``case`` is then None."""
+        cases = MATRIX if case is None else [case]
+        for one in cases:
+            try:
+                with transaction.atomic():
+                    self._check_case(one, client_for, own_object, other_object)
+                    raise _RollBack
+            except _RollBack:
+                pass
+
+    def _check_case(self, case, client_for, own_object, other_object):
         client = client_for(case.who)
         target = {"own": own_object, "other": other_object}.get(case.target)
         url = self.list_url() if target is None else self.detail_url(target)

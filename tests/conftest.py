@@ -108,3 +108,9 @@ def page(chromium):
     tab = context.new_page()
     yield tab
     context.close()
+
+
+def pytest_generate_tests(metafunc):
+    from .api_matrix import parametrize_matrix
+
+    parametrize_matrix(metafunc)
