@@ -7,4 +7,8 @@ from .scoping import scope_for
 
 def portal(request):
     user = getattr(request, "user", None)
-    return {"PORTAL_NAME": settings.PORTAL_NAME, "user_scope": scope_for(user) if user else None}
+    from .audit import can_browse
+
+    signed_in = user is not None and user.is_authenticated
+    return {"PORTAL_NAME": settings.PORTAL_NAME, "user_scope": scope_for(user) if user else None,
+            "can_browse_audit": signed_in and can_browse(user)}

@@ -195,3 +195,12 @@ def test_database_refuses_update_and_delete(world):
         with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
             statement()
     assert AuditEntry.objects.get(pk=entry.pk).actor == entry.actor
+
+
+def test_change_log_link_only_for_those_who_may_read_it(client, make_member):
+    auditor = make_member("auditor", 80, username="nav_auditor")
+    officer = make_member("province_officer", 80, username="nav_officer")
+    client.force_login(auditor)
+    assert "/nhat-ky/" in client.get("/").content.decode()
+    client.force_login(officer)
+    assert "/nhat-ky/" not in client.get("/").content.decode()
