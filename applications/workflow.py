@@ -6,6 +6,7 @@ that changes ``Application.status``, and it reads this table."""
 from dataclasses import dataclass, field
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from programs.choices import FundSource
 from provinces.choices import Role
@@ -60,7 +61,7 @@ TRANSITIONS = {t.action: t for t in [
         guards=("eligibility",), style="primary",
     ),
     Transition(
-        "return", _("Trả lại bổ sung"), Status.RETURNED,
+        "return", pgettext_lazy("action", "Trả lại bổ sung"), Status.RETURNED,
         steps=(Step(frozenset({Status.SUBMITTED, Status.UNDER_APPRAISAL}), PROVINCE_STAFF),
                Step(frozenset({Status.ENDORSED, Status.UNDER_NATIONAL_APPRAISAL}),
                     frozenset({Role.AGENCY_OFFICER, Role.AGENCY_APPROVER}), NATIONAL)),
@@ -89,7 +90,7 @@ TRANSITIONS = {t.action: t for t in [
         style="success",
     ),
     Transition(
-        "reject", _("Không phê duyệt"), Status.REJECTED,
+        "reject", pgettext_lazy("action", "Không phê duyệt"), Status.REJECTED,
         steps=(Step(frozenset({Status.UNDER_APPRAISAL}), frozenset({Role.PROVINCE_APPROVER})),
                Step(frozenset({Status.UNDER_NATIONAL_APPRAISAL}), frozenset({Role.AGENCY_APPROVER}), NATIONAL)),
         requires_reason=True, style="danger",
@@ -100,7 +101,7 @@ TRANSITIONS = {t.action: t for t in [
         guards=("contract_recorded",), style="primary",
     ),
     Transition(
-        "suspend", _("Tạm dừng"), Status.SUSPENDED,
+        "suspend", pgettext_lazy("action", "Tạm dừng"), Status.SUSPENDED,
         steps=(Step(frozenset({Status.IN_PROGRESS}), frozenset({Role.PROVINCE_APPROVER}), LOCAL),
                Step(frozenset({Status.IN_PROGRESS}), frozenset({Role.AGENCY_APPROVER}), NATIONAL)),
         requires_reason=True, style="warning",
