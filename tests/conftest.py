@@ -2,9 +2,11 @@
 in two provinces and the Agency, API clients with tokens."""
 
 import os
+from contextlib import contextmanager
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.db import transaction
 from rest_framework.test import APIClient
 
 from khuyencong.services import api_token_create
@@ -114,3 +116,18 @@ def pytest_generate_tests(metafunc):
     from .api_matrix import parametrize_matrix
 
     parametrize_matrix(metafunc)
+
+
+@contextmanager
+def module_transaction(django_db_blocker):
+    """For module-scoped data: build it once inside an outer transaction; every test
+    then runs in a savepoint within it (pytest-django's own atomic) and the whole module
+    is rolled back at the end."""
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            yield
+        finally:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)

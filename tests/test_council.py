@@ -6,7 +6,6 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.utils import timezone
 
 from applications import selectors, services
@@ -16,6 +15,7 @@ from khuyencong.errors import DomainConflict
 from programs.models import ActivityType
 from programs.services import call_create
 from provinces.choices import Role
+from tests.conftest import module_transaction
 from tests.factories import build_world, make_application, make_establishment, pdf_file, score_all
 
 TODAY = timezone.localdate()
@@ -25,14 +25,8 @@ PROVINCIAL, NATIONAL = CouncilLevel.PROVINCIAL, CouncilLevel.NATIONAL
 @pytest.fixture(scope="module")
 def module_world(django_db_setup, django_db_blocker):
     """Built once per module in an outer transaction; each test runs in a savepoint."""
-    with django_db_blocker.unblock():
-        outer = transaction.atomic()
-        outer.__enter__()
-        try:
-            yield build_world((80, 79))
-        finally:
-            transaction.set_rollback(True)
-            outer.__exit__(None, None, None)
+    with module_transaction(django_db_blocker):
+        yield build_world((80, 79))
 
 
 @pytest.fixture

@@ -21,6 +21,7 @@ from applications.models import Application, ApplicationCodeSequence, Attachment
 from khuyencong.errors import DomainConflict
 from programs.models import ActivityType
 from provinces.models import Commune
+from tests.conftest import module_transaction
 from tests.factories import PDF_BYTES, PNG_BYTES, build_world, make_application, make_establishment
 
 YEAR = timezone.localdate().year
@@ -28,14 +29,8 @@ YEAR = timezone.localdate().year
 @pytest.fixture(scope="module")
 def module_world(django_db_setup, django_db_blocker):
     """Built once per module in an outer transaction; each test runs in a savepoint."""
-    with django_db_blocker.unblock():
-        outer = transaction.atomic()
-        outer.__enter__()
-        try:
-            yield build_world((80, 79))
-        finally:
-            transaction.set_rollback(True)
-            outer.__exit__(None, None, None)
+    with module_transaction(django_db_blocker):
+        yield build_world((80, 79))
 
 @pytest.fixture
 def world(module_world, db):
