@@ -198,43 +198,35 @@ def regions_load(report: LoadReport | None = None) -> None:
 AGENCY_NAME = "Cục Đổi mới sáng tạo, Chuyển đổi xanh và Khuyến công"
 
 
-def agency_get_or_create() -> Organisation:
-    org = Organisation.objects.filter(kind=OrganisationKind.AGENCY).order_by("pk").first()
+def _organisation_get_or_create(*, kind: str, lookup: dict, **defaults) -> Organisation:
+    """The first organisation of ``kind`` matching ``lookup``, created (validated) when missing."""
+    org = Organisation.objects.filter(kind=kind, **lookup).order_by("pk").first()
     if org is None:
-        org = Organisation(kind=OrganisationKind.AGENCY, name=AGENCY_NAME, short_name="Cục ĐMST,CĐX&KC")
+        org = Organisation(kind=kind, **lookup, **defaults)
         org.full_clean()
         org.save()
     return org
+
+
+def agency_get_or_create() -> Organisation:
+    return _organisation_get_or_create(kind=OrganisationKind.AGENCY, lookup={}, name=AGENCY_NAME,
+                                       short_name="Cục ĐMST,CĐX&KC")
 
 
 def province_department_get_or_create(*, province: Province) -> Organisation:
-    org = Organisation.objects.filter(kind=OrganisationKind.DEPARTMENT, province=province).order_by("pk").first()
-    if org is None:
-        org = Organisation(kind=OrganisationKind.DEPARTMENT, province=province,
-                           name=f"Sở Công Thương {province.short_name}", short_name="Sở Công Thương")
-        org.full_clean()
-        org.save()
-    return org
+    return _organisation_get_or_create(kind=OrganisationKind.DEPARTMENT, lookup={"province": province},
+                                       name=f"Sở Công Thương {province.short_name}", short_name="Sở Công Thương")
 
 
 def province_centre_get_or_create(*, province: Province) -> Organisation:
-    org = Organisation.objects.filter(kind=OrganisationKind.CENTRE, province=province).order_by("pk").first()
-    if org is None:
-        org = Organisation(kind=OrganisationKind.CENTRE, province=province,
-                           name=f"Trung tâm Khuyến công {province.short_name}", short_name="TTKC")
-        org.full_clean()
-        org.save()
-    return org
+    return _organisation_get_or_create(kind=OrganisationKind.CENTRE, lookup={"province": province},
+                                       name=f"Trung tâm Khuyến công {province.short_name}", short_name="TTKC")
 
 
 def commune_committee_get_or_create(*, commune: Commune) -> Organisation:
-    org = Organisation.objects.filter(kind=OrganisationKind.COMMUNE_COMMITTEE, commune=commune).order_by("pk").first()
-    if org is None:
-        org = Organisation(kind=OrganisationKind.COMMUNE_COMMITTEE, province_id=commune.province_id, commune=commune,
-                           name=f"UBND {commune.name}", short_name=f"UBND {commune.name}")
-        org.full_clean()
-        org.save()
-    return org
+    return _organisation_get_or_create(kind=OrganisationKind.COMMUNE_COMMITTEE, lookup={"commune": commune},
+                                       province_id=commune.province_id, name=f"UBND {commune.name}",
+                                       short_name=f"UBND {commune.name}")
 
 
 def organisation_for_role(*, role: str, province: Province | None, commune: Commune | None) -> Organisation:
