@@ -424,7 +424,8 @@ class ApplicationRecordListViewSet(mixins.ListModelMixin, mixins.RetrieveModelMi
         return self._created(self.perform_service(self._input(request)))
 
     def perform_service(self, data):
-        raise NotImplementedError
+        """Each concrete viewset calls its service here (abstract hook of this base class)."""
+        raise NotImplementedError(f"{type(self).__name__} must define perform_service()")
 
 
 class ContractViewSet(ApplicationRecordListViewSet):
