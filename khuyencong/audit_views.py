@@ -15,6 +15,7 @@ from rest_framework import permissions, serializers, viewsets
 from .audit import can_browse
 from .filters import AuditEntryFilter
 from .models import AuditEntry
+from .spreadsheets import streaming_csv_response
 from .web import wants_partial
 
 CSV_CHUNK = 2000
@@ -61,8 +62,6 @@ class AuditEntryCsvView(AuditAccessMixin, View):
               "Bản ghi", "Thao tác", "Mã tỉnh", "Trước", "Sau"]
 
     def get(self, request):
-        from reports.renderers.csvfile import streaming_csv_response
-
         _filterset, qs = _filtered(request)
 
         def rows():

@@ -25,9 +25,10 @@ officer's database scope is their province; the finer commune filter stays in
 
 import logging
 import os
+from collections.abc import Iterable, Iterator
 
 from django.apps import apps
-from django.db import connection
+from django.db import connection, transaction
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +70,41 @@ def set_scope(value: str) -> None:
     if is_postgres():
         with connection.cursor() as cursor:
             cursor.execute("SELECT set_config(%s, %s, false)", [SETTING, value])
+
+
+def current_scope() -> str:
+    """The database scope in force on this connection now ('' when none is set)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT coalesce(current_setting(%s, true), '')", [SETTING])
+        return cursor.fetchone()[0]
+
+
+def carry_scope(rows: Iterable) -> Iterable:
+    """Make a lazy iterable of rows read under the database scope in force *now*.
+
+    A streamed response is produced after the view has returned, when the middleware has
+    already cleared the scope, so a queryset read then would see nothing under row-level
+    security. The returned generator reads ``rows`` inside a transaction of its own and
+    sets the captured scope locally to that transaction (``set_config(..., true)``), so it
+    ends with the transaction and never leaks to the next user of a pooled connection.
+    The transaction also lets ``QuerySet.iterator()`` use a server-side cursor, which
+    streams in chunks in constant memory, even behind a transaction-pooling PgBouncer."""
+    if not is_postgres():
+        return rows
+    scope = current_scope()
+    return _rows_in_scope(rows, scope)
+
+
+def _rows_in_scope(rows: Iterable, scope: str) -> Iterator:
+    with transaction.atomic():
+        previous = current_scope()
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT set_config(%s, %s, true)", [SETTING, scope])
+        yield from rows
+        # Inside an outer transaction (a test's) the local setting would outlive this
+        # block; put back what was there. On its own the commit ends it anyway.
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT set_config(%s, %s, true)", [SETTING, previous])
 
 
 def apply_for_user(user) -> None:

@@ -1,5 +1,7 @@
 """Exports of the filtered lists (establishments, applications, payments) to CSV
-(streamed in constant memory) and XLSX (openpyxl write-only mode)."""
+(streamed in constant memory, under the caller's database scope to the last row) and
+XLSX (openpyxl write-only mode). Typed text is never written as a formula
+(``khuyencong.spreadsheets``)."""
 
 import tempfile
 
@@ -10,9 +12,8 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
 from applications.choices import DisbursementKind, LegalForm, Status
+from khuyencong.spreadsheets import streaming_csv_response, xlsx_set
 from programs.choices import FundSource
-
-from .renderers.csvfile import streaming_csv_response
 
 CHUNK = 2000
 
@@ -90,12 +91,11 @@ def export_response(queryset, columns, fmt: str, stem: str):
     for row in _rows(queryset, columns):
         cells = []
         for value, number_format in zip(row, formats, strict=True):
+            cell = WriteOnlyCell(ws)
+            xlsx_set(cell, value)
             if number_format and value is not None:
-                cell = WriteOnlyCell(ws, value=value)
                 cell.number_format = number_format
-                cells.append(cell)
-            else:
-                cells.append(value)
+            cells.append(cell)
         ws.append(cells)
     # Written to a temporary file (on disk, not in memory) and streamed from there.
     handle = tempfile.TemporaryFile()

@@ -7,6 +7,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from khuyencong.spreadsheets import xlsx_set
+
 FORMATS = {"money": "#,##0", "int": "#,##0", "pct": "0.0"}
 HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 
@@ -14,10 +16,12 @@ HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 def write_table(ws, table, title: str | None = None) -> None:
     start = 1
     if title:
-        ws.cell(row=1, column=1, value=title).font = Font(bold=True, size=13)
+        xlsx_set(ws.cell(row=1, column=1), title)
+        ws.cell(row=1, column=1).font = Font(bold=True, size=13)
         start = 3
     for col, column in enumerate(table.columns, start=1):
-        cell = ws.cell(row=start, column=col, value=column.label)
+        cell = ws.cell(row=start, column=col)
+        xlsx_set(cell, column.label)
         cell.font = Font(bold=True)
         cell.fill = HEADER_FILL
         cell.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
@@ -35,7 +39,8 @@ def write_table(ws, table, title: str | None = None) -> None:
 
 def _write_row(ws, row_no, columns, values, bold=False):
     for col, (column, value) in enumerate(zip(columns, values, strict=False), start=1):
-        cell = ws.cell(row=row_no, column=col, value=value)
+        cell = ws.cell(row=row_no, column=col)
+        xlsx_set(cell, value)
         if column.kind in FORMATS and isinstance(value, int | float):
             cell.number_format = FORMATS[column.kind]
         if bold:
