@@ -4,6 +4,7 @@ from django.utils.translation import gettext as _
 from rest_framework import mixins, viewsets
 from rest_framework.exceptions import NotFound
 
+from .db.router import allow_replica_reads
 from .scoping import scope_for
 
 
@@ -11,6 +12,12 @@ class ScopedViewSetMixin:
     """Applies ``visible_to(request.user)`` to the view's queryset; every object
     outside the caller's scope is a 404. After a write, the saved object must still be
     visible (no moving rows to another province)."""
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        # Authenticated now (tokens too): safe methods may read from a replica unless the
+        # caller has just written.
+        allow_replica_reads(request)
 
     def get_queryset(self):
         return super().get_queryset().visible_to(self.request.user)

@@ -9,12 +9,10 @@ class KhuyencongConfig(AppConfig):
     verbose_name = _("Hệ thống")
 
     def ready(self):
-        from django.db.backends.signals import connection_created
         from django.db.models.signals import post_migrate
 
         from . import audit, rls
 
         audit.connect()
 
-        connection_created.connect(rls.on_connection_created, dispatch_uid="kc_rls_connection")
         post_migrate.connect(rls.on_post_migrate, dispatch_uid="kc_rls_policies")

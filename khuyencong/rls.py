@@ -4,19 +4,25 @@ here does nothing and the application-level scoping is the only guard.
 
 How it works:
 - Every province-owned table gets a policy (created after each ``migrate`` by a
-  ``post_migrate`` handler, idempotently) that shows a row only when the session
-  setting ``kc.scope`` is ``all`` or lists the row's province (rows owned through a
-  parent, e.g. cost lines through their application, follow the parent's policy;
-  rows with no province — national programmes, the Agency — are visible to all).
-- The application connects as (or ``SET ROLE``s to, via ``DATABASE_ROLE``) the role
-  ``kc_app``, which owns nothing and so cannot bypass the policies. Migrations run as
-  the owner, which the policies do not restrict.
-- ``kc.scope`` is set for each web request (session users in the middleware, token
-  users when the token is authenticated), reset to nothing after the response, set to
-  ``all`` for management commands and Celery workers (``KC_DB_SCOPE=all``), and is
-  empty — nothing visible — anywhere else. With persistent connections the value is
-  overwritten at the start of every request, so a pooled connection never carries a
-  previous caller's scope into a new request.
+  ``post_migrate`` handler, idempotently) that shows a row only when the setting
+  ``kc.scope`` is ``all`` or lists the row's province (rows owned through a parent, e.g.
+  cost lines through their application, follow the parent's policy; rows with no
+  province — national programmes, the Agency — are visible to all).
+- The application connects as a login role that is a member of ``kc_app`` (or
+  ``SET ROLE``s to it via ``DATABASE_ROLE`` when no pooler sits between), which owns
+  nothing and so cannot bypass the policies. Migrations run as the owner, which the
+  policies do not restrict.
+- The scope is a per-thread value (:func:`get_scope`): set for each web request (session
+  users in the middleware, token users when the token is authenticated), put back
+  after the response, ``all`` for management commands and Celery workers
+  (``KC_DB_SCOPE=all``) and empty — nothing visible — anywhere else. The PostgreSQL
+  backend ``khuyencong.db.postgresql`` sets it with ``set_config(..., true)`` into every
+  transaction (a statement outside one gets a transaction of its own), never into the
+  session: behind PgBouncer in transaction pooling, or on a replica, no server
+  connection carries one caller's scope into another's transaction.
+- A streamed response is read after the middleware has put the scope back; it reads its
+  rows in a transaction of its own under the scope captured when it was made
+  (:func:`carry_scope`).
 
 The database's scope is coarser than the application's on purpose: a commune
 officer's database scope is their province; the finer commune filter stays in
@@ -26,9 +32,10 @@ officer's database scope is their province; the finer commune filter stays in
 import logging
 import os
 from collections.abc import Iterable, Iterator
+from contextvars import ContextVar
 
 from django.apps import apps
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 
 log = logging.getLogger(__name__)
 
@@ -66,10 +73,23 @@ def scope_value(user) -> str:
     return ",".join(str(code) for code in sorted(provinces))
 
 
+_scope: ContextVar[str | None] = ContextVar("kc_db_scope", default=None)
+
+
+def get_scope() -> str:
+    """The database scope of this thread of execution: what the request (or command, or
+    worker) may see. Set into every transaction by ``khuyencong.db.postgresql``."""
+    value = _scope.get()
+    return os.environ.get("KC_DB_SCOPE", "") if value is None else value
+
+
 def set_scope(value: str) -> None:
+    """Change the scope; every open connection applies it before its next statement."""
+    _scope.set(value)
     if is_postgres():
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT set_config(%s, %s, false)", [SETTING, value])
+        for conn in connections.all(initialized_only=True):
+            if hasattr(conn, "kc_scope_pending"):
+                conn.kc_scope_pending = True
 
 
 def current_scope() -> str:
@@ -91,20 +111,22 @@ def carry_scope(rows: Iterable) -> Iterable:
     streams in chunks in constant memory, even behind a transaction-pooling PgBouncer."""
     if not is_postgres():
         return rows
-    scope = current_scope()
-    return _rows_in_scope(rows, scope)
+    from .db import router
+
+    return _rows_in_scope(rows, get_scope(), router.replica_reads_enabled())
 
 
-def _rows_in_scope(rows: Iterable, scope: str) -> Iterator:
-    with transaction.atomic():
-        previous = current_scope()
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT set_config(%s, %s, true)", [SETTING, scope])
-        yield from rows
-        # Inside an outer transaction (a test's) the local setting would outlive this
-        # block; put back what was there. On its own the commit ends it anyway.
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT set_config(%s, %s, true)", [SETTING, previous])
+def _rows_in_scope(rows: Iterable, scope: str, replica: bool) -> Iterator:
+    from .db import router
+
+    previous = get_scope()
+    set_scope(scope)
+    try:
+        # The view may have chosen a replica for its reads: the rows come from there too.
+        with router.replica_reads(replica), transaction.atomic(using=router.read_alias()):
+            yield from rows
+    finally:
+        set_scope(previous)
 
 
 def apply_for_user(user) -> None:
@@ -126,15 +148,9 @@ def apply_for_user(user) -> None:
 
 
 def reset_scope() -> None:
+    """Back to the process's default scope (``all`` for commands and workers, nothing for
+    web servers)."""
     set_scope(os.environ.get("KC_DB_SCOPE", ""))
-
-
-def on_connection_created(sender, connection, **kwargs):
-    """A new connection starts with the process's default scope (``all`` for commands
-    and workers, nothing for web servers)."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT set_config(%s, %s, false)", [SETTING, os.environ.get("KC_DB_SCOPE", "")])
 
 
 class RowLevelSecurityMiddleware:

@@ -73,6 +73,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "khuyencong.audit.AuditContextMiddleware",
     "khuyencong.rls.RowLevelSecurityMiddleware",
+    "khuyencong.db.router.ReplicaReadsMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_otp.middleware.OTPMiddleware",
@@ -117,10 +118,33 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
     }
 DATABASES["default"].setdefault("TEST", {})
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and os.environ.get("DATABASE_ROLE"):
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Django's backend plus the row-level-security scope set into every transaction.
+    DATABASES["default"]["ENGINE"] = "khuyencong.db.postgresql"
+if DATABASES["default"]["ENGINE"] == "khuyencong.db.postgresql" and os.environ.get("DATABASE_ROLE"):
     # Row-level security: act as the non-owner role (kc_app) the policies apply to.
     # Leave DATABASE_ROLE unset for `migrate`, which runs as the tables' owner.
     DATABASES["default"].setdefault("OPTIONS", {})["assume_role"] = os.environ["DATABASE_ROLE"]
+# Behind PgBouncer in transaction pooling a cursor held across transactions is lost:
+# turn server-side cursors off there (exports read in keyset chunks either way).
+if env_bool("DATABASE_DISABLE_SERVER_SIDE_CURSORS", False):
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+# Read replicas (PostgreSQL streaming replicas): dashboards, report aggregation, exports
+# and safe API reads go there; writes and everything else to the primary
+# (khuyencong.db.router). Comma-separated URLs, same credentials rules as DATABASE_URL.
+DATABASE_REPLICA_URLS = env_list("DATABASE_REPLICA_URLS", "")
+for _number, _url in enumerate(DATABASE_REPLICA_URLS, start=1):
+    _replica = dj_database_url.parse(_url, conn_max_age=DATABASES["default"]["CONN_MAX_AGE"])
+    _replica["ENGINE"] = "khuyencong.db.postgresql"
+    _replica["OPTIONS"] = dict(DATABASES["default"].get("OPTIONS", {}))
+    _replica["DISABLE_SERVER_SIDE_CURSORS"] = DATABASES["default"].get("DISABLE_SERVER_SIDE_CURSORS", False)
+    _replica["TEST"] = {"MIRROR": "default"}
+    DATABASES[f"replica{_number}"] = _replica
+DATABASE_ROUTERS = ["khuyencong.db.router.PrimaryReplicaRouter"] if DATABASE_REPLICA_URLS else []
+KC_REPLICA_MAX_LAG_SECONDS = float(os.environ.get("KC_REPLICA_MAX_LAG_SECONDS", "10"))
+KC_REPLICA_STICKY_SECONDS = float(os.environ.get("KC_REPLICA_STICKY_SECONDS", "15"))
+KC_REPLICA_CHECK_SECONDS = float(os.environ.get("KC_REPLICA_CHECK_SECONDS", "5"))
+KC_REPLICA_PROBE_TIMEOUT = float(os.environ.get("KC_REPLICA_PROBE_TIMEOUT", "2"))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache / Celery -------------------------------------------------------------

@@ -12,6 +12,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
 from applications.choices import DisbursementKind, LegalForm, Status
+from khuyencong.db.keyset import keyset_values
 from khuyencong.spreadsheets import streaming_csv_response, xlsx_set
 from programs.choices import FundSource
 
@@ -64,19 +65,20 @@ DISBURSEMENT_COLUMNS = [
 ]
 
 
-def _rows(queryset, columns):
+def _rows(queryset, columns, ordering):
     fields = [c[1] for c in columns]
     converters = [c[2] for c in columns]
-    # Distinct first: list filters over many-to-many joins can repeat a row.
-    for values in queryset.values_list(*fields).iterator(chunk_size=CHUNK):
+    for values in keyset_values(queryset, fields, ordering, chunk=CHUNK):
         yield [conv(v) if conv else v for conv, v in zip(converters, values, strict=True)]
 
 
-def export_response(queryset, columns, fmt: str, stem: str):
+def export_response(queryset, columns, fmt: str, stem: str, ordering):
+    """The file of ``queryset`` in ``ordering`` (keyset order: one direction, ending with
+    the primary key)."""
     filename = f"{stem}-{timezone.localtime():%Y%m%d-%H%M}.{fmt}"
     header = [c[0] for c in columns]
     if fmt == "csv":
-        return streaming_csv_response(header, _rows(queryset, columns), filename)
+        return streaming_csv_response(header, _rows(queryset, columns, ordering), filename)
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("Danh sách")
     ws.freeze_panes = "A2"
@@ -88,7 +90,7 @@ def export_response(queryset, columns, fmt: str, stem: str):
         header_cells.append(cell)
     ws.append(header_cells)
     formats = [c[3] for c in columns]
-    for row in _rows(queryset, columns):
+    for row in _rows(queryset, columns, ordering):
         cells = []
         for value, number_format in zip(row, formats, strict=True):
             cell = WriteOnlyCell(ws)

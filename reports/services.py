@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from khuyencong.db.router import replica_reads
 from khuyencong.scoping import scope_for
 from provinces.choices import AGENCY_ROLES, Role
 from provinces.models import Province, Region
@@ -243,7 +244,8 @@ def report_run_execute(*, run_id: int, task_id: str | None = None) -> bool:
         _clear_outputs(run)
         _progress(run, 5)
         started = time.monotonic()
-        document = documents.build(run)
+        with replica_reads():  # the aggregation reads published figures: a replica may serve them
+            document = documents.build(run)
         aggregation = time.monotonic() - started
         _progress(run, 40)
         started = time.monotonic()

@@ -69,6 +69,7 @@ def request_form_for(user, **initial):
 
 
 class DashboardView(PortalViewMixin, TemplateView):
+    replica_reads = True  # published aggregates: a replica's few seconds of lag are fine
     template_name = "reports/dashboard.html"
 
     def check_access(self):
@@ -295,6 +296,7 @@ def filter_data(request):
 
 
 class ListExportView(PortalViewMixin, View):
+    replica_reads = True
     model = None
     filterset_class = None
     columns = None
@@ -311,7 +313,7 @@ class ListExportView(PortalViewMixin, View):
             filterset = self.filterset_class(filter_data(request), queryset=qs, request=request)
             if filterset.is_bound:
                 qs = filterset.qs if filterset.is_valid() else qs.none()
-        return exports.export_response(qs.order_by(*self.ordering), self.columns, fmt, self.stem)
+        return exports.export_response(qs, self.columns, fmt, self.stem, self.ordering)
 
 
 class ApplicationExportView(ListExportView):
@@ -319,7 +321,7 @@ class ApplicationExportView(ListExportView):
     filterset_class = ApplicationFilterSet
     columns = exports.APPLICATION_COLUMNS
     stem = "de-an"
-    ordering = ("-year", "-sequence")
+    ordering = ("-year", "-sequence", "-pk")
 
 
 class EstablishmentExportView(ListExportView):

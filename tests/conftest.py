@@ -131,3 +131,12 @@ def module_transaction(django_db_blocker):
         finally:
             transaction.set_rollback(True)
             outer.__exit__(None, None, None)
+
+
+@pytest.fixture(autouse=True)
+def _database_scope_per_test():
+    """A test that changes the row-level-security scope does not hand it to the next."""
+    yield
+    from khuyencong import rls
+
+    rls.reset_scope()

@@ -176,3 +176,20 @@ def test_audit_csv_neutralises_typed_text(data, make_member, client):
     client.force_login(make_member(Role.AUDITOR, TAY_NINH, username="tn_auditor2"))
     reprs = [row[7] for row in csv_rows(client.get(reverse("audit_csv")))]
     assert "'" + EVIL in reprs and EVIL not in reprs
+
+
+def test_keyset_chunks_return_every_row_once_in_order(data):
+    from applications.models import Disbursement
+    from khuyencong.db.keyset import keyset_values
+
+    for model, fields, ordering in [
+        (Application, ["code"], ("-year", "-sequence", "-pk")),
+        (Establishment, ["name", "tax_code"], ("sort_key", "pk")),
+        (Disbursement, ["amount"], ("paid_on", "pk")),  # all on the same day: ties broken by the key
+        (AuditEntry, ["object_repr"], ("-created_at", "-id")),
+    ]:
+        expected = list(model.objects.order_by(*ordering).values_list(*fields))
+        for chunk in (1, 2, 3, 500):
+            assert list(keyset_values(model.objects.all(), fields, ordering, chunk=chunk)) == expected
+    with pytest.raises(ValueError):
+        list(keyset_values(Application.objects.all(), ["code"], ("year", "-pk")))
