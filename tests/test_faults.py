@@ -238,3 +238,61 @@ def test_worker_killed_mid_task_runs_again_and_finishes_once(units, django_db_bl
         for proc in (first, second):
             if proc is not None:
                 _stop(proc)
+
+
+# --- The database unreachable or dropped, from the first request (gunicorn, DEBUG off) --------
+
+
+def _assert_api_503(status, headers, body):
+    import json
+
+    assert status == 503, body[:500]
+    assert headers["Retry-After"] == "30"
+    assert headers["Content-Type"].startswith("application/json")
+    data = json.loads(body)
+    assert data["status"] == 503 and data["code"] == "service_unavailable" and data["detail"]
+
+
+def _assert_static_500(status, body):
+    assert status == 500, body[:500]
+    assert "không có dữ liệu nào bị thay đổi" in body.decode()
+
+
+def test_unreachable_database_is_a_json_503_from_the_first_request(db):
+    """Nothing listens where the database should be: the very first API request (whose
+    row-level-security scope query is the first to fail) is the documented JSON 503, a
+    page the static 500 page."""
+    from tests.livegunicorn import fetch, gunicorn, production_env
+
+    env = production_env(DATABASE_URL="postgres://kc_web@127.0.0.1:1/khuyencong", DATABASE_ROLE="kc_app")
+    with gunicorn(env) as base:
+        _assert_api_503(*fetch(f"{base}/api/v1/applications/", {"Authorization": "Token abc"}))
+        _assert_api_503(*fetch(f"{base}/api/v1/"))
+        _assert_api_503(*fetch(f"{base}/api/v1/establishments/", {"Content-Type": "application/json"},
+                               data=b"{}", method="POST"))
+        status, _headers, body = fetch(f"{base}/dang-nhap/")
+        _assert_static_500(status, body)
+        status, _headers, body = fetch(f"{base}/de-an/")
+        _assert_static_500(status, body)
+
+
+def test_dropped_database_connection_is_a_json_503_on_the_next_request(db):
+    """A persistent connection killed by the server (restart, failover): the next request's
+    first query fails; the API answers the JSON 503, not a 500."""
+    from tests.livegunicorn import fetch, gunicorn, production_env, test_database_url
+
+    name = f"kc-drop-{uuid.uuid4().hex[:8]}"
+    env = production_env(DATABASE_URL=test_database_url(application_name=name), DATABASE_ROLE="kc_app",
+                         CONN_MAX_AGE="600")
+    db = settings.DATABASES["default"]
+    dsn = f"host={db['HOST'] or '127.0.0.1'} port={db['PORT'] or 5432} user={db['USER']} dbname={db['NAME']}"
+    with gunicorn(env) as base, psycopg.connect(dsn, autocommit=True) as admin:
+        status, _headers, _body = fetch(f"{base}/api/v1/")
+        assert status in (200, 401, 403)
+        killed = admin.execute("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                               "WHERE application_name = %s", [name]).fetchone()[0]
+        assert killed == 1
+        _assert_api_503(*fetch(f"{base}/api/v1/applications/", {"Authorization": "Token abc"}))
+        # The connection is replaced on the request after: the service recovers by itself.
+        status, _headers, _body = fetch(f"{base}/api/v1/")
+        assert status in (200, 401, 403)
