@@ -165,14 +165,24 @@ KC_SESSION_TOUCH_SECONDS = 300
 KC_SESSION_ABSOLUTE_SECONDS = int(os.environ.get("KC_SESSION_ABSOLUTE_SECONDS", 12 * 3600))
 PASSWORD_RESET_TIMEOUT = int(os.environ.get("PASSWORD_RESET_TIMEOUT", 2 * 3600))
 
-# Lockout (django-axes): after AXES_FAILURE_LIMIT failed sign-ins for one user name, or
-# from one address, further attempts are refused for the cool-off time. A failed
-# attempt during a lockout restarts the cool-off. API tokens never pass through
-# django.contrib.auth.authenticate, so lockouts do not touch them.
+# Lockout (django-axes): after AXES_FAILURE_LIMIT failed sign-ins for one user name from
+# one address (the pair), that pair is refused for the cool-off time; the same user from
+# another address, and other users from that address, are not. A failure during the
+# lockout does not restart the cool-off. Wrong current passwords on the password-change
+# form count as failed sign-ins (khuyencong.forms.PasswordChangeForm). API tokens never
+# pass through django.contrib.auth.authenticate, so lockouts do not touch them.
 AXES_FAILURE_LIMIT = int(os.environ.get("KC_LOGIN_FAILURE_LIMIT", 5))
 AXES_COOLOFF_TIME = _dt_timedelta(minutes=int(os.environ.get("KC_LOGIN_COOLOFF_MINUTES", 15)))
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_RESET_ON_SUCCESS = True
+# Per address, slow down instead of locking (an office shares one address): once an
+# address has KC_LOGIN_SLOWDOWN_AFTER failures within the cool-off time, its next attempt
+# must wait BASE·2^(failures − AFTER) seconds after the last failure, at most MAX
+# (khuyencong.security.address_slowdown).
+KC_LOGIN_SLOWDOWN_AFTER = int(os.environ.get("KC_LOGIN_SLOWDOWN_AFTER", 10))
+KC_LOGIN_SLOWDOWN_BASE_SECONDS = int(os.environ.get("KC_LOGIN_SLOWDOWN_BASE_SECONDS", 5))
+KC_LOGIN_SLOWDOWN_MAX_SECONDS = int(os.environ.get("KC_LOGIN_SLOWDOWN_MAX_SECONDS", 60))
 AXES_LOCKOUT_CALLABLE = "khuyencong.security.lockout_response"
 # Behind a reverse proxy (docker compose, gunicorn behind nginx) REMOTE_ADDR is the
 # proxy: KC_TRUSTED_PROXY_COUNT tells how many X-Forwarded-For hops to trust.

@@ -10,6 +10,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from rest_framework.routers import DefaultRouter
 
 from . import audit_views, views
+from .security import slowed_down
 
 audit_router = DefaultRouter(trailing_slash=True)
 audit_router.include_root_view = False
@@ -34,9 +35,9 @@ api_v1 = [
 urlpatterns = [
     path("", views.home, name="home"),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("dang-nhap/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("dang-nhap/", slowed_down(auth_views.LoginView.as_view(redirect_authenticated_user=True)), name="login"),
     path("dang-xuat/", auth_views.LogoutView.as_view(), name="logout"),
-    path("doi-mat-khau/", auth_views.PasswordChangeView.as_view(), name="password_change"),
+    path("doi-mat-khau/", slowed_down(views.PasswordChangeView.as_view()), name="password_change"),
     path("doi-mat-khau/xong/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     # Password reset by e-mail (Django's views; templates under templates/registration/).
     path("quen-mat-khau/", auth_views.PasswordResetView.as_view(
@@ -56,6 +57,8 @@ urlpatterns = [
     path("bao-cao/", include("reports.urls")),
     path("nhat-ky/", audit_views.AuditEntryListView.as_view(), name="audit_list"),
     path("nhat-ky/xuat-csv/", audit_views.AuditEntryCsvView.as_view(), name="audit_csv"),
+    # The admin's sign-in is slowed down per address like the portal's own.
+    path("quan-tri/login/", slowed_down(admin.site.login), name="admin_login_slowed"),
     path("quan-tri/", admin.site.urls),
     path("api/v1/", include(api_v1)),
 ]

@@ -6,6 +6,7 @@ from urllib.parse import urlencode
 
 import segno
 from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
@@ -22,7 +23,7 @@ from rest_framework.views import APIView
 
 from provinces.models import Membership
 
-from .forms import ApiTokenCreateForm, OneTimeCodeForm
+from .forms import ApiTokenCreateForm, OneTimeCodeForm, PasswordChangeForm
 from .models import ApiToken
 from .scoping import scope_for
 from .services import api_token_create, api_token_revoke
@@ -68,6 +69,18 @@ class ApiRootView(APIView):
         links["schema"] = request.build_absolute_uri(reverse("api-schema"))
         links["docs"] = request.build_absolute_uri(reverse("api-docs"))
         return Response(links)
+
+
+# --- Password change ------------------------------------------------------------------------
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """Django's view with a form whose wrong current passwords count toward the lockout."""
+
+    form_class = PasswordChangeForm
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "request": self.request}
 
 
 # --- Two-factor authentication -----------------------------------------------------------
