@@ -12,7 +12,7 @@ class KhuyencongConfig(AppConfig):
         from django.db.backends.signals import connection_created
         from django.db.models.signals import post_migrate
 
-        from . import audit, rls
+        from . import audit, checks, rls  # noqa: F401 - checks registers itself
 
         audit.connect()
 

@@ -63,6 +63,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Before SecurityMiddleware, which reads X-Forwarded-Proto for the HTTPS redirect.
+    "khuyencong.middleware.TrustedProxyMiddleware",
+    "khuyencong.middleware.RequestSizeLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -71,6 +74,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "khuyencong.middleware.PrivateCacheMiddleware",
     "khuyencong.audit.AuditContextMiddleware",
     "khuyencong.rls.RowLevelSecurityMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -223,6 +227,10 @@ STORAGES = {
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 30 * 1024 * 1024
 KC_ATTACHMENT_MAX_BYTES = int(os.environ.get("KC_ATTACHMENT_MAX_BYTES", 20 * 1024 * 1024))
+# Refused from the Content-Length header before the body is read (khuyencong.middleware):
+# uploads get the attachment limit plus room for the form's other fields; JSON and forms less.
+KC_MAX_UPLOAD_BYTES = int(os.environ.get("KC_MAX_UPLOAD_BYTES", KC_ATTACHMENT_MAX_BYTES + 1024 * 1024))
+KC_MAX_BODY_BYTES = int(os.environ.get("KC_MAX_BODY_BYTES", 2 * 1024 * 1024))
 
 # --- Email (Django 6.1 MAILERS) ---------------------------------------------------------
 _EMAIL_BACKEND = os.environ.get(
@@ -244,7 +252,13 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "khuyencong@localhost"
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # --- Security (production defaults; DEBUG relaxes the transport ones) -------------
+# X-Forwarded-Proto (and -For) count only from KC_TRUSTED_PROXIES (addresses or networks of
+# our reverse proxies, comma-separated): khuyencong.middleware.TrustedProxyMiddleware drops
+# them from anyone else, so a client cannot claim HTTPS or choose its address.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+KC_TRUSTED_PROXIES = env_list("KC_TRUSTED_PROXIES", "")
+# Probes of a load balancer or the container runtime speak plain HTTP on the inside.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEBUG)
 CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", not DEBUG)
@@ -299,6 +313,9 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    # The schema and the documentation pages are for signed-in users and token holders:
+    # they list every operation and field, which an anonymous visitor does not need.
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums",
                              "khuyencong.schema.add_error_responses"],
 }
