@@ -1,9 +1,13 @@
 """Forms of the project package: one-time codes, personal API tokens, password change."""
 
+import logging
+
 from django import forms
 from django.contrib.auth import authenticate
 from django.contrib.auth import forms as auth_forms
 from django.utils.translation import gettext_lazy as _
+
+logger = logging.getLogger(__name__)
 
 
 class OneTimeCodeForm(forms.Form):
@@ -47,3 +51,20 @@ class PasswordChangeForm(auth_forms.PasswordChangeForm):
         if authenticated is None or authenticated.pk != self.user.pk:
             raise forms.ValidationError(self.error_messages["password_incorrect"], code="password_incorrect")
         return old_password
+
+
+class PasswordResetForm(auth_forms.PasswordResetForm):
+    """Django's reset form, sending at most ``KC_PASSWORD_RESET_PER_ACCOUNT`` mails per
+    account and hour: further requests for that account show the same page and send
+    nothing, so the limit neither floods a mailbox nor tells whether the address exists."""
+
+    def get_users(self, email):
+        from django.conf import settings
+
+        from .security import count_hit
+
+        for user in super().get_users(email):
+            if count_hit(f"password-reset:user:{user.pk}", settings.KC_PASSWORD_RESET_PER_ACCOUNT, 3600):
+                logger.warning("password reset mail for user %s withheld: hourly limit reached", user.pk)
+                continue
+            yield user

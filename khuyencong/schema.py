@@ -5,7 +5,8 @@ being documented)."""
 ERROR_SCHEMA = {
     "type": "object",
     "description": "Lỗi / error: 400 field errors · 401 no credentials · 403 visible but not allowed · "
-                   "404 not visible · 409 invalid transition or stale version · 503 a backing service is down.",
+                   "404 not visible · 409 invalid transition or stale version · 413 request too large · "
+                   "429 too many requests (see Retry-After) · 503 a backing service is down.",
     "properties": {
         "status": {"type": "integer"},
         "code": {"type": "string"},
@@ -21,6 +22,8 @@ DESCRIPTIONS = {
     "404": "Không tìm thấy (hoặc ngoài phạm vi) / not found or not visible",
     "405": "Phương thức không được phép / method not allowed",
     "409": "Xung đột trạng thái / conflict",
+    "413": "Yêu cầu quá lớn / request too large",
+    "429": "Quá nhiều yêu cầu; xem Retry-After / too many requests, see Retry-After",
     "503": "Dịch vụ tạm thời không sẵn sàng / service unavailable",
 }
 WRITE_METHODS = {"post", "put", "patch", "delete"}
@@ -35,9 +38,9 @@ def add_error_responses(result, generator, request, public):
         for method, operation in path_item.items():
             if not isinstance(operation, dict) or "responses" not in operation:
                 continue
-            codes = ["400", "401", "403", "404", "503"]
+            codes = ["400", "401", "403", "404", "429", "503"]
             if method in WRITE_METHODS:
-                codes += ["405", "409"]
+                codes += ["405", "409", "413"]
             for code in codes:
                 operation["responses"].setdefault(code, {
                     "description": DESCRIPTIONS[code], "content": {"application/json": {"schema": reference}}})

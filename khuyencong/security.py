@@ -202,3 +202,22 @@ def slowed_down(view):
         return view(request, *args, **kwargs)
 
     return wrapper
+
+
+# --- Counters in the shared cache ----------------------------------------------------------------
+
+
+def count_hit(key: str, limit: int, window_seconds: int) -> bool:
+    """Count one hit on ``key`` in a fixed window; True when this hit is over ``limit``.
+    With the cache down (Redis unreachable) nothing is counted and nothing is refused."""
+    from django.core.cache import cache
+
+    if limit <= 0:
+        return False
+    cache.add(key, 0, window_seconds)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # the key expired between add and incr
+        cache.set(key, 1, window_seconds)
+        count = 1
+    return count is not None and count > limit

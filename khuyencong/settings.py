@@ -129,6 +129,24 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache / Celery -------------------------------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+# One cache shared by every web process and worker (dashboards, API throttles, password
+# reset limits). When Redis is down the cache degrades to no cache: reads miss, writes are
+# dropped (django-redis' IGNORE_EXCEPTIONS), pages and the API keep working, only slower
+# and unthrottled; the short timeouts keep a dead Redis from stalling requests.
+CACHES = {
+    "default": {
+        "BACKEND": "django_redis.cache.RedisCache",
+        "LOCATION": os.environ.get("KC_CACHE_URL", REDIS_URL),
+        "KEY_PREFIX": os.environ.get("KC_CACHE_PREFIX", "kc"),
+        "OPTIONS": {
+            "IGNORE_EXCEPTIONS": True,
+            "SOCKET_CONNECT_TIMEOUT": float(os.environ.get("KC_CACHE_CONNECT_TIMEOUT", 0.5)),
+            "SOCKET_TIMEOUT": float(os.environ.get("KC_CACHE_TIMEOUT", 0.5)),
+        },
+    }
+}
+DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
+DJANGO_REDIS_LOGGER = "khuyencong.cache"
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", REDIS_URL)
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
@@ -136,6 +154,9 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# WeasyPrint's and fontconfig's memory grows with every PDF: a worker process is replaced
+# after this many tasks, so a long-running worker stays flat.
+CELERY_WORKER_MAX_TASKS_PER_CHILD = int(os.environ.get("CELERY_WORKER_MAX_TASKS_PER_CHILD", 50))
 CELERY_TASK_TIME_LIMIT = 30 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 25 * 60
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
@@ -168,6 +189,10 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 KC_SESSION_TOUCH_SECONDS = 300
 KC_SESSION_ABSOLUTE_SECONDS = int(os.environ.get("KC_SESSION_ABSOLUTE_SECONDS", 12 * 3600))
 PASSWORD_RESET_TIMEOUT = int(os.environ.get("PASSWORD_RESET_TIMEOUT", 2 * 3600))
+# Password reset requests per address and hour (then 429), and reset mails per account and
+# hour (further requests send nothing and say the same), counted in the shared cache.
+KC_PASSWORD_RESET_PER_ADDRESS = int(os.environ.get("KC_PASSWORD_RESET_PER_ADDRESS", 10))
+KC_PASSWORD_RESET_PER_ACCOUNT = int(os.environ.get("KC_PASSWORD_RESET_PER_ACCOUNT", 3))
 
 # Lockout (django-axes): after AXES_FAILURE_LIMIT failed sign-ins for one user name from
 # one address (the pair), that pair is refused for the cool-off time; the same user from
@@ -302,6 +327,18 @@ REST_FRAMEWORK = {
     ],
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     "COERCE_DECIMAL_TO_STRING": False,
+    "DEFAULT_THROTTLE_CLASSES": [
+        "khuyencong.throttles.TokenRateThrottle",
+        "khuyencong.throttles.UserRateThrottle",
+        "khuyencong.throttles.AnonRateThrottle",
+    ],
+}
+# Requests per token, per user (all their tokens and session together) and per anonymous
+# address, counted in the shared cache (khuyencong/throttles.py): 429 with Retry-After.
+KC_API_THROTTLE_RATES = {
+    "token": os.environ.get("KC_API_RATE_TOKEN", "600/minute"),
+    "user": os.environ.get("KC_API_RATE_USER", "1200/minute"),
+    "anon": os.environ.get("KC_API_RATE_ANON", "60/minute"),
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Khuyến công API",
@@ -349,6 +386,9 @@ from celery.schedules import crontab  # noqa: E402
 
 # A "running" report whose heartbeat is older than this is taken to have lost its worker.
 KC_REPORT_STALE_SECONDS = int(os.environ.get("KC_REPORT_STALE_SECONDS", 600))
+# Report runs a user may create per hour (an identical run already under way is reused
+# and does not count).
+KC_REPORT_REQUESTS_PER_HOUR = int(os.environ.get("KC_REPORT_REQUESTS_PER_HOUR", 30))
 CELERY_BEAT_SCHEDULE = {
     # 06:00 on the first day of each quarter: the national regional summary of the quarter just ended.
     "reports-quarterly-regional-summaries": {

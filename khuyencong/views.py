@@ -23,7 +23,7 @@ from rest_framework.views import APIView
 
 from provinces.models import Membership
 
-from .forms import ApiTokenCreateForm, OneTimeCodeForm, PasswordChangeForm
+from .forms import ApiTokenCreateForm, OneTimeCodeForm, PasswordChangeForm, PasswordResetForm
 from .models import ApiToken
 from .scoping import scope_for
 from .services import api_token_create, api_token_revoke
@@ -81,6 +81,28 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "request": self.request}
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Reset by e-mail, at most ``KC_PASSWORD_RESET_PER_ADDRESS`` requests per address and
+    hour (429), and a limited number of mails per account (``PasswordResetForm``)."""
+
+    form_class = PasswordResetForm
+    email_template_name = "registration/password_reset_email.txt"
+    subject_template_name = "registration/password_reset_subject.txt"
+
+    def post(self, request, *args, **kwargs):
+        from django.conf import settings
+
+        from .security import client_ip, count_hit
+
+        if count_hit(f"password-reset:address:{client_ip(request)}", settings.KC_PASSWORD_RESET_PER_ADDRESS, 3600):
+            response = render(request, "too_many_requests.html", {
+                "message": _("Có quá nhiều yêu cầu đặt lại mật khẩu từ địa chỉ mạng này. Vui lòng thử lại sau một "
+                             "giờ hoặc liên hệ quản trị viên của đơn vị.")}, status=429)
+            response["Retry-After"] = "3600"
+            return response
+        return super().post(request, *args, **kwargs)
 
 
 # --- Two-factor authentication -----------------------------------------------------------

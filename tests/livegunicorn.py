@@ -35,7 +35,7 @@ def production_env(**extra) -> dict:
     return env
 
 
-def test_database_url(**query) -> str:
+def live_database_url(**query) -> str:
     db = settings.DATABASES["default"]
     url = f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
     if query:

@@ -118,9 +118,9 @@ def _raw_post(live_url: str, path: str, headers: dict, body: bytes) -> tuple[int
 def test_oversized_bodies_are_refused_from_the_header_before_reading(tn, api_client_for):
     """A declared 100 MB upload or JSON body is answered 413 at once; the server never waits
     for the body (only a few bytes are ever sent)."""
-    from tests.livegunicorn import gunicorn, production_env, test_database_url
+    from tests.livegunicorn import gunicorn, live_database_url, production_env
 
-    env = production_env(DATABASE_URL=test_database_url(), DATABASE_ROLE="kc_app")
+    env = production_env(DATABASE_URL=live_database_url(), DATABASE_ROLE="kc_app")
     hundred_mb = str(100 * 1024 * 1024)
     with gunicorn(env) as base:
         status, data = _raw_post(base, "/api/v1/establishments/", {
