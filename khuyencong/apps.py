@@ -12,9 +12,10 @@ class KhuyencongConfig(AppConfig):
         from django.db.backends.signals import connection_created
         from django.db.models.signals import post_migrate
 
-        from . import audit, checks, rls  # noqa: F401 - checks registers itself
+        from . import audit, checks, logs, rls  # noqa: F401 - checks registers itself
 
         audit.connect()
+        logs.connect_celery()
 
         connection_created.connect(rls.on_connection_created, dispatch_uid="kc_rls_connection")
         post_migrate.connect(rls.on_post_migrate, dispatch_uid="kc_rls_policies")

@@ -63,6 +63,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # /healthz and /readyz answer before anything else (no session, host check or database scope).
+    "khuyencong.health.HealthMiddleware",
     # Before SecurityMiddleware, which reads X-Forwarded-Proto for the HTTPS redirect.
     "khuyencong.middleware.TrustedProxyMiddleware",
     "khuyencong.middleware.RequestSizeLimitMiddleware",
@@ -357,13 +359,37 @@ SPECTACULAR_SETTINGS = {
                              "khuyencong.schema.add_error_responses"],
 }
 
+# Logs: one JSON object per line (python-json-logger) with the request id, user, province
+# scope and Celery task id of the record (khuyencong.logs); plain text for the quick start.
+KC_LOG_FORMAT = os.environ.get("KC_LOG_FORMAT", "text" if DEBUG else "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"context": {"()": "khuyencong.logs.ContextFilter"}},
+    "formatters": {
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s %(user)s %(scope)s %(task_id)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [req=%(request_id)s user=%(user)s "
+                           "scope=%(scope)s task=%(task_id)s] %(message)s"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["context"],
+                             "formatter": "json" if KC_LOG_FORMAT == "json" else "text"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+# Celery workers log through the configuration above instead of their own.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+
+# --- Health probes (khuyencong/health.py) -----------------------------------------------------
+# Every worker writes a heartbeat into the shared cache this often; /readyz wants one
+# younger than three intervals.
+KC_WORKER_HEARTBEAT_SECONDS = int(os.environ.get("KC_WORKER_HEARTBEAT_SECONDS", 30))
+# The checks that must pass for /readyz to answer 200 (all are reported). A load balancer
+# in front of web nodes may drop "redis" and "worker": pages and the API work without them.
+KC_READYZ_REQUIRED = env_list("KC_READYZ_REQUIRED", "database,migrations,redis,worker")
 
 # Target days an application may stay in a state before it is flagged overdue.
 KC_STATE_TARGET_DAYS = {

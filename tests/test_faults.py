@@ -278,6 +278,10 @@ def test_unreachable_database_is_a_json_503_from_the_first_request(db):
         _assert_static_500(status, body)
         status, _headers, body = fetch(f"{base}/de-an/")
         _assert_static_500(status, body)
+        # The probes: the process is up, but not ready.
+        assert fetch(f"{base}/healthz")[0] == 200
+        status, _headers, body = fetch(f"{base}/readyz")
+        assert status == 503 and b'"database": "failed"' in body
 
 
 def test_dropped_database_connection_is_a_json_503_on_the_next_request(db):
