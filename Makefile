@@ -13,6 +13,10 @@ export REDIS_URL
 
 .PHONY: run test venv lint check messages makemessages clean
 
+# The quick start's own settings (DEBUG and a secret key generated here), read by manage.py
+# only: `python manage.py …` then works in the checkout without DEBUG=1. Git-ignored (var/).
+QUICKSTART_ENV := var/quickstart.env
+
 # Finds a Python >= 3.12: python3.13/3.12 on PATH, then pyenv's and the usual prefixes.
 define find_python
 for c in python3.13 python3.12 python3.14 python3 \
@@ -32,13 +36,18 @@ $(STAMP): pyproject.toml
 
 venv: $(STAMP)
 
-run: $(STAMP) messages
+$(QUICKSTART_ENV):
+	@mkdir -p var
+	@umask 077; $(PY) -c 'import secrets; print("# Quick start only (make run); never used in production.\nDEBUG=1\nSECRET_KEY=" + secrets.token_urlsafe(50))' > $@
+	@echo "Đã tạo $@ (DEBUG=1 và khóa bí mật riêng của máy này) / wrote $@"
+
+run: $(STAMP) messages $(QUICKSTART_ENV)
 	@mkdir -p var
 	DEBUG=1 $(PY) manage.py migrate --noinput -v 0
 	DEBUG=1 $(PY) manage.py load_admin_units
 	@# Seeding walks applications through the workflow; its notification mails would bury the account list.
 	DEBUG=1 EMAIL_BACKEND=django.core.mail.backends.locmem.EmailBackend $(PY) manage.py seed_demo
-	@DEBUG=1 HOST=$(HOST) PORT=$(PORT) PY=$(PY) bash .ci/serve
+	@set -a; . ./$(QUICKSTART_ENV); set +a; HOST=$(HOST) PORT=$(PORT) PY=$(PY) bash .ci/serve
 
 test: $(STAMP) messages
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} $(PY) -m pytest $(PYTEST_ARGS)

@@ -154,3 +154,39 @@ def test_a_worker_sends_heartbeats_and_logs_the_request_id_of_what_it_runs(tmp_p
 
 def test_workers_are_recycled():
     assert celery_app.conf.worker_max_tasks_per_child == settings.CELERY_WORKER_MAX_TASKS_PER_CHILD > 0
+
+
+# --- The quick start's own settings ------------------------------------------------------------------
+
+def _clean_env(**extra):
+    env = {k: v for k, v in os.environ.items()
+           if k not in {"DEBUG", "SECRET_KEY", "KC_ALLOW_DEV_KEY", "DJANGO_SETTINGS_MODULE", "DATABASE_URL"}}
+    return {**env, **extra}
+
+
+def test_manage_py_reads_the_quick_start_settings_and_production_never_does(tmp_path):
+    quickstart = tmp_path / "quickstart.env"
+    quickstart.write_text("# written by make run\nDEBUG=1\nSECRET_KEY=generated-on-this-machine-0123456789\n")
+    env = _clean_env(KC_QUICKSTART_ENV=str(quickstart), DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}")
+    show = "from django.conf import settings; print(settings.DEBUG, settings.SECRET_KEY)"
+    # A command as the README writes it, without DEBUG=1: works.
+    result = subprocess.run([sys.executable, "manage.py", "shell", "-c", show], cwd=settings.BASE_DIR, env=env,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split()[-2:] == ["True", "generated-on-this-machine-0123456789"]
+    # The environment wins over the file.
+    result = subprocess.run([sys.executable, "manage.py", "shell", "-c", show], cwd=settings.BASE_DIR,
+                            env={**env, "DEBUG": "0"}, capture_output=True, text=True, timeout=60)
+    assert result.stdout.split()[-2:] == ["False", "generated-on-this-machine-0123456789"]
+    # The web server (and Celery) never read it: without SECRET_KEY they refuse to start.
+    result = subprocess.run([sys.executable, "-c", "import khuyencong.wsgi"], cwd=settings.BASE_DIR,
+                            env={**env, "DJANGO_SETTINGS_MODULE": "khuyencong.settings"}, capture_output=True,
+                            text=True, timeout=60)
+    assert result.returncode != 0 and "SECRET_KEY must be set" in result.stderr
+
+
+def test_the_quick_start_settings_file_is_not_in_git_nor_in_the_image():
+    root = settings.BASE_DIR
+    ignored = subprocess.run(["git", "check-ignore", "-q", "var/quickstart.env"], cwd=root)
+    assert ignored.returncode == 0
+    assert "var" in (root / ".dockerignore").read_text().split()
