@@ -30,7 +30,15 @@ WRITE_METHODS = {"post", "put", "patch", "delete"}
 
 
 def add_error_responses(result, generator, request, public):
-    """drf-spectacular post-processing hook: document the API's error responses."""
+    """drf-spectacular post-processing hook: document the API's error responses, and the
+    licence with the source offer the AGPL asks for."""
+    from .source import source_url
+
+    info = result.setdefault("info", {})
+    info["license"] = {"name": "AGPL-3.0-or-later", "url": "https://www.gnu.org/licenses/agpl-3.0.html"}
+    url = source_url(request)
+    info["x-source-code"] = url
+    result["externalDocs"] = {"description": "Mã nguồn / source code (AGPL-3.0-or-later)", "url": url}
     components = result.setdefault("components", {}).setdefault("schemas", {})
     components.setdefault("Error", ERROR_SCHEMA)
     reference = {"$ref": "#/components/schemas/Error"}

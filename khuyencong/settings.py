@@ -401,6 +401,9 @@ KC_STATE_TARGET_DAYS = {
     "approved": 30,
 }
 PORTAL_NAME = "Cổng Khuyến công"
+# The AGPL's source offer (khuyencong/source.py): the source of the version this server runs.
+# Default: the tar.gz of the running source tree that the portal serves itself.
+KC_SOURCE_URL = os.environ.get("KC_SOURCE_URL", "/ma-nguon/")
 
 # Decree 235/2025/NĐ-CP took effect on this date: location eligibility changes then.
 import datetime as _dt  # noqa: E402

@@ -9,7 +9,7 @@ from django.views.decorators.csp import csp_override
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
-from . import audit_views, views
+from . import audit_views, source, views
 from .security import slowed_down
 
 audit_router = DefaultRouter(trailing_slash=True)
@@ -35,6 +35,7 @@ api_v1 = [
 urlpatterns = [
     path("", views.home, name="home"),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("ma-nguon/", source.source_archive, name="source_archive"),
     path("dang-nhap/", slowed_down(auth_views.LoginView.as_view(redirect_authenticated_user=True)), name="login"),
     path("dang-xuat/", auth_views.LogoutView.as_view(), name="logout"),
     path("doi-mat-khau/", slowed_down(views.PasswordChangeView.as_view()), name="password_change"),

@@ -27,6 +27,7 @@ from .forms import ApiTokenCreateForm, OneTimeCodeForm, PasswordChangeForm, Pass
 from .models import ApiToken
 from .scoping import scope_for
 from .services import api_token_create, api_token_revoke
+from .source import source_url
 
 
 @login_required
@@ -68,6 +69,8 @@ class ApiRootView(APIView):
                 continue
         links["schema"] = request.build_absolute_uri(reverse("api-schema"))
         links["docs"] = request.build_absolute_uri(reverse("api-docs"))
+        # The AGPL's source offer.
+        links["source_code"] = source_url(request)
         return Response(links)
 
 

@@ -190,3 +190,29 @@ def test_the_quick_start_settings_file_is_not_in_git_nor_in_the_image():
     ignored = subprocess.run(["git", "check-ignore", "-q", "var/quickstart.env"], cwd=root)
     assert ignored.returncode == 0
     assert "var" in (root / ".dockerignore").read_text().split()
+
+
+# --- The AGPL's source offer ----------------------------------------------------------------------------
+
+def test_source_offer_in_the_footer_the_api_root_and_the_schema(client, tn_officer, api_client_for):
+    page = client.get("/dang-nhap/").content.decode()
+    assert 'id="source-code"' in page and 'href="/ma-nguon/"' in page
+    api = api_client_for(tn_officer)
+    assert api.get("/api/v1/").json()["source_code"] == "http://testserver/ma-nguon/"
+    schema = api.get("/api/v1/schema/", {"format": "json"}).json()
+    assert schema["info"]["license"]["name"] == "AGPL-3.0-or-later"
+    assert schema["externalDocs"]["url"] == "http://testserver/ma-nguon/"
+    with override_settings(KC_SOURCE_URL="https://git.example.gov.vn/khuyencong/portal/-/tree/v1.2"):
+        assert api.get("/api/v1/").json()["source_code"] == "https://git.example.gov.vn/khuyencong/portal/-/tree/v1.2"
+        assert "https://git.example.gov.vn/khuyencong/portal/-/tree/v1.2" in client.get("/dang-nhap/").content.decode()
+
+
+def test_the_portal_serves_its_own_source_without_local_files_or_secrets(client):
+    import tarfile
+
+    response = client.get("/ma-nguon/")
+    assert response.status_code == 200 and response["Content-Type"] == "application/gzip"
+    with tarfile.open(fileobj=io.BytesIO(response.content), mode="r:gz") as archive:
+        names = set(archive.getnames())
+    assert {"khuyencong/manage.py", "khuyencong/LICENSE", "khuyencong/khuyencong/settings.py"} <= names
+    assert not [n for n in names if n.split("/")[1] in {"var", ".venv", ".git", ".env"} or n.endswith(".pyc")]
