@@ -29,14 +29,15 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     MEDIA_ROOT=/var/lib/khuyencong/media \
     WEB_CONCURRENCY=3
 # WeasyPrint's native libraries (Pango, HarfBuzz subsetting) and fonts that cover Vietnamese;
-# fontconfig builds the font cache once here instead of in every worker process.
+# fontconfig builds the font cache once here instead of in every worker process;
+# postgresql-client for `manage.py backup`/`restore` (pg_dump, pg_restore; newer than the server is fine).
 RUN apt-get update \
     && apt-get install -y --no-install-recommends \
-       libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig fonts-liberation \
+       libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig fonts-liberation postgresql-client \
     && rm -rf /var/lib/apt/lists/*
 RUN groupadd --system --gid 10001 khuyencong \
     && useradd --system --uid 10001 --gid khuyencong --home-dir /var/lib/khuyencong --shell /usr/sbin/nologin khuyencong \
-    && mkdir -p /var/lib/khuyencong/staticfiles /var/lib/khuyencong/media \
+    && mkdir -p /var/lib/khuyencong/staticfiles /var/lib/khuyencong/media /var/lib/khuyencong/backups \
     && chown -R khuyencong:khuyencong /var/lib/khuyencong
 COPY --from=build /opt/venv /opt/venv
 COPY --from=build /app /app

@@ -216,3 +216,20 @@ def test_the_portal_serves_its_own_source_without_local_files_or_secrets(client)
         names = set(archive.getnames())
     assert {"khuyencong/manage.py", "khuyencong/LICENSE", "khuyencong/khuyencong/settings.py"} <= names
     assert not [n for n in names if n.split("/")[1] in {"var", ".venv", ".git", ".env"} or n.endswith(".pyc")]
+
+
+# --- Deployment files (no Docker engine on these machines: their content is checked) ----------------------
+
+def test_compose_uses_open_source_valkey_probes_and_a_scheduled_backup():
+    import yaml
+
+    compose = yaml.safe_load((settings.BASE_DIR / "docker-compose.yml").read_text())
+    services = compose["services"]
+    assert services["redis"]["image"].startswith("valkey/valkey:")
+    assert "/readyz" in " ".join(services["web"]["healthcheck"]["test"])
+    backup = " ".join(services["backup"]["command"])
+    assert "manage.py backup --keep" in backup and "sleep" in backup
+    assert services["backup"]["environment"]["DATABASE_ROLE"] == ""  # pg_dump as the owner
+    dockerfile = (settings.BASE_DIR / "Dockerfile").read_text()
+    runtime = dockerfile.split("FROM python:3.13-slim\n", 1)[1]
+    assert "postgresql-client" in runtime
