@@ -127,6 +127,9 @@ def test_made_up_names_slow_an_address_down_but_lock_no_one_out(client, make_mem
     assert "Không tài khoản nào bị khóa" in response.content.decode()
     failures = AccessAttempt.objects.filter(ip_address=office).aggregate(n=Sum("failures_since_start"))["n"]
     assert failures == after  # a refused attempt is not counted
+    # The admin's sign-in form waits too.
+    admin = client.post("/quan-tri/login/", {"username": "lan", "password": PASSWORD}, REMOTE_ADDR=office)
+    assert admin.status_code == 429
     # ... another address does not,
     assert sign_in(client, "lan", address="198.51.100.1").status_code == 302
     client.logout()
