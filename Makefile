@@ -27,12 +27,34 @@ for c in python3.13 python3.12 python3.14 python3 \
     command -v "$$c"; exit 0; fi; done; exit 1
 endef
 
-$(STAMP): pyproject.toml
+# Dependencies are installed from lock files with every version pinned and every file's hash
+# (requirements-dev.lock: runtime + development tools; requirements.lock: runtime only, for the
+# Docker image). pip refuses anything unpinned or whose hash differs. `make lock` regenerates them
+# after a change to pyproject.toml (needs uv: `python3 -m pip install --user uv`).
+LOCK := requirements.lock
+DEV_LOCK := requirements-dev.lock
+UV ?= uv
+
+$(STAMP): pyproject.toml $(DEV_LOCK)
 	@PYBIN=$$( $(find_python) ) || { echo "Cần Python >= 3.12 (python3.13 hoặc python3.12) nhưng không tìm thấy. / Python >= 3.12 is required and none was found." >&2; exit 1; }; \
 	if [ ! -x $(PY) ] || ! $(PY) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else 1)'; then \
 	  echo "Tạo .venv bằng $$PYBIN"; rm -rf $(VENV); "$$PYBIN" -m venv $(VENV); fi
-	PIP_DISABLE_PIP_VERSION_CHECK=1 $(PY) -m pip install --quiet -e ".[dev]"
+	PIP_DISABLE_PIP_VERSION_CHECK=1 $(PY) -m pip install --quiet --require-hashes -r $(DEV_LOCK)
 	@touch $(STAMP)
+
+# Regenerate both lock files from pyproject.toml (universal: every platform, Python >= 3.12).
+.PHONY: lock audit
+lock:
+	$(UV) pip compile pyproject.toml --universal --python-version 3.12 --generate-hashes \
+	  --custom-compile-command "make lock" -q -o $(LOCK)
+	$(UV) pip compile pyproject.toml --extra dev --universal --python-version 3.12 --generate-hashes \
+	  --custom-compile-command "make lock" -q -o $(DEV_LOCK)
+
+# Known vulnerabilities in the locked runtime dependencies (for operators; needs network access to
+# the PyPI/OSV advisory databases, so it is not part of CI). Install pip-audit once:
+# `python3 -m pip install --user pip-audit`.
+audit:
+	pip-audit --require-hashes --strict -r $(LOCK)
 
 venv: $(STAMP)
 
