@@ -155,6 +155,21 @@ def _redis_up(url) -> bool:
         return False
 
 
+def _restorable(broker, task_id, visibility_timeout) -> bool:
+    """Whether kombu's Redis transport would now restore the unacknowledged message of ``task_id``."""
+    import redis
+
+    client = redis.Redis.from_url(broker)
+    try:
+        for tag, payload in client.hscan_iter("unacked"):
+            if task_id.encode() in payload:
+                score = client.zscore("unacked_index", tag)
+                return score is not None and score < time.time() - visibility_timeout
+        return False
+    finally:
+        client.close()
+
+
 def _wait(predicate, timeout, what):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -210,7 +225,7 @@ def test_worker_killed_mid_task_runs_again_and_finishes_once(units, django_db_bl
     first = second = None
     try:
         with celery_app.connection_for_write(broker) as conn:
-            report_run_task.apply_async(args=[run.pk], queue=queue, connection=conn)
+            message = report_run_task.apply_async(args=[run.pk], queue=queue, connection=conn)
         first = _worker(queue, broker, env)
 
         def first_is_waiting():
@@ -230,6 +245,11 @@ def test_worker_killed_mid_task_runs_again_and_finishes_once(units, django_db_bl
                        "AND pid <> pg_backend_pid() AND wait_event_type = 'Lock'")
         holder.rollback()
         assert ReportRun.objects.get(pk=run.pk).status == RunStatus.QUEUED
+        # A worker looks for unacknowledged messages to restore when it starts and then only
+        # every ~100 s: start the second one once the message has outlived the visibility
+        # timeout, or a fast start finds nothing to restore yet and the test waits for the next look.
+        _wait(lambda: _restorable(broker, message.id, visibility_timeout=2), 30,
+              "the unacknowledged message to outlive the visibility timeout")
         second = _worker(queue, broker, env)
         _wait(lambda: ReportRun.objects.get(pk=run.pk).status == RunStatus.SUCCEEDED, 90,
               "the second worker to finish the redelivered task")
