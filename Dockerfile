@@ -11,9 +11,10 @@ RUN apt-get update \
 RUN python -m venv /opt/venv
 ENV PATH=/opt/venv/bin:$PATH
 WORKDIR /app
-# Dependencies first, so a code change does not reinstall them.
-COPY pyproject.toml README.md LICENSE ./
-RUN pip install .
+# Dependencies first, so a code change does not reinstall them: the runtime lock file, every
+# version pinned and every file's hash checked (no development tools in the image).
+COPY requirements.lock ./
+RUN pip install --require-hashes -r requirements.lock
 COPY . .
 RUN KC_ALLOW_DEV_KEY=1 python manage.py compilemessages --ignore=var --ignore=static -v 1 \
     && find . -name '__pycache__' -prune -exec rm -rf {} +
@@ -29,14 +30,15 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     MEDIA_ROOT=/var/lib/khuyencong/media \
     WEB_CONCURRENCY=3
 # WeasyPrint's native libraries (Pango, HarfBuzz subsetting) and fonts that cover Vietnamese;
-# fontconfig builds the font cache once here instead of in every worker process.
+# fontconfig builds the font cache once here instead of in every worker process;
+# postgresql-client for `manage.py backup`/`restore` (pg_dump, pg_restore; newer than the server is fine).
 RUN apt-get update \
     && apt-get install -y --no-install-recommends \
-       libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig fonts-liberation \
+       libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig fonts-liberation postgresql-client \
     && rm -rf /var/lib/apt/lists/*
 RUN groupadd --system --gid 10001 khuyencong \
     && useradd --system --uid 10001 --gid khuyencong --home-dir /var/lib/khuyencong --shell /usr/sbin/nologin khuyencong \
-    && mkdir -p /var/lib/khuyencong/staticfiles /var/lib/khuyencong/media \
+    && mkdir -p /var/lib/khuyencong/staticfiles /var/lib/khuyencong/media /var/lib/khuyencong/backups \
     && chown -R khuyencong:khuyencong /var/lib/khuyencong
 COPY --from=build /opt/venv /opt/venv
 COPY --from=build /app /app

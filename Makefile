@@ -13,6 +13,10 @@ export REDIS_URL
 
 .PHONY: run test venv lint check messages makemessages clean
 
+# The quick start's own settings (DEBUG and a secret key generated here), read by manage.py
+# only: `python manage.py …` then works in the checkout without DEBUG=1. Git-ignored (var/).
+QUICKSTART_ENV := var/quickstart.env
+
 # Finds a Python >= 3.12: python3.13/3.12 on PATH, then pyenv's and the usual prefixes.
 define find_python
 for c in python3.13 python3.12 python3.14 python3 \
@@ -23,22 +27,49 @@ for c in python3.13 python3.12 python3.14 python3 \
     command -v "$$c"; exit 0; fi; done; exit 1
 endef
 
-$(STAMP): pyproject.toml
+# Dependencies are installed from lock files with every version pinned and every file's hash
+# (requirements-dev.lock: runtime + development tools; requirements.lock: runtime only, for the
+# Docker image). pip refuses anything unpinned or whose hash differs. `make lock` regenerates them
+# after a change to pyproject.toml (needs uv: `python3 -m pip install --user uv`).
+LOCK := requirements.lock
+DEV_LOCK := requirements-dev.lock
+UV ?= uv
+
+$(STAMP): pyproject.toml $(DEV_LOCK)
 	@PYBIN=$$( $(find_python) ) || { echo "Cần Python >= 3.12 (python3.13 hoặc python3.12) nhưng không tìm thấy. / Python >= 3.12 is required and none was found." >&2; exit 1; }; \
 	if [ ! -x $(PY) ] || ! $(PY) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else 1)'; then \
 	  echo "Tạo .venv bằng $$PYBIN"; rm -rf $(VENV); "$$PYBIN" -m venv $(VENV); fi
-	PIP_DISABLE_PIP_VERSION_CHECK=1 $(PY) -m pip install --quiet -e ".[dev]"
+	PIP_DISABLE_PIP_VERSION_CHECK=1 $(PY) -m pip install --quiet --require-hashes -r $(DEV_LOCK)
 	@touch $(STAMP)
+
+# Regenerate both lock files from pyproject.toml (universal: every platform, Python >= 3.12).
+.PHONY: lock audit
+lock:
+	$(UV) pip compile pyproject.toml --universal --python-version 3.12 --generate-hashes \
+	  --custom-compile-command "make lock" -q -o $(LOCK)
+	$(UV) pip compile pyproject.toml --extra dev --universal --python-version 3.12 --generate-hashes \
+	  --custom-compile-command "make lock" -q -o $(DEV_LOCK)
+
+# Known vulnerabilities in the locked runtime dependencies (for operators; needs network access to
+# the PyPI/OSV advisory databases, so it is not part of CI). Install pip-audit once:
+# `python3 -m pip install --user pip-audit`.
+audit:
+	pip-audit --require-hashes --strict -r $(LOCK)
 
 venv: $(STAMP)
 
-run: $(STAMP) messages
+$(QUICKSTART_ENV):
+	@mkdir -p var
+	@umask 077; $(PY) -c 'import secrets; print("# Quick start only (make run); never used in production.\nDEBUG=1\nSECRET_KEY=" + secrets.token_urlsafe(50))' > $@
+	@echo "Đã tạo $@ (DEBUG=1 và khóa bí mật riêng của máy này) / wrote $@"
+
+run: $(STAMP) messages $(QUICKSTART_ENV)
 	@mkdir -p var
 	DEBUG=1 $(PY) manage.py migrate --noinput -v 0
 	DEBUG=1 $(PY) manage.py load_admin_units
 	@# Seeding walks applications through the workflow; its notification mails would bury the account list.
 	DEBUG=1 EMAIL_BACKEND=django.core.mail.backends.locmem.EmailBackend $(PY) manage.py seed_demo
-	@DEBUG=1 HOST=$(HOST) PORT=$(PORT) PY=$(PY) bash .ci/serve
+	@set -a; . ./$(QUICKSTART_ENV); set +a; HOST=$(HOST) PORT=$(PORT) PY=$(PY) bash .ci/serve
 
 test: $(STAMP) messages
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} $(PY) -m pytest $(PYTEST_ARGS)

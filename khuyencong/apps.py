@@ -11,8 +11,9 @@ class KhuyencongConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_migrate
 
-        from . import audit, rls
+        from . import audit, checks, logs, rls  # noqa: F401 - checks registers itself
 
         audit.connect()
+        logs.connect_celery()
 
         post_migrate.connect(rls.on_post_migrate, dispatch_uid="kc_rls_policies")

@@ -40,21 +40,34 @@ def _flatten(detail):
 
 logger = logging.getLogger(__name__)
 
+# Seconds a client is told to wait before retrying when the database is unavailable.
+DATABASE_RETRY_AFTER = "30"
+
+
+def is_database_unavailable(exc) -> bool:
+    """The database went away (restart, failover, network, unreachable)."""
+    return isinstance(exc, (OperationalError, InterfaceError))
+
+
+def database_unavailable_body() -> dict:
+    return {"status": 503, "code": "service_unavailable",
+            "detail": _("Cơ sở dữ liệu tạm thời không phản hồi; chưa có thay đổi nào được lưu. Vui lòng thử "
+                        "lại sau. / The database is temporarily unavailable; nothing was saved. Please retry.")}
+
 
 def api_exception_handler(exc, context):
-    if isinstance(exc, (OperationalError, InterfaceError)):
-        # The database went away (restart, failover, network). The atomic block of the
-        # service has rolled back; tell the client to retry instead of a bare 500.
+    if is_database_unavailable(exc):
+        # The atomic block of the service has rolled back; tell the client to retry
+        # instead of a bare 500. (Failures before the view — the row-level-security
+        # middleware's first query — are answered the same by error_pages.server_error.)
         logger.error("Database unavailable during %s", context.get("request") and context["request"].path,
                      exc_info=exc)
         try:
             set_rollback()
         except Exception:  # noqa: BLE001 — the connection may be gone altogether
             pass
-        body = {"status": 503, "code": "service_unavailable",
-                "detail": _("Cơ sở dữ liệu tạm thời không phản hồi; chưa có thay đổi nào được lưu. Vui lòng thử "
-                            "lại sau. / The database is temporarily unavailable; nothing was saved. Please retry.")}
-        return Response(body, status=status.HTTP_503_SERVICE_UNAVAILABLE, headers={"Retry-After": "30"})
+        return Response(database_unavailable_body(), status=status.HTTP_503_SERVICE_UNAVAILABLE,
+                        headers={"Retry-After": DATABASE_RETRY_AFTER})
     if isinstance(exc, DomainConflict):
         body = {"status": 409, "code": "conflict", "detail": exc.message}
         if exc.reasons:

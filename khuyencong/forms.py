@@ -1,7 +1,13 @@
-"""Forms of the project package: one-time codes and personal API tokens."""
+"""Forms of the project package: one-time codes, personal API tokens, password change."""
+
+import logging
 
 from django import forms
+from django.contrib.auth import authenticate
+from django.contrib.auth import forms as auth_forms
 from django.utils.translation import gettext_lazy as _
+
+logger = logging.getLogger(__name__)
 
 
 class OneTimeCodeForm(forms.Form):
@@ -27,3 +33,38 @@ class ApiTokenCreateForm(forms.Form):
     days = forms.IntegerField(label=_("Hiệu lực (ngày)"), min_value=1, max_value=365, initial=90,
                               widget=forms.NumberInput(attrs={"class": "form-control"}),
                               help_text=_("Khóa tự hết hạn sau số ngày này (tối đa 365)."))
+
+
+class PasswordChangeForm(auth_forms.PasswordChangeForm):
+    """Django's password change form, with the current password checked through
+    ``authenticate`` so that django-axes counts a wrong one as a failed sign-in of this
+    user from this address (and refuses the form while that pair is locked out): a stolen
+    session cannot be used to guess the password without limit."""
+
+    def __init__(self, user, *args, request=None, **kwargs):
+        self.request = request
+        super().__init__(user, *args, **kwargs)
+
+    def clean_old_password(self):
+        old_password = self.cleaned_data["old_password"]
+        authenticated = authenticate(self.request, username=self.user.get_username(), password=old_password)
+        if authenticated is None or authenticated.pk != self.user.pk:
+            raise forms.ValidationError(self.error_messages["password_incorrect"], code="password_incorrect")
+        return old_password
+
+
+class PasswordResetForm(auth_forms.PasswordResetForm):
+    """Django's reset form, sending at most ``KC_PASSWORD_RESET_PER_ACCOUNT`` mails per
+    account and hour: further requests for that account show the same page and send
+    nothing, so the limit neither floods a mailbox nor tells whether the address exists."""
+
+    def get_users(self, email):
+        from django.conf import settings
+
+        from .security import count_hit
+
+        for user in super().get_users(email):
+            if count_hit(f"password-reset:user:{user.pk}", settings.KC_PASSWORD_RESET_PER_ACCOUNT, 3600):
+                logger.warning("password reset mail for user %s withheld: hourly limit reached", user.pk)
+                continue
+            yield user

@@ -1,6 +1,8 @@
 """Sign-in hardening: client address for lockouts, session lifetime, two-factor enforcement."""
 
+import math
 import time
+from datetime import timedelta
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -12,6 +14,7 @@ from django.dispatch import receiver
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 # Session keys.
@@ -141,7 +144,80 @@ def lockout_response(request, original_response=None, credentials=None):
     from django.shortcuts import render
 
     cooloff = settings.AXES_COOLOFF_TIME
-    return render(request, "registration/lockout.html", {
+    response = render(request, "registration/lockout.html", {
         "failure_limit": settings.AXES_FAILURE_LIMIT,
         "cooloff_minutes": max(1, int(cooloff.total_seconds() // 60)) if cooloff else None,
     }, status=429)
+    if cooloff:
+        response["Retry-After"] = str(int(cooloff.total_seconds()))
+    return response
+
+
+def address_slowdown(request) -> int:
+    """Seconds the client's address must still wait before its next sign-in attempt (0: none).
+
+    Counted from django-axes' records of failed attempts (one row per user name, address
+    and browser) within the cool-off time, so it needs no other store and works on the
+    quick start's SQLite too. Attempts refused here are not authenticated, so they are
+    not counted and do not lengthen the wait.
+    """
+    from axes.models import AccessAttempt
+    from django.db.models import Max, Sum
+
+    after = settings.KC_LOGIN_SLOWDOWN_AFTER
+    address = client_ip(request)
+    if after <= 0 or not address:
+        return 0
+    now = timezone.now()
+    recent = AccessAttempt.objects.filter(ip_address=address, attempt_time__gte=now - settings.AXES_COOLOFF_TIME)
+    totals = recent.aggregate(failures=Sum("failures_since_start"), last=Max("attempt_time"))
+    failures = totals["failures"] or 0
+    if failures < after:
+        return 0
+    delay = min(settings.KC_LOGIN_SLOWDOWN_BASE_SECONDS * 2 ** min(failures - after, 16),
+                settings.KC_LOGIN_SLOWDOWN_MAX_SECONDS)
+    wait = (totals["last"] + timedelta(seconds=delay) - now).total_seconds()
+    return max(0, math.ceil(wait))
+
+
+def slow_down_response(request, wait_seconds: int):
+    from django.shortcuts import render
+
+    response = render(request, "registration/slow_down.html", {"wait_seconds": wait_seconds}, status=429)
+    response["Retry-After"] = str(wait_seconds)
+    return response
+
+
+def slowed_down(view):
+    """Wraps a sign-in view: a POST from an address that must still wait is refused (429)
+    before any password is checked."""
+    from functools import wraps
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if request.method == "POST":
+            wait = address_slowdown(request)
+            if wait > 0:
+                return slow_down_response(request, wait)
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+# --- Counters in the shared cache ----------------------------------------------------------------
+
+
+def count_hit(key: str, limit: int, window_seconds: int) -> bool:
+    """Count one hit on ``key`` in a fixed window; True when this hit is over ``limit``.
+    With the cache down (Redis unreachable) nothing is counted and nothing is refused."""
+    from django.core.cache import cache
+
+    if limit <= 0:
+        return False
+    cache.add(key, 0, window_seconds)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # the key expired between add and incr
+        cache.set(key, 1, window_seconds)
+        count = 1
+    return count is not None and count > limit

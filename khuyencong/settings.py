@@ -63,6 +63,11 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # /healthz and /readyz answer before anything else (no session, host check or database scope).
+    "khuyencong.health.HealthMiddleware",
+    # Before SecurityMiddleware, which reads X-Forwarded-Proto for the HTTPS redirect.
+    "khuyencong.middleware.TrustedProxyMiddleware",
+    "khuyencong.middleware.RequestSizeLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -71,6 +76,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "khuyencong.middleware.PrivateCacheMiddleware",
     "khuyencong.audit.AuditContextMiddleware",
     "khuyencong.rls.RowLevelSecurityMiddleware",
     "khuyencong.db.router.ReplicaReadsMiddleware",
@@ -149,6 +155,24 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache / Celery -------------------------------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+# One cache shared by every web process and worker (dashboards, API throttles, password
+# reset limits). When Redis is down the cache degrades to no cache: reads miss, writes are
+# dropped (django-redis' IGNORE_EXCEPTIONS), pages and the API keep working, only slower
+# and unthrottled; the short timeouts keep a dead Redis from stalling requests.
+CACHES = {
+    "default": {
+        "BACKEND": "django_redis.cache.RedisCache",
+        "LOCATION": os.environ.get("KC_CACHE_URL", REDIS_URL),
+        "KEY_PREFIX": os.environ.get("KC_CACHE_PREFIX", "kc"),
+        "OPTIONS": {
+            "IGNORE_EXCEPTIONS": True,
+            "SOCKET_CONNECT_TIMEOUT": float(os.environ.get("KC_CACHE_CONNECT_TIMEOUT", 0.5)),
+            "SOCKET_TIMEOUT": float(os.environ.get("KC_CACHE_TIMEOUT", 0.5)),
+        },
+    }
+}
+DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
+DJANGO_REDIS_LOGGER = "khuyencong.cache"
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", REDIS_URL)
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
@@ -156,6 +180,9 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# WeasyPrint's and fontconfig's memory grows with every PDF: a worker process is replaced
+# after this many tasks, so a long-running worker stays flat.
+CELERY_WORKER_MAX_TASKS_PER_CHILD = int(os.environ.get("CELERY_WORKER_MAX_TASKS_PER_CHILD", 50))
 CELERY_TASK_TIME_LIMIT = 30 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 25 * 60
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
@@ -188,15 +215,29 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 KC_SESSION_TOUCH_SECONDS = 300
 KC_SESSION_ABSOLUTE_SECONDS = int(os.environ.get("KC_SESSION_ABSOLUTE_SECONDS", 12 * 3600))
 PASSWORD_RESET_TIMEOUT = int(os.environ.get("PASSWORD_RESET_TIMEOUT", 2 * 3600))
+# Password reset requests per address and hour (then 429), and reset mails per account and
+# hour (further requests send nothing and say the same), counted in the shared cache.
+KC_PASSWORD_RESET_PER_ADDRESS = int(os.environ.get("KC_PASSWORD_RESET_PER_ADDRESS", 10))
+KC_PASSWORD_RESET_PER_ACCOUNT = int(os.environ.get("KC_PASSWORD_RESET_PER_ACCOUNT", 3))
 
-# Lockout (django-axes): after AXES_FAILURE_LIMIT failed sign-ins for one user name, or
-# from one address, further attempts are refused for the cool-off time. A failed
-# attempt during a lockout restarts the cool-off. API tokens never pass through
-# django.contrib.auth.authenticate, so lockouts do not touch them.
+# Lockout (django-axes): after AXES_FAILURE_LIMIT failed sign-ins for one user name from
+# one address (the pair), that pair is refused for the cool-off time; the same user from
+# another address, and other users from that address, are not. A failure during the
+# lockout does not restart the cool-off. Wrong current passwords on the password-change
+# form count as failed sign-ins (khuyencong.forms.PasswordChangeForm). API tokens never
+# pass through django.contrib.auth.authenticate, so lockouts do not touch them.
 AXES_FAILURE_LIMIT = int(os.environ.get("KC_LOGIN_FAILURE_LIMIT", 5))
 AXES_COOLOFF_TIME = _dt_timedelta(minutes=int(os.environ.get("KC_LOGIN_COOLOFF_MINUTES", 15)))
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_RESET_ON_SUCCESS = True
+# Per address, slow down instead of locking (an office shares one address): once an
+# address has KC_LOGIN_SLOWDOWN_AFTER failures within the cool-off time, its next attempt
+# must wait BASE·2^(failures − AFTER) seconds after the last failure, at most MAX
+# (khuyencong.security.address_slowdown).
+KC_LOGIN_SLOWDOWN_AFTER = int(os.environ.get("KC_LOGIN_SLOWDOWN_AFTER", 10))
+KC_LOGIN_SLOWDOWN_BASE_SECONDS = int(os.environ.get("KC_LOGIN_SLOWDOWN_BASE_SECONDS", 5))
+KC_LOGIN_SLOWDOWN_MAX_SECONDS = int(os.environ.get("KC_LOGIN_SLOWDOWN_MAX_SECONDS", 60))
 AXES_LOCKOUT_CALLABLE = "khuyencong.security.lockout_response"
 # Behind a reverse proxy (docker compose, gunicorn behind nginx) REMOTE_ADDR is the
 # proxy: KC_TRUSTED_PROXY_COUNT tells how many X-Forwarded-For hops to trust.
@@ -237,6 +278,10 @@ STORAGES = {
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 30 * 1024 * 1024
 KC_ATTACHMENT_MAX_BYTES = int(os.environ.get("KC_ATTACHMENT_MAX_BYTES", 20 * 1024 * 1024))
+# Refused from the Content-Length header before the body is read (khuyencong.middleware):
+# uploads get the attachment limit plus room for the form's other fields; JSON and forms less.
+KC_MAX_UPLOAD_BYTES = int(os.environ.get("KC_MAX_UPLOAD_BYTES", KC_ATTACHMENT_MAX_BYTES + 1024 * 1024))
+KC_MAX_BODY_BYTES = int(os.environ.get("KC_MAX_BODY_BYTES", 2 * 1024 * 1024))
 
 # --- Email (Django 6.1 MAILERS) ---------------------------------------------------------
 _EMAIL_BACKEND = os.environ.get(
@@ -258,7 +303,13 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "khuyencong@localhost"
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # --- Security (production defaults; DEBUG relaxes the transport ones) -------------
+# X-Forwarded-Proto (and -For) count only from KC_TRUSTED_PROXIES (addresses or networks of
+# our reverse proxies, comma-separated): khuyencong.middleware.TrustedProxyMiddleware drops
+# them from anyone else, so a client cannot claim HTTPS or choose its address.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+KC_TRUSTED_PROXIES = env_list("KC_TRUSTED_PROXIES", "")
+# Probes of a load balancer or the container runtime speak plain HTTP on the inside.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEBUG)
 CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", not DEBUG)
@@ -302,6 +353,18 @@ REST_FRAMEWORK = {
     ],
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     "COERCE_DECIMAL_TO_STRING": False,
+    "DEFAULT_THROTTLE_CLASSES": [
+        "khuyencong.throttles.TokenRateThrottle",
+        "khuyencong.throttles.UserRateThrottle",
+        "khuyencong.throttles.AnonRateThrottle",
+    ],
+}
+# Requests per token, per user (all their tokens and session together) and per anonymous
+# address, counted in the shared cache (khuyencong/throttles.py): 429 with Retry-After.
+KC_API_THROTTLE_RATES = {
+    "token": os.environ.get("KC_API_RATE_TOKEN", "600/minute"),
+    "user": os.environ.get("KC_API_RATE_USER", "1200/minute"),
+    "anon": os.environ.get("KC_API_RATE_ANON", "60/minute"),
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Khuyến công API",
@@ -313,17 +376,44 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    # The schema and the documentation pages are for signed-in users and token holders:
+    # they list every operation and field, which an anonymous visitor does not need.
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums",
                              "khuyencong.schema.add_error_responses"],
 }
 
+# Logs: one JSON object per line (python-json-logger) with the request id, user, province
+# scope and Celery task id of the record (khuyencong.logs); plain text for the quick start.
+KC_LOG_FORMAT = os.environ.get("KC_LOG_FORMAT", "text" if DEBUG else "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"context": {"()": "khuyencong.logs.ContextFilter"}},
+    "formatters": {
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s %(user)s %(scope)s %(task_id)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [req=%(request_id)s user=%(user)s "
+                           "scope=%(scope)s task=%(task_id)s] %(message)s"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["context"],
+                             "formatter": "json" if KC_LOG_FORMAT == "json" else "text"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+# Celery workers log through the configuration above instead of their own.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+
+# --- Health probes (khuyencong/health.py) -----------------------------------------------------
+# Every worker writes a heartbeat into the shared cache this often; /readyz wants one
+# younger than three intervals.
+KC_WORKER_HEARTBEAT_SECONDS = int(os.environ.get("KC_WORKER_HEARTBEAT_SECONDS", 30))
+# The checks that must pass for /readyz to answer 200 (all are reported). A load balancer
+# in front of web nodes may drop "redis" and "worker": pages and the API work without them.
+KC_READYZ_REQUIRED = env_list("KC_READYZ_REQUIRED", "database,migrations,redis,worker")
 
 # Target days an application may stay in a state before it is flagged overdue.
 KC_STATE_TARGET_DAYS = {
@@ -335,6 +425,9 @@ KC_STATE_TARGET_DAYS = {
     "approved": 30,
 }
 PORTAL_NAME = "Cổng Khuyến công"
+# The AGPL's source offer (khuyencong/source.py): the source of the version this server runs.
+# Default: the tar.gz of the running source tree that the portal serves itself.
+KC_SOURCE_URL = os.environ.get("KC_SOURCE_URL", "/ma-nguon/")
 
 # Decree 235/2025/NĐ-CP took effect on this date: location eligibility changes then.
 import datetime as _dt  # noqa: E402
@@ -346,6 +439,9 @@ from celery.schedules import crontab  # noqa: E402
 
 # A "running" report whose heartbeat is older than this is taken to have lost its worker.
 KC_REPORT_STALE_SECONDS = int(os.environ.get("KC_REPORT_STALE_SECONDS", 600))
+# Report runs a user may create per hour (an identical run already under way is reused
+# and does not count).
+KC_REPORT_REQUESTS_PER_HOUR = int(os.environ.get("KC_REPORT_REQUESTS_PER_HOUR", 30))
 CELERY_BEAT_SCHEDULE = {
     # 06:00 on the first day of each quarter: the national regional summary of the quarter just ended.
     "reports-quarterly-regional-summaries": {

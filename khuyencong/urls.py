@@ -9,7 +9,8 @@ from django.views.decorators.csp import csp_override
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
-from . import audit_views, views
+from . import audit_views, source, views
+from .security import slowed_down
 
 audit_router = DefaultRouter(trailing_slash=True)
 audit_router.include_root_view = False
@@ -34,14 +35,13 @@ api_v1 = [
 urlpatterns = [
     path("", views.home, name="home"),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("dang-nhap/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("ma-nguon/", source.source_archive, name="source_archive"),
+    path("dang-nhap/", slowed_down(auth_views.LoginView.as_view(redirect_authenticated_user=True)), name="login"),
     path("dang-xuat/", auth_views.LogoutView.as_view(), name="logout"),
-    path("doi-mat-khau/", auth_views.PasswordChangeView.as_view(), name="password_change"),
+    path("doi-mat-khau/", slowed_down(views.PasswordChangeView.as_view()), name="password_change"),
     path("doi-mat-khau/xong/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     # Password reset by e-mail (Django's views; templates under templates/registration/).
-    path("quen-mat-khau/", auth_views.PasswordResetView.as_view(
-        email_template_name="registration/password_reset_email.txt",
-        subject_template_name="registration/password_reset_subject.txt"), name="password_reset"),
+    path("quen-mat-khau/", views.PasswordResetView.as_view(), name="password_reset"),
     path("quen-mat-khau/da-gui/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"),
     path("dat-lai-mat-khau/<uidb64>/<token>/", auth_views.PasswordResetConfirmView.as_view(),
          name="password_reset_confirm"),
@@ -56,6 +56,8 @@ urlpatterns = [
     path("bao-cao/", include("reports.urls")),
     path("nhat-ky/", audit_views.AuditEntryListView.as_view(), name="audit_list"),
     path("nhat-ky/xuat-csv/", audit_views.AuditEntryCsvView.as_view(), name="audit_csv"),
+    # The admin's sign-in is slowed down per address like the portal's own.
+    path("quan-tri/login/", slowed_down(admin.site.login), name="admin_login_slowed"),
     path("quan-tri/", admin.site.urls),
     path("api/v1/", include(api_v1)),
 ]

@@ -6,6 +6,7 @@ from urllib.parse import urlencode
 
 import segno
 from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
@@ -22,10 +23,11 @@ from rest_framework.views import APIView
 
 from provinces.models import Membership
 
-from .forms import ApiTokenCreateForm, OneTimeCodeForm
+from .forms import ApiTokenCreateForm, OneTimeCodeForm, PasswordChangeForm, PasswordResetForm
 from .models import ApiToken
 from .scoping import scope_for
 from .services import api_token_create, api_token_revoke
+from .source import source_url
 
 
 @login_required
@@ -67,7 +69,43 @@ class ApiRootView(APIView):
                 continue
         links["schema"] = request.build_absolute_uri(reverse("api-schema"))
         links["docs"] = request.build_absolute_uri(reverse("api-docs"))
+        # The AGPL's source offer.
+        links["source_code"] = source_url(request)
         return Response(links)
+
+
+# --- Password change ------------------------------------------------------------------------
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """Django's view with a form whose wrong current passwords count toward the lockout."""
+
+    form_class = PasswordChangeForm
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "request": self.request}
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Reset by e-mail, at most ``KC_PASSWORD_RESET_PER_ADDRESS`` requests per address and
+    hour (429), and a limited number of mails per account (``PasswordResetForm``)."""
+
+    form_class = PasswordResetForm
+    email_template_name = "registration/password_reset_email.txt"
+    subject_template_name = "registration/password_reset_subject.txt"
+
+    def post(self, request, *args, **kwargs):
+        from django.conf import settings
+
+        from .security import client_ip, count_hit
+
+        if count_hit(f"password-reset:address:{client_ip(request)}", settings.KC_PASSWORD_RESET_PER_ADDRESS, 3600):
+            response = render(request, "too_many_requests.html", {
+                "message": _("Có quá nhiều yêu cầu đặt lại mật khẩu từ địa chỉ mạng này. Vui lòng thử lại sau một "
+                             "giờ hoặc liên hệ quản trị viên của đơn vị.")}, status=429)
+            response["Retry-After"] = "3600"
+            return response
+        return super().post(request, *args, **kwargs)
 
 
 # --- Two-factor authentication -----------------------------------------------------------

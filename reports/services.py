@@ -2,6 +2,7 @@
 worker died; create the quarterly summaries. No request objects here: the same code
 runs from a view, the API, a Celery task or a management command."""
 
+import hashlib
 import logging
 import time
 from datetime import date, timedelta
@@ -10,7 +11,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -35,6 +36,17 @@ class ReportQueueUnavailable(Exception):
 
     def __init__(self, message=None):
         self.message = message or QUEUE_DOWN
+        super().__init__(self.message)
+
+
+class ReportRateLimited(Exception):
+    """The requester asked for too many reports in the last hour: nothing was created."""
+
+    def __init__(self, wait_seconds: int):
+        self.wait_seconds = wait_seconds
+        self.message = _("Bạn đã yêu cầu quá nhiều báo cáo trong một giờ; vui lòng thử lại sau %(minutes)s phút. / "
+                         "Too many report requests in the last hour; retry in %(minutes)s minutes.") % {
+            "minutes": max(1, -(-wait_seconds // 60))}
         super().__init__(self.message)
 
 
@@ -129,25 +141,66 @@ def _enqueue_after_commit(run_id: int) -> None:
     transaction.on_commit(send)
 
 
+def _same_request_lock(key: tuple) -> None:
+    """Serialise identical requests so two of them cannot both find nothing running and both
+    create a run. PostgreSQL only (a transaction-scoped advisory lock); SQLite's immediate
+    transactions already serialise writers."""
+    if connection.vendor == "postgresql":
+        digest = int.from_bytes(hashlib.sha256(repr(key).encode()).digest()[:8], "big", signed=True)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [digest])
+
+
+def _rate_limit_wait(user) -> int:
+    """Seconds until ``user`` may request another report (0: now). Counted from the runs
+    they created in the last hour (``KC_REPORT_REQUESTS_PER_HOUR``); a request answered with
+    a run already under way creates nothing and does not count."""
+    limit = int(getattr(settings, "KC_REPORT_REQUESTS_PER_HOUR", 30))
+    if limit <= 0 or user is None or not user.is_authenticated:
+        return 0
+    since = timezone.now() - timedelta(hours=1)
+    times = list(ReportRun.objects.filter(requested_by=user, created_at__gte=since)
+                 .order_by("-created_at").values_list("created_at", flat=True)[:limit])
+    if len(times) < limit:
+        return 0
+    return max(1, int((times[-1] + timedelta(hours=1) - timezone.now()).total_seconds()))
+
+
 def report_run_request(*, user, kind: str, scope: str, year: int, quarter: int | None = None,
                        region: Region | None = None, province: Province | None = None,
                        formats=None) -> ReportRun:
-    """Create a run and queue it. Raises ValidationError, PermissionDenied, or
-    ReportQueueUnavailable (then nothing is created)."""
+    """Create a run and queue it — or, when an identical run the requester can see is still
+    queued or running, return that one (its ``reused`` attribute is then True) instead of
+    computing the same report twice. Raises ValidationError, PermissionDenied,
+    ReportRateLimited or ReportQueueUnavailable (then nothing is created)."""
     formats = _validate(kind=kind, scope=scope, region=region, province=province, year=year, quarter=quarter,
                         formats=formats if formats is not None else ReportFormat.values)
     allowed, reason = can_request(user, scope=scope, province_id=province.pk if province else None)
     if not allowed:
         raise PermissionDenied(reason)
-    if not broker_available():
-        raise ReportQueueUnavailable()
+    region = region if scope == ReportScope.REGION else None
+    province = province if scope == ReportScope.PROVINCE else None
     with transaction.atomic():
-        run = ReportRun(kind=kind, scope=scope, region=region if scope == ReportScope.REGION else None,
-                        province=province if scope == ReportScope.PROVINCE else None, year=year, quarter=quarter,
+        _same_request_lock(("report", kind, scope, region and region.pk, province and province.pk, year, quarter))
+        running = (ReportRun.objects.visible_to(user)
+                   .filter(kind=kind, scope=scope, region=region, province=province, year=year, quarter=quarter,
+                           status__in=[RunStatus.QUEUED, RunStatus.RUNNING])
+                   .order_by("-created_at"))
+        for candidate in running:
+            if set(formats) <= set(candidate.formats):
+                candidate.reused = True
+                return candidate
+        wait = _rate_limit_wait(user)
+        if wait:
+            raise ReportRateLimited(wait)
+        if not broker_available():
+            raise ReportQueueUnavailable()
+        run = ReportRun(kind=kind, scope=scope, region=region, province=province, year=year, quarter=quarter,
                         formats=formats, requested_by=user)
         run.full_clean()
         run.save()
         _enqueue_after_commit(run.pk)
+    run.reused = False
     return run
 
 

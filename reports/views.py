@@ -215,7 +215,7 @@ class RunRequestView(PortalViewMixin, View):
             run = services.report_run_request(
                 user=request.user, kind=data["kind"], scope=data["scope"], year=data["year"],
                 quarter=data["quarter"], region=data["region"], province=data["province"], formats=data["formats"])
-        except services.ReportQueueUnavailable as exc:
+        except (services.ReportQueueUnavailable, services.ReportRateLimited) as exc:
             messages.error(request, exc.message)
             return redirect(back)
         except PermissionDenied as exc:
@@ -224,7 +224,10 @@ class RunRequestView(PortalViewMixin, View):
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
             return redirect(back)
-        messages.success(request, _("Đã gửi yêu cầu lập báo cáo."))
+        if run.reused:
+            messages.info(request, _("Báo cáo giống hệt đang được lập: xem tiến độ của lần lập đó."))
+        else:
+            messages.success(request, _("Đã gửi yêu cầu lập báo cáo."))
         return redirect("reports:run_detail", pk=run.pk)
 
 

@@ -26,3 +26,14 @@ MEDIA_URL = "/_test-media-not-served/"
 # Most tests sign in approvers and Agency staff without a second factor; the
 # two-factor tests switch enforcement on with override_settings.
 KC_ENFORCE_2FA = False
+
+# The shared cache in a Redis database of the tests' own, under a prefix per run: parallel
+# runs on one Redis never see each other's dashboards or throttle counts.
+CACHES["default"]["LOCATION"] = os.environ.get(  # noqa: F405
+    "KC_TEST_CACHE_URL", REDIS_URL.rsplit("/", 1)[0] + "/7")  # noqa: F405
+# (A worker started by a test is given its parent's prefix.)
+CACHES["default"]["KEY_PREFIX"] = os.environ.get("KC_TEST_CACHE_PREFIX", f"kc-test-{os.getpid()}")  # noqa: F405
+# The suite calls the API hundreds of times with the same token (the fuzz tests above
+# all); the throttle tests set production-like rates themselves.
+KC_API_THROTTLE_RATES = {"token": "100000/minute", "user": "100000/minute", "anon": "100000/minute"}
+KC_REPORT_REQUESTS_PER_HOUR = 1000

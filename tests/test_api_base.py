@@ -377,20 +377,20 @@ def test_api_root_links_the_resources(tn_client):
     assert body["provinces"].endswith("/api/v1/provinces/")
 
 
-def test_openapi_schema():
-    response = APIClient().get("/api/v1/schema/", {"format": "json"})
+def test_openapi_schema(tn_client):
+    response = tn_client.get("/api/v1/schema/", {"format": "json"})
     assert response.status_code == 200
     schema = response.json()
     assert schema["openapi"].startswith("3.")
     assert "/api/v1/provinces/{code}/" in schema["paths"]
     assert "/api/v1/organisations/{id}/" in schema["paths"]
     assert "tokenAuth" in schema["components"]["securitySchemes"]
-    yaml = APIClient().get("/api/v1/schema/")
+    yaml = tn_client.get("/api/v1/schema/")
     assert yaml.content.decode().startswith("openapi: 3.")
 
 
-def test_docs_use_only_local_assets():
-    response = APIClient().get("/api/v1/docs/")
+def test_docs_use_only_local_assets(tn_client):
+    response = tn_client.get("/api/v1/docs/")
     assert response.status_code == 200
     html = response.content.decode()
     assets = re.findall(r"""<(?:script|link|img)\b[^>]*\b(?:src|href)=["']([^"']+)""", html)

@@ -88,3 +88,18 @@ class _Capture:
 
     def flush(self):
         pass
+
+
+def test_scheduled_backups_keep_only_the_newest(tmp_path):
+    """Retention: ``backup --keep N`` (what the compose ``backup`` service runs every day)
+    leaves the newest N complete backups and nothing else of its own."""
+    root = tmp_path / "backups"
+    stray = root / "notes"
+    stray.mkdir(parents=True)
+    made = []
+    with override_settings(MEDIA_ROOT=tmp_path / "media"):
+        for _ in range(3):
+            call_command("backup", output_dir=str(root), keep=2, stdout=(out := _Capture()), stderr=_Capture())
+            made.append(Path(out.text.strip()))
+    assert sorted(p for p in root.iterdir() if (p / MANIFEST_NAME).exists()) == made[1:]
+    assert stray.is_dir()

@@ -27,6 +27,7 @@ from tests.conftest import TAY_NINH
 from tests.factories import build_world, make_application
 
 CLOSED_PORT_URL = "redis://127.0.0.1:1/0"
+CLOSED_CACHE_URL = "redis://127.0.0.1:2/0"  # its own port, to tell cache attempts from broker ones
 
 
 # --- Redis down ----------------------------------------------------------------------------
@@ -40,7 +41,7 @@ def redis_down(monkeypatch):
     real_connect = socket.socket.connect
 
     def guarded(sock, address):
-        if isinstance(address, tuple) and len(address) >= 2 and address[1] in (1, 6379):
+        if isinstance(address, tuple) and len(address) >= 2 and address[1] in (1, 2, 6379):
             attempts.append(address)
             raise ConnectionRefusedError(f"Redis is down (test): {address}")
         return real_connect(sock, address)
@@ -48,8 +49,9 @@ def redis_down(monkeypatch):
     monkeypatch.setattr(socket.socket, "connect", guarded)
     monkeypatch.setitem(celery_app.conf, "broker_url", CLOSED_PORT_URL)
     monkeypatch.setitem(celery_app.conf, "task_always_eager", False)
+    caches = {"default": {**settings.CACHES["default"], "LOCATION": CLOSED_CACHE_URL}}
     with override_settings(REDIS_URL=CLOSED_PORT_URL, CELERY_BROKER_URL=CLOSED_PORT_URL,
-                           CELERY_TASK_ALWAYS_EAGER=False):
+                           CELERY_TASK_ALWAYS_EAGER=False, CACHES=caches):
         yield attempts
 
 
@@ -75,7 +77,9 @@ def test_pages_and_api_work_without_redis(world, redis_down, client, api_client_
     response = client.post(reverse("applications:transition", args=[application.pk, "start_appraisal"]))
     assert response.status_code == 302
     assert Application.objects.get(pk=application.pk).status == "under_appraisal"
-    assert redis_down == []  # nothing on these paths even tried to reach Redis
+    # Nothing on these paths tried the broker; only the shared cache (API throttles), which
+    # degrades to no cache.
+    assert {port for _host, port, *_ in redis_down} <= {2}
 
 
 @pytest.mark.skipif(not Path(settings.BASE_DIR, "reports").is_dir(), reason="no reports app")
@@ -151,6 +155,21 @@ def _redis_up(url) -> bool:
         return False
 
 
+def _restorable(broker, task_id, visibility_timeout) -> bool:
+    """Whether kombu's Redis transport would now restore the unacknowledged message of ``task_id``."""
+    import redis
+
+    client = redis.Redis.from_url(broker)
+    try:
+        for tag, payload in client.hscan_iter("unacked"):
+            if task_id.encode() in payload:
+                score = client.zscore("unacked_index", tag)
+                return score is not None and score < time.time() - visibility_timeout
+        return False
+    finally:
+        client.close()
+
+
 def _wait(predicate, timeout, what):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -206,7 +225,7 @@ def test_worker_killed_mid_task_runs_again_and_finishes_once(units, django_db_bl
     first = second = None
     try:
         with celery_app.connection_for_write(broker) as conn:
-            report_run_task.apply_async(args=[run.pk], queue=queue, connection=conn)
+            message = report_run_task.apply_async(args=[run.pk], queue=queue, connection=conn)
         first = _worker(queue, broker, env)
 
         def first_is_waiting():
@@ -226,6 +245,11 @@ def test_worker_killed_mid_task_runs_again_and_finishes_once(units, django_db_bl
                        "AND pid <> pg_backend_pid() AND wait_event_type = 'Lock'")
         holder.rollback()
         assert ReportRun.objects.get(pk=run.pk).status == RunStatus.QUEUED
+        # A worker looks for unacknowledged messages to restore when it starts and then only
+        # every ~100 s: start the second one once the message has outlived the visibility
+        # timeout, or a fast start finds nothing to restore yet and the test waits for the next look.
+        _wait(lambda: _restorable(broker, message.id, visibility_timeout=2), 30,
+              "the unacknowledged message to outlive the visibility timeout")
         second = _worker(queue, broker, env)
         _wait(lambda: ReportRun.objects.get(pk=run.pk).status == RunStatus.SUCCEEDED, 90,
               "the second worker to finish the redelivered task")
@@ -238,3 +262,65 @@ def test_worker_killed_mid_task_runs_again_and_finishes_once(units, django_db_bl
         for proc in (first, second):
             if proc is not None:
                 _stop(proc)
+
+
+# --- The database unreachable or dropped, from the first request (gunicorn, DEBUG off) --------
+
+
+def _assert_api_503(status, headers, body):
+    import json
+
+    assert status == 503, body[:500]
+    assert headers["Retry-After"] == "30"
+    assert headers["Content-Type"].startswith("application/json")
+    data = json.loads(body)
+    assert data["status"] == 503 and data["code"] == "service_unavailable" and data["detail"]
+
+
+def _assert_static_500(status, body):
+    assert status == 500, body[:500]
+    assert "không có dữ liệu nào bị thay đổi" in body.decode()
+
+
+def test_unreachable_database_is_a_json_503_from_the_first_request(db):
+    """Nothing listens where the database should be: the very first API request (whose
+    row-level-security scope query is the first to fail) is the documented JSON 503, a
+    page the static 500 page."""
+    from tests.livegunicorn import fetch, gunicorn, production_env
+
+    env = production_env(DATABASE_URL="postgres://kc_web@127.0.0.1:1/khuyencong", DATABASE_ROLE="kc_app")
+    with gunicorn(env) as base:
+        _assert_api_503(*fetch(f"{base}/api/v1/applications/", {"Authorization": "Token abc"}))
+        _assert_api_503(*fetch(f"{base}/api/v1/"))
+        _assert_api_503(*fetch(f"{base}/api/v1/establishments/", {"Content-Type": "application/json"},
+                               data=b"{}", method="POST"))
+        status, _headers, body = fetch(f"{base}/dang-nhap/")
+        _assert_static_500(status, body)
+        status, _headers, body = fetch(f"{base}/de-an/")
+        _assert_static_500(status, body)
+        # The probes: the process is up, but not ready.
+        assert fetch(f"{base}/healthz")[0] == 200
+        status, _headers, body = fetch(f"{base}/readyz")
+        assert status == 503 and b'"database": "failed"' in body
+
+
+def test_dropped_database_connection_is_a_json_503_on_the_next_request(db):
+    """A persistent connection killed by the server (restart, failover): the next request's
+    first query fails; the API answers the JSON 503, not a 500."""
+    from tests.livegunicorn import fetch, gunicorn, live_database_url, production_env
+
+    name = f"kc-drop-{uuid.uuid4().hex[:8]}"
+    env = production_env(DATABASE_URL=live_database_url(application_name=name), DATABASE_ROLE="kc_app",
+                         CONN_MAX_AGE="600")
+    db = settings.DATABASES["default"]
+    dsn = f"host={db['HOST'] or '127.0.0.1'} port={db['PORT'] or 5432} user={db['USER']} dbname={db['NAME']}"
+    with gunicorn(env) as base, psycopg.connect(dsn, autocommit=True) as admin:
+        status, _headers, _body = fetch(f"{base}/api/v1/")
+        assert status in (200, 401, 403)
+        killed = admin.execute("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                               "WHERE application_name = %s", [name]).fetchone()[0]
+        assert killed == 1
+        _assert_api_503(*fetch(f"{base}/api/v1/applications/", {"Authorization": "Token abc"}))
+        # The connection is replaced on the request after: the service recovers by itself.
+        status, _headers, _body = fetch(f"{base}/api/v1/")
+        assert status in (200, 401, 403)

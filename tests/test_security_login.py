@@ -14,6 +14,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.contrib.sessions.models import Session
 from django.core import mail
 from django.core.exceptions import ValidationError
+from django.db.models import Sum
 from django.test import override_settings
 from django.utils import timezone
 from django_otp.oath import totp
@@ -57,23 +58,32 @@ def token_header(user):
 
 # --- Lockout (django-axes) --------------------------------------------------------------
 
-def test_account_is_locked_after_repeated_failures_from_any_address(client, tn_officer):
+def test_lockout_is_per_user_name_and_address(client, tn_officer):
     limit = settings.AXES_FAILURE_LIMIT
-    for i in range(limit - 1):
-        response = sign_in(client, "tn_officer", "wrong-password", address=f"10.0.0.{i + 1}")
+    for _ in range(limit - 1):
+        response = sign_in(client, "tn_officer", "wrong-password", address="10.0.0.1")
         assert response.status_code == 200 and "không đúng" in response.content.decode()
-    # The limit-th failure locks the account, whichever address it comes from.
-    response = sign_in(client, "tn_officer", "wrong-password", address="10.0.0.99")
+    # The limit-th failure locks this user name at this address ...
+    response = sign_in(client, "tn_officer", "wrong-password", address="10.0.0.1")
     assert response.status_code == 429
-    # Even the right password, from a fresh address, is refused during the cool-off.
-    response = sign_in(client, "tn_officer", address="10.9.9.9")
+    # ... even for the right password during the cool-off.
+    response = sign_in(client, "tn_officer", address="10.0.0.1")
     assert response.status_code == 429
+    assert int(response["Retry-After"]) == settings.AXES_COOLOFF_TIME.seconds
     html = response.content.decode()
     assert "Đăng nhập tạm thời bị khóa" in html and f"{settings.AXES_COOLOFF_TIME.seconds // 60} phút" in html
     assert not signed_in_as(client, tn_officer)
-    # Another account is not affected.
-    other = sign_in(client, "hcm_officer_x", "whatever", address="10.9.9.8")
-    assert other.status_code == 200
+    # The same user from another address is not locked out: an attacker cannot lock a
+    # chosen user out everywhere.
+    response = sign_in(client, "tn_officer", address="10.9.9.9")
+    assert response.status_code == 302 and signed_in_as(client, tn_officer)
+
+
+def test_failures_from_many_addresses_do_not_lock_the_account(client, tn_officer):
+    for i in range(settings.AXES_FAILURE_LIMIT * 2):
+        assert sign_in(client, "tn_officer", "wrong-password", address=f"10.0.1.{i + 1}").status_code == 200
+    response = sign_in(client, "tn_officer", address="10.0.1.200")
+    assert response.status_code == 302 and signed_in_as(client, tn_officer)
 
 
 def test_lockout_ends_after_the_cool_off(client, tn_officer):
@@ -85,15 +95,81 @@ def test_lockout_ends_after_the_cool_off(client, tn_officer):
     assert response.status_code == 302 and signed_in_as(client, tn_officer)
 
 
-def test_address_is_locked_after_failures_on_many_accounts(client, make_member):
+def test_failures_during_the_lockout_do_not_extend_it(client, tn_officer):
+    """One wrong try every few minutes must not keep an approver out for ever."""
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        sign_in(client, "tn_officer", "wrong-password")
+    locked_at = timezone.now() - settings.AXES_COOLOFF_TIME + timedelta(minutes=1)
+    AccessAttempt.objects.update(attempt_time=locked_at)
+    assert sign_in(client, "tn_officer", "wrong-password").status_code == 429
+    assert sign_in(client, "tn_officer", "another-wrong-one").status_code == 429
+    assert set(AccessAttempt.objects.values_list("attempt_time", flat=True)) == {locked_at}
+    # The cool-off counts from the failure that locked, not from the tries during it.
+    AccessAttempt.objects.update(attempt_time=locked_at - timedelta(minutes=1, seconds=1))
+    response = sign_in(client, "tn_officer")
+    assert response.status_code == 302 and signed_in_as(client, tn_officer)
+
+
+def test_made_up_names_slow_an_address_down_but_lock_no_one_out(client, make_member):
+    """Failures with made-up names from an office's shared address: the address must wait
+    between attempts (longer the more failures), but a real user there signs in after the
+    wait, and other addresses are untouched."""
     victim = make_member(Role.PROVINCE_OFFICER, TAY_NINH, username="lan")
-    for i in range(settings.AXES_FAILURE_LIMIT):
-        sign_in(client, f"guess{i}", "wrong-password", address="203.0.113.7")
-    # A real user on that address is refused too ...
-    assert sign_in(client, "lan", address="203.0.113.7").status_code == 429
-    # ... but not from elsewhere.
-    response = sign_in(client, "lan", address="198.51.100.1")
+    office = "203.0.113.7"
+    after = settings.KC_LOGIN_SLOWDOWN_AFTER
+    for i in range(after):
+        assert sign_in(client, f"guess{i}", "wrong-password", address=office).status_code == 200
+    # Right away, the next attempt from the office waits (without checking any password) ...
+    response = sign_in(client, "lan", address=office)
+    assert response.status_code == 429
+    wait = int(response["Retry-After"])
+    assert 0 < wait <= settings.KC_LOGIN_SLOWDOWN_BASE_SECONDS
+    assert "Không tài khoản nào bị khóa" in response.content.decode()
+    failures = AccessAttempt.objects.filter(ip_address=office).aggregate(n=Sum("failures_since_start"))["n"]
+    assert failures == after  # a refused attempt is not counted
+    # The admin's sign-in form waits too.
+    admin = client.post("/quan-tri/login/", {"username": "lan", "password": PASSWORD}, REMOTE_ADDR=office)
+    assert admin.status_code == 429
+    # ... another address does not,
+    assert sign_in(client, "lan", address="198.51.100.1").status_code == 302
+    client.logout()
+    # ... and once the wait is over the real user signs in from the office.
+    AccessAttempt.objects.update(attempt_time=timezone.now() - timedelta(seconds=wait + 1))
+    response = sign_in(client, "lan", address=office)
     assert response.status_code == 302 and signed_in_as(client, victim)
+    client.logout()
+    # More failures make the wait longer, up to the maximum, never a lockout.
+    for i in range(8):
+        AccessAttempt.objects.update(attempt_time=timezone.now() - timedelta(seconds=61))  # each wait over
+        assert sign_in(client, f"guess{i}", "wrong-password", address=office).status_code == 200
+    response = sign_in(client, "lan", address=office)
+    assert response.status_code == 429
+    assert settings.KC_LOGIN_SLOWDOWN_BASE_SECONDS < int(response["Retry-After"]) <= \
+        settings.KC_LOGIN_SLOWDOWN_MAX_SECONDS
+
+
+def test_wrong_current_passwords_on_the_password_change_form_lock_it(client, tn_officer):
+    """A stolen session cannot be used to guess the password: wrong current passwords
+    count as failed sign-ins of that user from that address."""
+    client.force_login(tn_officer)
+    url = "/doi-mat-khau/"
+    new = {"new_password1": "Mat-khau-moi-2026!", "new_password2": "Mat-khau-moi-2026!"}
+    for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+        response = client.post(url, {"old_password": "wrong-password", **new}, REMOTE_ADDR="10.2.2.2")
+        assert response.status_code == 200
+    response = client.post(url, {"old_password": "wrong-password", **new}, REMOTE_ADDR="10.2.2.2")
+    assert response.status_code == 429
+    # During the cool-off even the right current password is refused, and nothing changed.
+    response = client.post(url, {"old_password": PASSWORD, **new}, REMOTE_ADDR="10.2.2.2")
+    assert response.status_code == 429
+    tn_officer.refresh_from_db()
+    assert tn_officer.check_password(PASSWORD)
+    # The form still works when nothing is wrong.
+    AccessAttempt.objects.all().delete()
+    response = client.post(url, {"old_password": PASSWORD, **new}, REMOTE_ADDR="10.2.2.2")
+    assert response.status_code == 302
+    tn_officer.refresh_from_db()
+    assert tn_officer.check_password(new["new_password1"])
 
 
 def test_forwarded_address_counts_only_behind_trusted_proxies(rf):
@@ -299,7 +375,7 @@ def test_token_page_creates_shows_once_and_revokes(client, tn_officer, hcm_offic
     response = client.post("/khoa-api/", {"name": "phần mềm kế toán", "read_only": "on", "days": "30"})
     html = response.content.decode()
     key = re.search(r"(kc_[A-Za-z0-9_-]{20,})", html).group(1)
-    assert response["Cache-Control"] == "no-store"
+    assert "no-store" in response["Cache-Control"]
     token = ApiToken.objects.get(user=tn_officer)
     assert token.read_only and token.name == "phần mềm kế toán"
     assert timedelta(days=29) < token.expires_at - timezone.now() <= timedelta(days=30)

@@ -38,7 +38,7 @@ class ReportRunViewSet(mixins.CreateModelMixin, ScopedReadOnlyViewSet):
             return ReportRunCreateSerializer
         return ReportRunSerializer
 
-    @extend_schema(request=ReportRunCreateSerializer, responses={201: ReportRunSerializer})
+    @extend_schema(request=ReportRunCreateSerializer, responses={201: ReportRunSerializer, 200: ReportRunSerializer})
     def create(self, request, *args, **kwargs):
         body = ReportRunCreateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -50,11 +50,15 @@ class ReportRunViewSet(mixins.CreateModelMixin, ScopedReadOnlyViewSet):
                 formats=data.get("formats"))
         except services.ReportQueueUnavailable as exc:
             raise QueueUnavailable(exc.message) from exc
+        except services.ReportRateLimited as exc:
+            raise exceptions.Throttled(wait=exc.wait_seconds, detail=exc.message) from exc
         except DjangoPermissionDenied as exc:
             raise exceptions.PermissionDenied(str(exc) or None) from exc
+        reused = run.reused
         run = self.get_queryset().get(pk=run.pk)
+        # The same report already under way: its run, not a second one (200, not 201).
         return Response(ReportRunSerializer(run, context=self.get_serializer_context()).data,
-                        status=status.HTTP_201_CREATED)
+                        status=status.HTTP_200_OK if reused else status.HTTP_201_CREATED)
 
     @extend_schema(request=None, responses={200: ReportRunSerializer})
     @action(detail=True, methods=["post"], filter_backends=[], pagination_class=None)

@@ -60,6 +60,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--output-dir", help="Thư mục sao lưu (mặc định BACKUP_DIR hoặc var/backups)")
+        parser.add_argument("--keep", type=int, default=int(os.environ.get("BACKUP_KEEP", 0)),
+                            help="Giữ N bản sao lưu mới nhất, xóa các bản cũ hơn (0: giữ tất cả) / keep the newest N "
+                                 "backups and delete older ones (0: keep all)")
 
     def handle(self, *args, **options):
         root = Path(options["output_dir"] or default_backup_dir())
@@ -95,3 +98,19 @@ class Command(BaseCommand):
                     "database": str(db["NAME"]), "media_files": files, "tables": table_counts(connection)}
         (target / MANIFEST_NAME).write_text(json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8")
         self.stdout.write(str(target))
+        if options["keep"] > 0:
+            for old in prune_backups(root, options["keep"]):
+                self.stderr.write(f"removed old backup {old}")
+
+
+def prune_backups(root: Path, keep: int) -> list[Path]:
+    """Delete all but the newest ``keep`` complete backups under ``root`` (folders with a
+    manifest; their names are UTC timestamps, so they sort by age). Anything else in the
+    folder is left alone."""
+    import shutil
+
+    backups = sorted(path for path in root.iterdir() if path.is_dir() and (path / MANIFEST_NAME).is_file())
+    removed = backups[:-keep] if keep > 0 else []
+    for path in removed:
+        shutil.rmtree(path)
+    return removed
