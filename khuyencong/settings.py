@@ -275,6 +275,23 @@ STORAGES = {
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
+# Several hosts: uploads and report files in an S3-compatible bucket (django-storages) instead of
+# MEDIA_ROOT. The bucket stays private: files are read by the scoped views, never by URL.
+if os.environ.get("KC_S3_BUCKET"):
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": os.environ["KC_S3_BUCKET"],
+            "endpoint_url": os.environ.get("KC_S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("KC_S3_REGION") or None,
+            "access_key": os.environ.get("KC_S3_ACCESS_KEY_ID") or None,
+            "secret_key": os.environ.get("KC_S3_SECRET_ACCESS_KEY") or None,
+            "location": os.environ.get("KC_S3_PREFIX", ""),
+            "default_acl": None,
+            "file_overwrite": False,
+            "querystring_auth": True,
+        },
+    }
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 30 * 1024 * 1024
 KC_ATTACHMENT_MAX_BYTES = int(os.environ.get("KC_ATTACHMENT_MAX_BYTES", 20 * 1024 * 1024))
