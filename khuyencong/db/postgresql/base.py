@@ -66,6 +66,6 @@ def _apply(connection):
         return
     # The raw psycopg cursor: not through the execute wrappers (no recursion) and not
     # logged as an application query.
-    with connection.connection.cursor() as cursor:
+    with connection.wrap_database_errors, connection.connection.cursor() as cursor:
         cursor.execute("SELECT set_config(%s, %s, true)", [rls.SETTING, rls.get_scope()])
     connection.kc_scope_pending = False
