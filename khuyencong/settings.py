@@ -362,6 +362,11 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["khuyencong.permissions.PortalPermission"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "khuyencong.pagination.PortalPagination",
+    "DEFAULT_PARSER_CLASSES": [
+        "khuyencong.parsers.SafeJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "khuyencong.exceptions.api_exception_handler",
     "DEFAULT_RENDERER_CLASSES": [
