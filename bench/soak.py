@@ -45,6 +45,7 @@ import http.client
 import io
 import itertools
 import json
+import math
 import os
 import random
 import re
@@ -147,9 +148,8 @@ class Stats:
 def percentile(values, p):
     if not values:
         return 0.0
-    ordered = sorted(values)
-    index = min(len(ordered) - 1, max(0, round(p / 100 * len(ordered) + 0.5) - 1))
-    return ordered[index]
+    ordered = sorted(values)  # nearest rank
+    return ordered[min(len(ordered) - 1, max(0, math.ceil(p / 100 * len(ordered)) - 1))]
 
 
 # --- A small HTTP client (standard library only: requests is not a declared dependency) ---------
