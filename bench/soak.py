@@ -652,6 +652,16 @@ def rss_kib(pid: int) -> int:
     return 0
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of ``pid`` so far: shows how the load is spread over the workers."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
+
+
 class Service:
     """A server process started by this script, its output in a file (never an unread pipe)."""
 
@@ -668,6 +678,11 @@ class Service:
         if self.process.poll() is not None:
             return {}
         return {pid: rss_kib(pid) for pid in descendants(self.process.pid)}
+
+    def cpu(self) -> dict[int, float]:
+        if self.process.poll() is not None:
+            return {}
+        return {pid: cpu_seconds(pid) for pid in descendants(self.process.pid)}
 
     def stop(self, timeout: float):
         if self.process.poll() is None:
@@ -919,16 +934,19 @@ def print_report(report):
     print(f"Report runs / Báo cáo: {r['requested']} requested · {r['by_status']} · request→finished "
           f"p50 {r['p50_s']:.1f} s, max {r['max_s']:.1f} s · still unfinished after the drain: {r['unfinished']}")
     print()
-    print(f"{'Memory RSS (MiB) / Bộ nhớ':<34}{'idle':>9}{'warm':>9}{'end':>9}{'end−warm':>10}")
+    print(f"{'Memory RSS (MiB) / Bộ nhớ':<34}{'idle':>9}{'warm':>9}{'end':>9}{'end−warm':>10}{'CPU s':>8}")
     for group in ("gunicorn", "celery"):
         rows = report["memory_kib"][group]
+        cpu = report["cpu_seconds"][group]
         pids = sorted(set().union(*(set(rows[s]) for s in ("idle", "warm", "end"))), key=int)
         for pid in pids:
             values = [rows[s].get(pid) for s in ("idle", "warm", "end")]
             role = "master" if pid == rows["main_pid"] else "child"
             cells = "".join(f"{mib(v) if v is not None else '—':>9}" for v in values)
             delta = f"{(values[2] - values[1]) / 1024:+.1f}" if None not in values[1:] else "—"
-            print(f"  {group} {role} pid {pid:<14}{cells}{delta:>10}")
+            # CPU time used during the load (idle sample to end sample).
+            used = cpu["end"].get(pid, 0) - cpu["idle"].get(pid, 0)
+            print(f"  {group} {role} pid {pid:<14}{cells}{delta:>10}{used:>8.1f}")
         totals = [sum(rows[s].values()) for s in ("idle", "warm", "end")]
         print(f"  {group + ' total':<32}{''.join(f'{mib(v):>9}' for v in totals)}{(totals[2] - totals[1]) / 1024:>+10.1f}")
     print("Timeline (s: gunicorn MiB / celery MiB / DB connections of the web role):")
@@ -1072,10 +1090,12 @@ def main():
 
         shared = Shared(args, port, setup["tokens"], setup["reference"])
         memory = {"gunicorn": {"main_pid": str(gunicorn.process.pid)}, "celery": {"main_pid": str(celery.process.pid)}}
+        cpu = {"gunicorn": {}, "celery": {}}
 
         def sample(label):
             for group, service in (("gunicorn", gunicorn), ("celery", celery)):
                 memory[group][label] = {str(pid): kib for pid, kib in service.memory().items()}
+                cpu[group][label] = {str(pid): seconds for pid, seconds in service.cpu().items()}
 
         sample("idle")
         timeline = []
@@ -1130,6 +1150,7 @@ def main():
         report = build_report(args, shared, elapsed, memory, timeline, runs, scan_logs(services),
                               timeline[-1]["db_connections"], setup["reference"]["counts"])
         report["interrupted"] = interrupted
+        report["cpu_seconds"] = cpu
         report["memory_after_drain_kib"] = {"gunicorn": sum(gunicorn.memory().values()),
                                             "celery": sum(celery.memory().values())}
     finally:
