@@ -1,111 +1,47 @@
-"""API viewsets of establishments and applications. Thin: input is shaped by the
-serializers, every write goes through ``applications.services``, every read is scoped."""
+"""API viewset of applications: the dossier, its workflow actions, attachments and
+appraisal (declarations, scores, score sheet)."""
 
-from django.core.exceptions import ObjectDoesNotExist
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db.models import Prefetch
 from django.http import FileResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import exceptions, mixins, status, viewsets
+from rest_framework import exceptions, status
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from applications import selectors, services
 from applications.choices import CouncilLevel
-from applications.filters import ApplicationFilterSet, DisbursementFilterSet, EstablishmentFilterSet
+from applications.filters import ApplicationFilterSet
 from applications.models import (
-    Acceptance,
     Application,
     ApplicationEvent,
     Attachment,
-    ChangeRequest,
     ConflictDeclaration,
-    Contract,
     CostLine,
-    Disbursement,
     Establishment,
-    Inspection,
-    ProgressReport,
-    Settlement,
 )
-from khuyencong.api import ScopedModelViewSet, ScopedReadOnlyViewSet
+from khuyencong.api import ScopedModelViewSet
 from khuyencong.errors import DomainConflict
 from khuyencong.scoping import scope_for
 from provinces.choices import Role
 from provinces.models import Province
 
-from .serializers import (
-    AcceptanceInputSerializer,
-    AcceptanceSerializer,
+from ..serializers import (
     ApplicationEventSerializer,
     ApplicationSerializer,
     ApplicationWriteSerializer,
     AttachmentSerializer,
     AttachmentUploadSerializer,
-    ChangeDecisionSerializer,
-    ChangeRequestInputSerializer,
-    ChangeRequestSerializer,
-    CompletionSerializer,
     ConflictDeclarationSerializer,
-    ContractInputSerializer,
-    ContractSerializer,
-    DisbursementInputSerializer,
-    DisbursementSerializer,
     DuplicateSerializer,
-    EstablishmentSerializer,
-    ImplementationStartSerializer,
-    InspectionInputSerializer,
-    InspectionSerializer,
-    ProgressReportInputSerializer,
-    ProgressReportSerializer,
     ScoreSheetQuerySerializer,
     ScoresSerializer,
-    SettlementInputSerializer,
-    SettlementSerializer,
     TransitionSerializer,
 )
-
-# Sub-resources of one application: the list's filters and pagination do not apply
-# (nor appear in the schema).
-DETAIL_ACTION = {"filter_backends": [], "pagination_class": None}
-
-
-class ServiceErrorsMixin:
-    """Service exceptions → API statuses: an object the service cannot see is a 404,
-    and a refusal keeps the service's reason (the shared handler would drop it)."""
-
-    def handle_exception(self, exc):
-        if isinstance(exc, ObjectDoesNotExist):
-            exc = exceptions.NotFound()
-        elif isinstance(exc, DjangoPermissionDenied):
-            exc = exceptions.PermissionDenied(str(exc) or None)
-        elif isinstance(exc, DomainConflict) and not exc.reasons:
-            # Clients read ``errors.reasons`` on every 409; a single-cause conflict lists its message.
-            exc = DomainConflict(exc.message, [exc.message])
-        return super().handle_exception(exc)
-
-
-class EstablishmentViewSet(ServiceErrorsMixin, ScopedModelViewSet):
-    """Rural industrial establishments. Created and edited through the services
-    (tax-code format and national uniqueness, commune inside the province)."""
-
-    queryset = Establishment.objects.select_related("province", "commune")
-    serializer_class = EstablishmentSerializer
-    filterset_class = EstablishmentFilterSet
-
-    def perform_create(self, serializer):
-        serializer.instance = services.establishment_create(user=self.request.user,
-                                                            data=dict(serializer.validated_data))
-        self.ensure_still_visible(serializer.instance)
-
-    def perform_update(self, serializer):
-        serializer.instance = services.establishment_update(user=self.request.user, establishment=serializer.instance,
-                                                            data=dict(serializer.validated_data))
-        self.ensure_still_visible(serializer.instance)
+from .base import DETAIL_ACTION, ServiceErrorsMixin
 
 
 class ApplicationViewSet(ServiceErrorsMixin, ScopedModelViewSet):
@@ -366,12 +302,6 @@ def score_sheet_data(sheet, level) -> dict:
     }
 
 
-# --- After the decision: records of one application ------------------------------------------
-#
-# ``/applications/{application_pk}/<records>/``: the application is looked up in the caller's
-# scope before anything else (another province's application is a 404 whatever the method),
-# the list is that application's records, and POST hands the input to the service.
-
 # Actions of the transitions endpoint that need a record first, and where to create it.
 DEDICATED_ENDPOINTS = {
     "start_implementation": "start-implementation/",
@@ -379,235 +309,3 @@ DEDICATED_ENDPOINTS = {
     "accept": "acceptance/",
     "settle": "settlement/",
 }
-
-
-class ApplicationRecordViewSet(ServiceErrorsMixin, viewsets.GenericViewSet):
-    """Base of the per-application record endpoints."""
-
-    filter_backends = []
-    input_serializer_class = None
-    parser_classes = [JSONParser, FormParser, MultiPartParser]
-
-    def initial(self, request, *args, **kwargs):
-        super().initial(request, *args, **kwargs)
-        self.application = self._application(kwargs.get("application_pk"))
-
-    def _application(self, pk) -> Application:
-        try:
-            return Application.objects.visible_to(self.request.user).get(pk=pk)
-        except (Application.DoesNotExist, ValueError, TypeError):
-            raise exceptions.NotFound() from None
-
-    def get_queryset(self):
-        return super().get_queryset().filter(application=self.application)
-
-    def get_serializer_class(self):
-        if self.action == "create" and self.input_serializer_class is not None:
-            return self.input_serializer_class
-        return super().get_serializer_class()
-
-    def _input(self, request):
-        serializer = self.input_serializer_class(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        return dict(serializer.validated_data)
-
-    def _created(self, instance):
-        instance = self.get_queryset().get(pk=instance.pk)
-        return Response(self.serializer_class(instance, context=self.get_serializer_context()).data,
-                        status=status.HTTP_201_CREATED)
-
-
-class ApplicationRecordListViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApplicationRecordViewSet):
-    """List (paginated), retrieve and create the records of one application."""
-
-    def create(self, request, application_pk=None):
-        return self._created(self.perform_service(self._input(request)))
-
-    def perform_service(self, data):
-        """Each concrete viewset calls its service here (abstract hook of this base class)."""
-        raise NotImplementedError(f"{type(self).__name__} must define perform_service()")
-
-
-class ContractViewSet(ApplicationRecordListViewSet):
-    """Contracts of an approved or ongoing scheme (implementing organisation × one beneficiary)."""
-
-    queryset = Contract.objects.select_related("beneficiary").prefetch_related("documents").order_by("signed_on", "pk")
-    serializer_class = ContractSerializer
-    input_serializer_class = ContractInputSerializer
-
-    @extend_schema(request=ContractInputSerializer, responses={201: ContractSerializer})
-    def create(self, request, application_pk=None):
-        return super().create(request, application_pk)
-
-    def perform_service(self, data):
-        return services.contract_add(user=self.request.user, application_id=self.application.pk, **data)
-
-
-class ApplicationDisbursementViewSet(ApplicationRecordListViewSet):
-    """Advances (tạm ứng) and payments of one scheme; the final payment is made at settlement."""
-
-    queryset = (Disbursement.objects.select_related("application").prefetch_related("documents")
-                .order_by("paid_on", "pk"))
-    serializer_class = DisbursementSerializer
-    input_serializer_class = DisbursementInputSerializer
-
-    @extend_schema(request=DisbursementInputSerializer, responses={201: DisbursementSerializer})
-    def create(self, request, application_pk=None):
-        return super().create(request, application_pk)
-
-    def perform_service(self, data):
-        return services.disbursement_add(user=self.request.user, application_id=self.application.pk, **data)
-
-
-class ProgressReportViewSet(ApplicationRecordListViewSet):
-    """Progress reports of an ongoing or suspended scheme."""
-
-    queryset = ProgressReport.objects.prefetch_related("documents").order_by("period_end", "pk")
-    serializer_class = ProgressReportSerializer
-    input_serializer_class = ProgressReportInputSerializer
-
-    @extend_schema(request=ProgressReportInputSerializer, responses={201: ProgressReportSerializer})
-    def create(self, request, application_pk=None):
-        return super().create(request, application_pk)
-
-    def perform_service(self, data):
-        return services.progress_report_add(user=self.request.user, application_id=self.application.pk, **data)
-
-
-class InspectionViewSet(ApplicationRecordListViewSet):
-    """Field inspections of an ongoing, suspended or completed scheme."""
-
-    queryset = Inspection.objects.prefetch_related("documents").order_by("inspected_on", "pk")
-    serializer_class = InspectionSerializer
-    input_serializer_class = InspectionInputSerializer
-
-    @extend_schema(request=InspectionInputSerializer, responses={201: InspectionSerializer})
-    def create(self, request, application_pk=None):
-        return super().create(request, application_pk)
-
-    def perform_service(self, data):
-        return services.inspection_add(user=self.request.user, application_id=self.application.pk, **data)
-
-
-class ChangeRequestViewSet(ApplicationRecordListViewSet):
-    """Requests to adjust the schedule, cost lines or amount; ``decision/`` approves or refuses."""
-
-    queryset = ChangeRequest.objects.order_by("-created_at", "-pk")
-    serializer_class = ChangeRequestSerializer
-    input_serializer_class = ChangeRequestInputSerializer
-
-    @extend_schema(request=ChangeRequestInputSerializer, responses={201: ChangeRequestSerializer})
-    def create(self, request, application_pk=None):
-        return super().create(request, application_pk)
-
-    def perform_service(self, data):
-        return services.change_request_create(user=self.request.user, application_id=self.application.pk, **data)
-
-    @extend_schema(request=ChangeDecisionSerializer, responses={200: ChangeRequestSerializer})
-    @action(detail=True, methods=["post"])
-    def decision(self, request, application_pk=None, pk=None):
-        """Approve (and apply) or refuse: the province approver for local funds, the Agency
-        approver for national funds. A refusal needs a ``note``."""
-        change = self.get_object()
-        serializer = ChangeDecisionSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        change = services.change_request_decide(user=request.user, change_request_id=change.pk,
-                                                **serializer.validated_data)
-        return Response(ChangeRequestSerializer(change, context=self.get_serializer_context()).data)
-
-
-class SingleRecordViewSet(ApplicationRecordViewSet):
-    """One record per application: GET it (404 while there is none), POST records it."""
-
-    related_name = ""
-
-    def retrieve(self, request, application_pk=None):
-        instance = self.get_queryset().first()
-        if instance is None:
-            raise exceptions.NotFound()
-        return Response(self.serializer_class(instance, context=self.get_serializer_context()).data)
-
-
-class AcceptanceViewSet(SingleRecordViewSet):
-    """The acceptance (nghiệm thu) of a completed scheme: passed (or passed with
-    conditions) moves it to ``accepted``; a failure is recorded and it stays completed.
-    Multipart with ``minutes_file`` (or JSON when the minutes are already attached)."""
-
-    queryset = Acceptance.objects.all()
-    serializer_class = AcceptanceSerializer
-    input_serializer_class = AcceptanceInputSerializer
-
-    @extend_schema(responses={200: AcceptanceSerializer})
-    def retrieve(self, request, application_pk=None):
-        return super().retrieve(request, application_pk)
-
-    @extend_schema(request={"multipart/form-data": AcceptanceInputSerializer,
-                            "application/json": AcceptanceInputSerializer},
-                   responses={201: AcceptanceSerializer})
-    def create(self, request, application_pk=None):
-        acceptance = services.acceptance_record(user=request.user, application_id=self.application.pk,
-                                                **self._input(request))
-        return self._created(acceptance)
-
-
-class SettlementViewSet(SingleRecordViewSet):
-    """The settlement (quyết toán) of an accepted scheme, with the final payment if any;
-    moves it to ``settled``."""
-
-    queryset = Settlement.objects.select_related("final_payment__application").prefetch_related(
-        "final_payment__documents")
-    serializer_class = SettlementSerializer
-    input_serializer_class = SettlementInputSerializer
-
-    @extend_schema(responses={200: SettlementSerializer})
-    def retrieve(self, request, application_pk=None):
-        return super().retrieve(request, application_pk)
-
-    @extend_schema(request=SettlementInputSerializer, responses={201: SettlementSerializer})
-    def create(self, request, application_pk=None):
-        data = self._input(request)
-        data["final_payment_amount"] = data["final_payment_amount"] or 0
-        services.application_settle(user=request.user, application_id=self.application.pk, **data)
-        return self._created(Settlement.objects.get(application=self.application))
-
-
-class ApplicationStepViewSet(ApplicationRecordViewSet):
-    """Steps of the workflow that record something first: ``start-implementation/``
-    (contracts) and ``completion/`` (the completion report, multipart). They answer the
-    application."""
-
-    serializer_class = ApplicationSerializer
-
-    def _represent(self):
-        instance = ApplicationViewSet.queryset.get(pk=self.application.pk)
-        return Response(ApplicationSerializer(instance, context=self.get_serializer_context()).data)
-
-    @extend_schema(request=ImplementationStartSerializer, responses={200: ApplicationSerializer})
-    @action(detail=False, methods=["post"], url_path="start-implementation", url_name="start-implementation")
-    def start_implementation(self, request, application_pk=None):
-        """Record the contract(s) and move the approved application to ``in_progress``."""
-        serializer = ImplementationStartSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        contracts = [dict(c) for c in serializer.validated_data["contracts"]]
-        services.implementation_start(user=request.user, application_id=self.application.pk, contracts=contracts)
-        return self._represent()
-
-    @extend_schema(request={"multipart/form-data": CompletionSerializer}, responses={200: ApplicationSerializer})
-    @action(detail=False, methods=["post"], url_path="completion", url_name="completion")
-    def completion(self, request, application_pk=None):
-        """Upload the implementer's completion report (``report_file``) and ``complete``."""
-        serializer = CompletionSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        services.application_complete(user=request.user, application_id=self.application.pk,
-                                      **serializer.validated_data)
-        return self._represent()
-
-
-class DisbursementViewSet(ServiceErrorsMixin, ScopedReadOnlyViewSet):
-    """Every advance and payment the caller may see, across applications, with filters
-    (province, programme, year, fund source, kind, application, paid from/to)."""
-
-    queryset = (Disbursement.objects.select_related("application").prefetch_related("documents")
-                .order_by("-paid_on", "-pk"))
-    serializer_class = DisbursementSerializer
-    filterset_class = DisbursementFilterSet

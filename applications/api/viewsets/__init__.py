@@ -1,0 +1,21 @@
+"""API viewsets of establishments and applications, one module per sub-domain. Thin: input
+is shaped by the serializers, every write goes through ``applications.services``, every
+read is scoped."""
+
+from .closing import AcceptanceViewSet, ApplicationStepViewSet, SettlementViewSet
+from .dossier import ApplicationViewSet
+from .establishments import EstablishmentViewSet
+from .implementation import (
+    ApplicationDisbursementViewSet,
+    ChangeRequestViewSet,
+    ContractViewSet,
+    DisbursementViewSet,
+    InspectionViewSet,
+    ProgressReportViewSet,
+)
+
+__all__ = [
+    "AcceptanceViewSet", "ApplicationDisbursementViewSet", "ApplicationStepViewSet", "ApplicationViewSet",
+    "ChangeRequestViewSet", "ContractViewSet", "DisbursementViewSet", "EstablishmentViewSet", "InspectionViewSet",
+    "ProgressReportViewSet", "SettlementViewSet",
+]

@@ -1,0 +1,200 @@
+"""What every writer of the applications app shares: scope checks, the row lock, the
+version check, the event record, input parsing helpers and the record save."""
+
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import PermissionDenied
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from khuyencong.errors import DomainConflict
+from khuyencong.scoping import scope_for
+from programs.choices import FundSource
+from provinces.choices import Role
+
+from ..models import (
+    Application,
+    ApplicationEvent,
+)
+
+WRITER_ROLES = (Role.PROVINCE_OFFICER, Role.PROVINCE_APPROVER)
+
+
+# --- Scope checks ------------------------------------------------------------------------
+
+
+def _can_write_in(user, province_id, commune_id=None) -> bool:
+    scope = scope_for(user)
+    if scope.read_only:
+        return False
+    if scope.superuser:
+        return True
+    if scope.roles_by_province.get(province_id, set()) & set(WRITER_ROLES):
+        return True
+    return commune_id is not None and commune_id in scope.commune_ids
+
+
+def _require_write(user, province_id, commune_id=None) -> None:
+    if not _can_write_in(user, province_id, commune_id):
+        raise PermissionDenied(_("Bạn không có quyền ghi dữ liệu của tỉnh/thành này."))
+
+
+
+def _apply(obj, data: dict, allowed) -> dict:
+    changes = {}
+    for key, value in data.items():
+        if key not in allowed:
+            continue
+        old = getattr(obj, key, None)
+        if old != value:
+            changes[key] = [_jsonable(old), _jsonable(value)]
+            setattr(obj, key, value)
+    return changes
+
+
+def _jsonable(value):
+    if value is None or isinstance(value, (str, int, bool, float)):
+        return value
+    if hasattr(value, "pk"):
+        return value.pk
+    return str(value)
+
+
+def record_event(application, user, action, *, from_status="", to_status="", reason="", payload=None):
+    """The ``ApplicationEvent`` of a change. Callers reach it as ``base.record_event`` (a
+    module attribute), so a fault-injection test can replace it in one place."""
+    return ApplicationEvent.objects.create(application=application, actor=user, action=action,
+                                           from_status=from_status, to_status=to_status, reason=reason or "",
+                                           payload=payload or {})
+
+
+
+def _require_write_application(user, province_id, establishments=()) -> None:
+    scope = scope_for(user)
+    if _can_write_in(user, province_id):
+        return
+    # A commune officer proposes schemes for establishments of their commune.
+    if establishments and not scope.read_only and all(e.commune_id in scope.commune_ids for e in establishments):
+        return
+    raise PermissionDenied(_("Bạn không có quyền lập hoặc sửa đề án của tỉnh/thành này."))
+
+
+def _lock(application_id, user) -> Application:
+    try:
+        return Application.objects.visible_to(user).select_for_update().get(pk=application_id)
+    except Application.DoesNotExist:
+        raise Application.DoesNotExist(_("Không tìm thấy đề án.")) from None
+
+
+def _check_version(application, expected_version):
+    if expected_version is not None and int(expected_version) != application.version:
+        raise DomainConflict(_("Đề án đã được người khác thay đổi (phiên bản %(v)s). Tải lại trang rồi thử lại.")
+                             % {"v": application.version})
+
+
+
+RECORDING_ROLES = (Role.PROVINCE_OFFICER, Role.PROVINCE_APPROVER)
+
+def _require_recorder(user, application) -> None:
+    """Province staff of the application's province record what happens on the ground."""
+    scope = scope_for(user)
+    if scope.superuser:
+        return
+    if scope.read_only or not (scope.roles_by_province.get(application.province_id, set()) & set(RECORDING_ROLES)):
+        raise PermissionDenied(_("Chỉ cán bộ Sở Công Thương của tỉnh/thành có đề án được ghi nhận việc thực hiện."))
+
+
+def _require_decider(user, application) -> None:
+    """The province approver decides on local funds, the Agency approver on national funds."""
+    scope = scope_for(user)
+    if scope.superuser:
+        return
+    if application.fund_source == FundSource.NATIONAL:
+        allowed = not scope.read_only and Role.AGENCY_APPROVER in scope.roles_by_province.get(None, set())
+        message = _("Đề án dùng kinh phí khuyến công quốc gia: Cục (lãnh đạo phê duyệt) quyết định.")
+    else:
+        allowed = not scope.read_only and Role.PROVINCE_APPROVER in scope.roles_by_province.get(
+            application.province_id, set())
+        message = _("Đề án dùng kinh phí địa phương: lãnh đạo Sở Công Thương của tỉnh/thành quyết định.")
+    if not allowed:
+        raise PermissionDenied(message)
+
+
+def _require_state(application, states, what: str) -> None:
+    if application.status not in states:
+        raise DomainConflict(_("Không thể %(w)s khi đề án đang ở trạng thái “%(s)s”.")
+                             % {"w": what, "s": application.get_status_display()})
+
+
+
+def _parse_date(value, field: str, errors: dict, *, required: bool = True, not_future: bool = True):
+    if value in (None, ""):
+        if required:
+            errors[field] = _("Cần nhập ngày.")
+        return None
+    if isinstance(value, str):
+        try:
+            value = date.fromisoformat(value)
+        except ValueError:
+            errors[field] = _("Ngày không hợp lệ (YYYY-MM-DD).")
+            return None
+    if not isinstance(value, date):
+        errors[field] = _("Ngày không hợp lệ (YYYY-MM-DD).")
+        return None
+    if not_future and value > timezone.localdate():
+        errors[field] = _("Ngày không được ở tương lai.")
+    return value
+
+
+def _parse_money(value, field: str, errors: dict, *, required: bool = True, positive: bool = True):
+    if value in (None, ""):
+        if required:
+            errors[field] = _("Cần nhập số tiền (đồng).")
+        return None
+    if isinstance(value, bool):
+        errors[field] = _("Số tiền phải là số nguyên (đồng).")
+        return None
+    try:
+        amount = int(value)
+        if isinstance(value, (float, Decimal)) and amount != value:
+            raise ValueError
+    except (TypeError, ValueError, InvalidOperation):
+        errors[field] = _("Số tiền phải là số nguyên (đồng).")
+        return None
+    if positive and amount <= 0:
+        errors[field] = _("Số tiền phải lớn hơn 0.")
+    elif amount < 0:
+        errors[field] = _("Số tiền không được âm.")
+    return amount
+
+
+def _parse_count(value, field: str, errors: dict):
+    if value in (None, ""):
+        return None
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        errors[field] = _("Phải là số nguyên không âm.")
+        return None
+    if number < 0:
+        errors[field] = _("Phải là số nguyên không âm.")
+    return number
+
+
+def _text(value) -> str:
+    return str(value or "").strip()
+
+
+def _is_upload(value) -> bool:
+    return hasattr(value, "read") and hasattr(value, "size")
+
+
+
+def _save_record(obj, documents=None):
+    obj.full_clean(validate_constraints=False)
+    obj.save()
+    if documents:
+        obj.documents.set(documents)
+    return obj
+
