@@ -25,7 +25,6 @@ from ..forms import (
 )
 from ..models import (
     Application,
-    Attachment,
     CostLine,
 )
 from .base import (
@@ -242,9 +241,10 @@ class AttachmentUploadView(ApplicationObjectMixin, TemplateView):
 
 class AttachmentMixin(ApplicationObjectMixin):
     def get_attachment(self):
+        # Scoped through the application (itself looked up with ``visible_to``): whoever is
+        # admitted to the application is admitted to its files, commune officers included.
         application = self.get_application()
-        attachment = get_object_or_404(Attachment.objects.visible_to(self.request.user),
-                                       pk=self.kwargs["attachment_pk"], application=application)
+        attachment = get_object_or_404(application.attachments.all(), pk=self.kwargs["attachment_pk"])
         return application, attachment
 
 
