@@ -1,17 +1,22 @@
-"""The transition table of an application (đề án). Plain data: per action, the steps
-(from-states and the roles that may act from them), the to-state, the inputs it needs
-and the guards that must hold. ``services.application_transition`` is the only code
-that changes ``Application.status``, and it reads this table."""
+"""The workflow of an application (đề án), as plain data. Per state: is the dossier
+editable, is its money committed, which appraisal level applies, which records may be
+added. Per action: the steps (from-states and the roles that may act from them), the
+to-state, the inputs it needs, the guards (callables of ``applications.guards``), the
+record it needs first and the fields it sets. ``services.application_transition`` is the
+only code that changes ``Application.status``, and it reads this table; every other
+module asks the workflow instead of keeping its own set of states."""
 
 from dataclasses import dataclass, field
 
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
+from khuyencong.scoping import scope_for
 from programs.choices import FundSource
 from provinces.choices import Role
 
-from .choices import Status
+from . import guards
+from .choices import CouncilLevel, Status
 
 NATIONAL = frozenset({FundSource.NATIONAL})
 LOCAL = frozenset({FundSource.LOCAL})
@@ -19,6 +24,76 @@ BOTH = frozenset({FundSource.NATIONAL, FundSource.LOCAL})
 
 PROVINCE_STAFF = frozenset({Role.PROVINCE_OFFICER, Role.PROVINCE_APPROVER})
 PROPOSERS = frozenset({Role.PROVINCE_OFFICER, Role.COMMUNE_OFFICER})
+
+
+class Record:
+    """What may be added to a scheme after the decision (the per-state ``records``).
+    ``advance`` and ``payment`` are the disbursement kinds of the same names."""
+
+    CONTRACT = "contract"
+    ADVANCE = "advance"
+    PAYMENT = "payment"
+    PROGRESS_REPORT = "progress_report"
+    INSPECTION = "inspection"
+    CHANGE_REQUEST = "change_request"
+    # Records of implementation filed in the dossier (contract, vouchers, reports,
+    # minutes, settlement papers): the post-decision attachment kinds.
+    DOCUMENT = "document"
+    # Made by the step that needs them (the transition's ``record_first``).
+    COMPLETION_REPORT = "completion_report"
+    ACCEPTANCE = "acceptance"
+    SETTLEMENT = "settlement"
+
+
+@dataclass(frozen=True)
+class State:
+    """The facts of one status."""
+
+    editable: bool = False  # the dossier (fields, cost lines, files) may change
+    committed: bool = False  # approved: its money counts against the allocation
+    appraisal_level: str | None = None  # the council that appraises it now
+    records: frozenset = frozenset()  # what may be added (besides what a step records first)
+    terminal: bool = False
+
+
+_IMPLEMENTING = frozenset({Record.CHANGE_REQUEST, Record.DOCUMENT})
+STATES = {
+    Status.DRAFT: State(editable=True),
+    Status.SUBMITTED: State(),
+    Status.RETURNED: State(editable=True),
+    Status.UNDER_APPRAISAL: State(appraisal_level=CouncilLevel.PROVINCIAL),
+    Status.ENDORSED: State(),
+    Status.UNDER_NATIONAL_APPRAISAL: State(appraisal_level=CouncilLevel.NATIONAL),
+    Status.APPROVED: State(committed=True, records=_IMPLEMENTING | {Record.CONTRACT}),
+    Status.REJECTED: State(terminal=True),
+    Status.IN_PROGRESS: State(committed=True, records=_IMPLEMENTING | {
+        Record.CONTRACT, Record.ADVANCE, Record.PAYMENT, Record.PROGRESS_REPORT, Record.INSPECTION}),
+    Status.SUSPENDED: State(committed=True, records=_IMPLEMENTING | {Record.PROGRESS_REPORT, Record.INSPECTION}),
+    Status.COMPLETED: State(committed=True, records=frozenset({Record.DOCUMENT, Record.PAYMENT, Record.INSPECTION})),
+    Status.ACCEPTED: State(committed=True, records=frozenset({Record.DOCUMENT, Record.PAYMENT})),
+    Status.SETTLED: State(committed=True, terminal=True),
+    Status.CANCELLED: State(terminal=True),
+}
+
+
+def states_where(predicate) -> frozenset:
+    """The statuses whose ``State`` satisfies ``predicate`` (for queryset filters)."""
+    return frozenset(status for status, state in STATES.items() if predicate(state))
+
+
+EDITABLE_STATES = states_where(lambda s: s.editable)
+COMMITTED_STATES = states_where(lambda s: s.committed)
+APPRAISAL_STATES = states_where(lambda s: s.appraisal_level is not None)
+TERMINAL_STATES = states_where(lambda s: s.terminal)
+
+
+def may_record(status: str, record: str) -> bool:
+    """Whether ``record`` may be added to a scheme in ``status``."""
+    return record in STATES[status].records
+
+
+def states_for(record: str) -> frozenset:
+    return states_where(lambda s: record in s.records)
 
 
 @dataclass(frozen=True)
@@ -39,7 +114,14 @@ class Transition:
     requires_reason: bool = False
     requires_decision: bool = False  # decision_number + decision_date
     requires_amount: bool = False  # approved_amount
-    guards: tuple = field(default=())  # names of guard functions in services
+    guards: tuple = field(default=())  # callables of ``applications.guards``, in order
+    # The record the step makes first, in the same transaction (through its own
+    # service, API endpoint and page); its guard then finds it.
+    record_first: str = ""
+    # Side effects on the application besides status: fields set from the inputs, and
+    # timestamps set to now.
+    sets: tuple = field(default=())
+    stamps: tuple = field(default=())
     style: str = "primary"  # Bootstrap button colour
     confirm: str = ""
 
@@ -58,7 +140,7 @@ TRANSITIONS = {t.action: t for t in [
     Transition(
         "submit", _("Nộp đề án"), Status.SUBMITTED,
         steps=(Step(frozenset({Status.DRAFT, Status.RETURNED}), PROPOSERS),),
-        guards=("eligibility",), style="primary",
+        guards=(guards.eligibility,), stamps=("submitted_at",), style="primary",
     ),
     Transition(
         "return", pgettext_lazy("action", "Trả lại bổ sung"), Status.RETURNED,
@@ -70,23 +152,25 @@ TRANSITIONS = {t.action: t for t in [
     Transition(
         "start_appraisal", _("Bắt đầu thẩm định"), Status.UNDER_APPRAISAL,
         steps=(Step(frozenset({Status.SUBMITTED}), PROVINCE_STAFF),),
-        guards=("council_ready",), style="primary",
+        guards=(guards.council_ready,), style="primary",
     ),
     Transition(
         "endorse", _("Đề xuất lên Cục"), Status.ENDORSED,
         steps=(Step(frozenset({Status.UNDER_APPRAISAL}), frozenset({Role.PROVINCE_APPROVER}), NATIONAL),),
-        guards=("appraisal_passed",), style="success",
+        guards=(guards.appraisal_passed,), style="success",
     ),
     Transition(
         "start_national_appraisal", _("Cục bắt đầu thẩm định"), Status.UNDER_NATIONAL_APPRAISAL,
         steps=(Step(frozenset({Status.ENDORSED}), frozenset({Role.AGENCY_OFFICER, Role.AGENCY_APPROVER}), NATIONAL),),
-        guards=("council_ready",), style="primary",
+        guards=(guards.council_ready,), style="primary",
     ),
     Transition(
         "approve", _("Phê duyệt"), Status.APPROVED,
         steps=(Step(frozenset({Status.UNDER_APPRAISAL}), frozenset({Role.PROVINCE_APPROVER}), LOCAL),
                Step(frozenset({Status.UNDER_NATIONAL_APPRAISAL}), frozenset({Role.AGENCY_APPROVER}), NATIONAL)),
-        requires_decision=True, requires_amount=True, guards=("appraisal_passed", "amount_within_caps", "budget"),
+        requires_decision=True, requires_amount=True,
+        guards=(guards.appraisal_passed, guards.amount_within_caps, guards.budget),
+        sets=("approved_amount", "decision_number", "decision_date"),
         style="success",
     ),
     Transition(
@@ -98,7 +182,7 @@ TRANSITIONS = {t.action: t for t in [
     Transition(
         "start_implementation", _("Bắt đầu thực hiện"), Status.IN_PROGRESS,
         steps=(Step(frozenset({Status.APPROVED}), PROVINCE_STAFF),),
-        guards=("contract_recorded",), style="primary",
+        guards=(guards.contract_recorded,), record_first=Record.CONTRACT, style="primary",
     ),
     Transition(
         "suspend", pgettext_lazy("action", "Tạm dừng"), Status.SUSPENDED,
@@ -115,18 +199,20 @@ TRANSITIONS = {t.action: t for t in [
     Transition(
         "complete", _("Báo cáo hoàn thành"), Status.COMPLETED,
         steps=(Step(frozenset({Status.IN_PROGRESS}), PROVINCE_STAFF),),
-        guards=("completion_report",), style="primary",
+        guards=(guards.completion_report,), record_first=Record.COMPLETION_REPORT,
+        style="primary",
     ),
     Transition(
         "accept", _("Nghiệm thu"), Status.ACCEPTED,
         steps=(Step(frozenset({Status.COMPLETED}), frozenset({Role.PROVINCE_APPROVER})),),
-        guards=("acceptance_passed",), style="success",
+        guards=(guards.acceptance_passed,), record_first=Record.ACCEPTANCE, style="success",
     ),
     Transition(
         "settle", _("Quyết toán"), Status.SETTLED,
         steps=(Step(frozenset({Status.ACCEPTED}), frozenset({Role.PROVINCE_APPROVER}), LOCAL),
                Step(frozenset({Status.ACCEPTED}), frozenset({Role.AGENCY_APPROVER}), NATIONAL)),
-        requires_decision=True, guards=("settlement_recorded",), style="dark",
+        requires_decision=True, guards=(guards.settlement_recorded,), record_first=Record.SETTLEMENT,
+        style="dark",
     ),
     Transition(
         "cancel", _("Hủy đề án"), Status.CANCELLED,
@@ -141,7 +227,6 @@ TRANSITIONS = {t.action: t for t in [
 ]}
 
 ACTIONS = tuple(TRANSITIONS)
-TERMINAL_STATES = frozenset({Status.REJECTED, Status.SETTLED, Status.CANCELLED})
 
 
 def reachable_states() -> frozenset:
@@ -165,7 +250,8 @@ def role_allows(scope, transition: Transition, status: str, fund_source: str, pr
 
 
 def allowed_actions(scope, application) -> list[str]:
-    """What this caller may do now (state, fund source and role; guards are checked when acting)."""
+    """What this caller may do now (state, fund source and role; guards are checked when
+    acting). The API's ``allowed_actions``; ``preview`` gives the same with reasons."""
     if scope.read_only:
         return []
     return [action for action, transition in TRANSITIONS.items()
@@ -182,3 +268,51 @@ def roles_to_act(status: str, fund_source: str) -> set:
         if step is not None:
             roles |= step.roles
     return roles
+
+
+def acting_states(scope) -> set:
+    """States from which the caller's roles can move an application on (cancel aside):
+    where their task list looks."""
+    statuses = set()
+    for transition in TRANSITIONS.values():
+        if transition.action == "cancel":
+            continue
+        for step in transition.steps:
+            if scope.superuser or scope.roles & step.roles:
+                statuses |= step.sources
+    return statuses
+
+
+@dataclass(frozen=True)
+class Preview:
+    """One action that applies in the application's current state, for this caller."""
+
+    transition: Transition
+    allowed: bool  # state, fund source, role and write access allow the caller to take it
+    reasons: tuple  # why not, or what still blocks it (previewable guards); empty when it can be taken
+
+    @property
+    def action(self) -> str:
+        return self.transition.action
+
+
+def preview(application, user, *, guards: bool = False) -> list[Preview]:
+    """Each action of the current state with whether this caller may take it and, when
+    not or when a guard already says no, the reasons. With ``guards`` the guards that need
+    no input are evaluated (the page's buttons); a step that records something first is
+    not blocked by the record it makes. Without, no query is made (lists, task list, API)."""
+    scope = scope_for(user)
+    result = []
+    for transition in TRANSITIONS.values():
+        if transition.step_for(application.status, application.fund_source) is None:
+            continue
+        allowed = not scope.read_only and role_allows(scope, transition, application.status,
+                                                      application.fund_source, application.province_id)
+        reasons = []
+        if not allowed:
+            reasons.append(gettext("Vai trò của bạn không được thực hiện bước này."))
+        elif guards and not transition.record_first:
+            for guard in transition.guards:
+                reasons.extend(guard(application, user, None))
+        result.append(Preview(transition=transition, allowed=allowed, reasons=tuple(reasons)))
+    return result

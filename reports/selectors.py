@@ -29,9 +29,10 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, Lag
 from django.utils import timezone
 
-from applications.choices import COMMITTED_STATES, Status
+from applications.choices import Status
 from applications.filters import overdue_q
 from applications.models import Application, ApplicationEvent, Disbursement, Establishment, Settlement
+from applications.workflow import COMMITTED_STATES
 from khuyencong.scoping import scope_for
 from programs.models import ActivityType, BudgetAllocation, Programme
 from programs.selectors import commitment_expression

@@ -18,7 +18,6 @@ from provinces.models import Organisation, Province
 from ..choices import (
     STATUS_BADGE,
     AttachmentKind,
-    CouncilLevel,
     Status,
 )
 from .establishments import Establishment
@@ -130,11 +129,11 @@ class Application(models.Model):
 
     @property
     def appraisal_level(self) -> str | None:
-        if self.status == Status.UNDER_APPRAISAL:
-            return CouncilLevel.PROVINCIAL
-        if self.status == Status.UNDER_NATIONAL_APPRAISAL:
-            return CouncilLevel.NATIONAL
-        return None
+        """The council level appraising it now (the workflow's per-state table)."""
+        # Imported here: the workflow's guards read these models.
+        from ..workflow import STATES
+
+        return STATES[self.status].appraisal_level
 
 
 class CostLine(models.Model):

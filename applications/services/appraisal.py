@@ -64,7 +64,7 @@ def council_create(*, user, name: str, level: str, province=None, call=None, app
         CouncilMember.objects.create(council=council, user=member_user, role=role)
     if application is not None:
         base.record_event(application, user, "council_create",
-                payload={"council": council.pk, "members": [m.pk for m, _r in members], "level": level})
+                          payload={"council": council.pk, "members": [m.pk for m, _r in members], "level": level})
     return council
 
 
@@ -100,7 +100,7 @@ def conflict_declare(*, user, application_id, has_conflict: bool, note: str = ""
     declaration = ConflictDeclaration.objects.create(application=application, level=level, user=user,
                                                      has_conflict=bool(has_conflict), note=(note or "").strip())
     base.record_event(application, user, "conflict_declared", reason=declaration.note,
-            payload={"level": level, "has_conflict": declaration.has_conflict})
+                      payload={"level": level, "has_conflict": declaration.has_conflict})
     return declaration
 
 
@@ -144,7 +144,7 @@ def scores_submit(*, user, application_id, scores: dict) -> list[Score]:
             defaults={"score": value, "comment": comment})
         results.append(score)
     base.record_event(application, user, "scores_submitted",
-            payload={"level": level, "scores": {str(c.pk): str(v) for c, v, _cm in saved}})
+                      payload={"level": level, "scores": {str(c.pk): str(v) for c, v, _cm in saved}})
     return results
 
 

@@ -13,6 +13,7 @@ from khuyencong.scoping import scope_for
 from programs.choices import FundSource
 from provinces.choices import Role
 
+from .. import workflow
 from ..models import (
     Application,
     ApplicationEvent,
@@ -121,8 +122,9 @@ def _require_decider(user, application) -> None:
         raise PermissionDenied(message)
 
 
-def _require_state(application, states, what: str) -> None:
-    if application.status not in states:
+def _require_record(application, record: str, what: str) -> None:
+    """The workflow's per-state table allows adding ``record`` in the current state."""
+    if not workflow.may_record(application.status, record):
         raise DomainConflict(_("Không thể %(w)s khi đề án đang ở trạng thái “%(s)s”.")
                              % {"w": what, "s": application.get_status_display()})
 

@@ -13,12 +13,12 @@ from programs.selectors import budget_position, support_rule_for
 from ..choices import (
     ChangeKind,
     ChangeStatus,
-    Status,
 )
 from ..models import (
     ChangeRequest,
     CostLine,
 )
+from ..workflow import Record
 from . import base
 from .base import (
     _jsonable,
@@ -26,14 +26,12 @@ from .base import (
     _parse_date,
     _parse_money,
     _require_decider,
+    _require_record,
     _require_recorder,
-    _require_state,
     _text,
 )
 from .dossier import _clean_cost_lines
 from .implementation import disbursed_total
-
-CHANGE_STATES = frozenset({Status.APPROVED, Status.IN_PROGRESS, Status.SUSPENDED})
 
 
 def _cost_lines_json(lines) -> list[dict]:
@@ -101,7 +99,7 @@ def change_request_create(*, user, application_id, kind: str, description: str, 
     suspended scheme. It is checked now and again, under locks, when decided."""
     application = _lock(application_id, user)
     _require_recorder(user, application)
-    _require_state(application, CHANGE_STATES, _("đề nghị điều chỉnh"))
+    _require_record(application, Record.CHANGE_REQUEST, _("đề nghị điều chỉnh"))
     errors = {}
     if kind not in ChangeKind.values:
         raise ValidationError({"kind": _("Loại điều chỉnh không hợp lệ.")})
@@ -143,7 +141,7 @@ def change_request_create(*, user, application_id, kind: str, description: str, 
     change.full_clean()
     change.save()
     base.record_event(application, user, "change_request_create", reason=description,
-            payload={"change_request": change.pk, "kind": kind, "before": before, "proposed": proposed})
+                      payload={"change_request": change.pk, "kind": kind, "before": before, "proposed": proposed})
     return change
 
 
@@ -198,7 +196,7 @@ def change_request_decide(*, user, change_request_id, approve: bool, note: str =
     _require_decider(user, application)
     if change.status != ChangeStatus.PENDING:
         raise DomainConflict(_("Đề nghị điều chỉnh đã được quyết định (%(s)s).") % {"s": change.get_status_display()})
-    _require_state(application, CHANGE_STATES, _("quyết định điều chỉnh"))
+    _require_record(application, Record.CHANGE_REQUEST, _("quyết định điều chỉnh"))
     note = _text(note)
     if not approve and not note:
         raise ValidationError({"note": _("Cần ghi lý do không chấp thuận.")})
@@ -219,6 +217,6 @@ def change_request_decide(*, user, change_request_id, approve: bool, note: str =
     change.full_clean()
     change.save()
     base.record_event(application, user, "change_request_decide", reason=note,
-            payload={"change_request": change.pk, "kind": change.kind, "approve": bool(approve),
-                     "before": before, "after": after})
+                      payload={"change_request": change.pk, "kind": change.kind, "approve": bool(approve),
+                               "before": before, "after": after})
     return change

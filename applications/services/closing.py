@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from khuyencong.errors import DomainConflict
 from khuyencong.templatetags.kc import format_vnd
 
+from .. import guards
 from ..choices import (
     AcceptanceResult,
     AttachmentKind,
@@ -25,7 +26,7 @@ from . import base
 from .base import _lock, _parse_count, _parse_date, _parse_money, _save_record, _text
 from .dossier import _attachment_create
 from .implementation import disbursed_total
-from .transitions import PASSED_RESULTS, _check_step, _guard_completion_report, application_transition
+from .transitions import _check_step, application_transition
 
 
 @transaction.atomic
@@ -37,7 +38,7 @@ def application_complete(*, user, application_id, report_file=None, narrative: s
     if report_file is not None:
         _attachment_create(application, user, kind=AttachmentKind.COMPLETION_REPORT, uploaded_file=report_file,
                            description=_text(narrative)[:255], field="report_file")
-    elif _guard_completion_report(application):
+    elif guards.completion_report(application, user, None):
         raise ValidationError({"report_file": _("Cần tải lên báo cáo hoàn thành.")})
     return application_transition(user=user, application_id=application.pk, action="complete",
                                   reason=_text(narrative))
@@ -98,10 +99,10 @@ def acceptance_record(*, user, application_id, accepted_on, committee_members: s
     acceptance.full_clean(validate_unique=False, validate_constraints=False)
     acceptance.save()
     base.record_event(application, user, "acceptance_record", reason=conditions,
-            payload={"acceptance": acceptance.pk, "result": result, "accepted_on": accepted_on.isoformat(),
-                     "minutes": minutes.pk, "achieved_jobs": achieved_jobs, "achieved_trainees": achieved_trainees,
-                     "replaced": replaced})
-    if result in PASSED_RESULTS:
+                      payload={"acceptance": acceptance.pk, "result": result, "accepted_on": accepted_on.isoformat(),
+                               "minutes": minutes.pk, "achieved_jobs": achieved_jobs, "achieved_trainees": achieved_trainees,
+                               "replaced": replaced})
+    if result in guards.PASSED_RESULTS:
         application_transition(user=user, application_id=application.pk, action="accept")
     return acceptance
 
@@ -159,16 +160,16 @@ def application_settle(*, user, application_id, settled_amount: int, decision_nu
             application=application, kind=DisbursementKind.FINAL, amount=final, paid_on=timezone.localdate(),
             reference=reference, note=_("Thanh toán khi quyết toán %(n)s") % {"n": decision_number}, created_by=user))
         base.record_event(application, user, "disbursement_add",
-                payload={"disbursement": final_payment.pk, "kind": DisbursementKind.FINAL, "amount": final,
-                         "paid_on": final_payment.paid_on.isoformat(), "reference": reference,
-                         "disbursed_total": paid + final})
+                          payload={"disbursement": final_payment.pk, "kind": DisbursementKind.FINAL, "amount": final,
+                                   "paid_on": final_payment.paid_on.isoformat(), "reference": reference,
+                                   "disbursed_total": paid + final})
     settlement = Settlement(application=application, settled_amount=settled, decision_number=decision_number,
                             decision_date=decision_date, final_payment=final_payment, created_by=user)
     settlement.full_clean(validate_unique=False, validate_constraints=False)
     settlement.save()
     base.record_event(application, user, "settlement_record",
-            payload={"settlement": settlement.pk, "settled_amount": settled, "approved_amount": approved,
-                     "disbursed_total": paid + final, "released": approved - settled,
-                     "decision_number": decision_number, "decision_date": decision_date.isoformat()})
+                      payload={"settlement": settlement.pk, "settled_amount": settled, "approved_amount": approved,
+                               "disbursed_total": paid + final, "released": approved - settled,
+                               "decision_number": decision_number, "decision_date": decision_date.isoformat()})
     return application_transition(user=user, application_id=application.pk, action="settle",
                                   decision_number=decision_number, decision_date=decision_date)

@@ -16,8 +16,8 @@ from khuyencong.templatetags.kc import format_vnd
 from programs.choices import FundSource
 from provinces.choices import OrganisationKind
 
+from .. import workflow
 from ..choices import (
-    EDITABLE_STATES,
     POST_DECISION_ATTACHMENT_KINDS,
     AttachmentKind,
     Status,
@@ -28,6 +28,7 @@ from ..models import (
     Attachment,
     CostLine,
 )
+from ..workflow import Record
 from . import base
 from .base import _apply, _check_version, _lock, _require_write_application
 
@@ -162,7 +163,7 @@ def application_create(*, user, province, data: dict, establishments, cost_lines
         line.application = application
     CostLine.objects.bulk_create(lines)
     base.record_event(application, user, "create", to_status=Status.DRAFT,
-            payload={"code": application.code, "requested_support": application.requested_support})
+                      payload={"code": application.code, "requested_support": application.requested_support})
     return application
 
 
@@ -179,7 +180,7 @@ def application_update(*, user, application_id, data: dict, establishments=None,
     # before and after the edit (else they could drop another commune's beneficiary).
     _require_write_application(user, application.province_id, current_establishments)
     _require_write_application(user, application.province_id, new_establishments)
-    if application.status not in EDITABLE_STATES:
+    if not workflow.STATES[application.status].editable:
         raise DomainConflict(_("Hồ sơ đã nộp không sửa được; cần được trả lại để bổ sung."))
     original_year, original_total = application.year, application.total_cost
     changes = _apply(application, data, APPLICATION_FIELDS)
@@ -239,19 +240,17 @@ def sniff_content_type(head: bytes) -> str | None:
     return mime
 
 
-# States in which the records of implementation (contract, vouchers, reports, minutes,
-# settlement papers) may be added to the dossier.
-POST_DECISION_STATES = frozenset({Status.APPROVED, Status.IN_PROGRESS, Status.SUSPENDED, Status.COMPLETED,
-                                  Status.ACCEPTED})
-
-
 @transaction.atomic
 def attachment_add(*, user, application_id, kind: str, uploaded_file, description: str = "") -> Attachment:
     application = _lock(application_id, user)
     _require_write_application(user, application.province_id, list(application.establishments.all()))
-    if application.status not in EDITABLE_STATES and kind != AttachmentKind.OTHER and not (
-            kind in POST_DECISION_ATTACHMENT_KINDS and application.status in POST_DECISION_STATES):
-        if application.status in POST_DECISION_STATES:
+    state = workflow.STATES[application.status]
+    # Records of implementation (contract, vouchers, reports, minutes, settlement papers)
+    # may be filed after the decision.
+    documents_open = Record.DOCUMENT in state.records
+    if not state.editable and kind != AttachmentKind.OTHER and not (
+            kind in POST_DECISION_ATTACHMENT_KINDS and documents_open):
+        if documents_open:
             raise DomainConflict(_("Sau khi phê duyệt chỉ bổ sung được hồ sơ thực hiện (hợp đồng, chứng từ, báo cáo, "
                                    "biên bản, hồ sơ quyết toán) hoặc tài liệu khác."))
         raise DomainConflict(_("Hồ sơ đã nộp không bổ sung tài liệu được; cần được trả lại để bổ sung."))
@@ -288,7 +287,7 @@ def _attachment_create(application, user, *, kind: str, uploaded_file, descripti
     attachment.file.save(name, uploaded_file, save=False)
     attachment.save()
     base.record_event(application, user, "attachment_add",
-            payload={"attachment": attachment.pk, "kind": kind, "name": name, "size": size})
+                      payload={"attachment": attachment.pk, "kind": kind, "name": name, "size": size})
     return attachment
 
 
@@ -301,13 +300,13 @@ def attachment_remove(*, user, attachment_id) -> Attachment:
         pk=attachment_id, application__in=Application.objects.visible_to(user))
     application = _lock(attachment.application_id, user)
     _require_write_application(user, application.province_id, list(application.establishments.all()))
-    if application.status not in EDITABLE_STATES:
+    if not workflow.STATES[application.status].editable:
         raise DomainConflict(_("Hồ sơ đã nộp không gỡ tài liệu được."))
     if attachment.removed_at is None:
         attachment.removed_at = timezone.now()
         attachment.save(update_fields=["removed_at"])
         base.record_event(application, user, "attachment_remove", payload={"attachment": attachment.pk,
-                                                                 "name": attachment.original_name})
+                                                                           "name": attachment.original_name})
     return attachment
 
 

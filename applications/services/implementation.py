@@ -9,10 +9,10 @@ from django.utils.translation import gettext as _
 from khuyencong.errors import DomainConflict
 from khuyencong.templatetags.kc import format_vnd
 
+from .. import selectors
 from ..choices import (
     AttachmentKind,
     DisbursementKind,
-    Status,
 )
 from ..models import (
     Application,
@@ -22,14 +22,15 @@ from ..models import (
     Inspection,
     ProgressReport,
 )
+from ..workflow import Record
 from . import base
 from .base import (
     _is_upload,
     _lock,
     _parse_date,
     _parse_money,
+    _require_record,
     _require_recorder,
-    _require_state,
     _save_record,
     _text,
 )
@@ -115,8 +116,8 @@ def _contract_create(application, user, *, number, signed_on, beneficiary, value
                                      implementing_organisation_id=application.implementing_organisation_id,
                                      beneficiary=establishment, value=value, created_by=user), attachments)
     base.record_event(application, user, "contract_add",
-            payload={"contract": contract.pk, "number": number, "signed_on": signed_on.isoformat(),
-                     "beneficiary": establishment.pk, "value": value, "documents": [a.pk for a in attachments]})
+                      payload={"contract": contract.pk, "number": number, "signed_on": signed_on.isoformat(),
+                               "beneficiary": establishment.pk, "value": value, "documents": [a.pk for a in attachments]})
     return contract
 
 
@@ -128,7 +129,7 @@ def contract_add(*, user, application_id, number: str, signed_on, beneficiary, v
     uploaded files (stored as contract attachments)."""
     application = _lock(application_id, user)
     _require_recorder(user, application)
-    _require_state(application, {Status.APPROVED, Status.IN_PROGRESS}, _("ghi nhận hợp đồng"))
+    _require_record(application, Record.CONTRACT, _("ghi nhận hợp đồng"))
     return _contract_create(application, user, number=number, signed_on=signed_on, beneficiary=beneficiary,
                             value=value, documents=documents)
 
@@ -160,12 +161,6 @@ def implementation_start(*, user, application_id, contracts: list[dict]) -> Appl
 
 # Disbursements ----------------------------------------------------------------------------------
 
-DISBURSEMENT_STATES = {
-    DisbursementKind.ADVANCE: frozenset({Status.IN_PROGRESS}),
-    DisbursementKind.PAYMENT: frozenset({Status.IN_PROGRESS, Status.COMPLETED, Status.ACCEPTED}),
-}
-
-
 def _disbursement_problems(application, kind: str, amount: int) -> list[str]:
     """The money rules, read under the application row lock (so concurrent disbursements
     of the same scheme are serialised and see each other's rows)."""
@@ -176,13 +171,11 @@ def _disbursement_problems(application, kind: str, amount: int) -> list[str]:
         problems.append(_("Tổng đã chi %(d)s + %(a)s vượt kinh phí được phê duyệt %(p)s (còn chi được %(r)s).")
                         % {"d": format_vnd(already), "a": format_vnd(amount), "p": format_vnd(approved),
                            "r": format_vnd(max(approved - already, 0))})
-    if kind == DisbursementKind.ADVANCE and not application.disbursements.filter(
-            kind=DisbursementKind.ADVANCE).exists():
-        percent = application.activity_type.first_advance_percent
-        limit = approved * percent // 100
-        if amount > limit:
-            problems.append(_("Tạm ứng lần đầu tối đa %(p)s%% kinh phí được phê duyệt (%(l)s) cho nội dung “%(t)s”.")
-                            % {"p": percent, "l": format_vnd(limit), "t": application.activity_type.name})
+    limit = selectors.first_advance_limit(application) if kind == DisbursementKind.ADVANCE else None
+    if limit is not None and amount > limit:
+        problems.append(_("Tạm ứng lần đầu tối đa %(p)s%% kinh phí được phê duyệt (%(l)s) cho nội dung “%(t)s”.")
+                        % {"p": application.activity_type.first_advance_percent, "l": format_vnd(limit),
+                           "t": application.activity_type.name})
     return problems
 
 
@@ -212,9 +205,9 @@ def _disbursement_create(application, user, *, kind, amount, paid_on, reference,
     disbursement = _save_record(Disbursement(application=application, kind=kind, amount=amount, paid_on=paid_on,
                                              reference=reference, note=note, created_by=user), attachments)
     base.record_event(application, user, "disbursement_add",
-            payload={"disbursement": disbursement.pk, "kind": kind, "amount": amount, "paid_on": paid_on.isoformat(),
-                     "reference": reference, "disbursed_total": disbursed_total(application),
-                     "documents": [a.pk for a in attachments]})
+                      payload={"disbursement": disbursement.pk, "kind": kind, "amount": amount, "paid_on": paid_on.isoformat(),
+                               "reference": reference, "disbursed_total": disbursed_total(application),
+                               "documents": [a.pk for a in attachments]})
     return disbursement
 
 
@@ -229,10 +222,10 @@ def disbursement_add(*, user, application_id, kind: str, amount: int, paid_on, r
     _require_recorder(user, application)
     if kind == DisbursementKind.FINAL:
         raise ValidationError({"kind": _("Khoản thanh toán cuối chỉ được ghi khi quyết toán.")})
-    if kind not in DISBURSEMENT_STATES:
+    if kind not in (DisbursementKind.ADVANCE, DisbursementKind.PAYMENT):
         raise ValidationError({"kind": _("Loại khoản chi không hợp lệ (tạm ứng hoặc thanh toán).")})
     what = _("tạm ứng") if kind == DisbursementKind.ADVANCE else _("ghi khoản thanh toán")
-    _require_state(application, DISBURSEMENT_STATES[kind], what)
+    _require_record(application, kind, what)  # the disbursement kinds are records of the workflow
     return _disbursement_create(application, user, kind=kind, amount=amount, paid_on=paid_on, reference=reference,
                                 note=note, documents=documents)
 
@@ -246,7 +239,7 @@ def progress_report_add(*, user, application_id, period_start, period_end, perce
     """A progress report of an ongoing (or suspended) scheme."""
     application = _lock(application_id, user)
     _require_recorder(user, application)
-    _require_state(application, {Status.IN_PROGRESS, Status.SUSPENDED}, _("báo cáo tiến độ"))
+    _require_record(application, Record.PROGRESS_REPORT, _("báo cáo tiến độ"))
     errors = {}
     period_start = _parse_date(period_start, "period_start", errors)
     period_end = _parse_date(period_end, "period_end", errors, not_future=False)
@@ -268,9 +261,9 @@ def progress_report_add(*, user, application_id, period_start, period_end, perce
     report = _save_record(ProgressReport(application=application, period_start=period_start, period_end=period_end,
                                          percent_done=percent, narrative=narrative, reported_by=user), attachments)
     base.record_event(application, user, "progress_report_add",
-            payload={"progress_report": report.pk, "period_start": period_start.isoformat(),
-                     "period_end": period_end.isoformat(), "percent_done": percent,
-                     "documents": [a.pk for a in attachments]})
+                      payload={"progress_report": report.pk, "period_start": period_start.isoformat(),
+                               "period_end": period_end.isoformat(), "percent_done": percent,
+                               "documents": [a.pk for a in attachments]})
     return report
 
 
@@ -280,7 +273,7 @@ def inspection_add(*, user, application_id, inspected_on, inspectors: str, findi
     """A field inspection of an ongoing, suspended or completed scheme."""
     application = _lock(application_id, user)
     _require_recorder(user, application)
-    _require_state(application, {Status.IN_PROGRESS, Status.SUSPENDED, Status.COMPLETED}, _("ghi kiểm tra thực địa"))
+    _require_record(application, Record.INSPECTION, _("ghi kiểm tra thực địa"))
     errors = {}
     inspected_on = _parse_date(inspected_on, "inspected_on", errors)
     inspectors = _text(inspectors)
@@ -297,6 +290,6 @@ def inspection_add(*, user, application_id, inspected_on, inspectors: str, findi
     inspection = _save_record(Inspection(application=application, inspected_on=inspected_on, inspectors=inspectors,
                                          findings=findings, created_by=user), attachments)
     base.record_event(application, user, "inspection_add",
-            payload={"inspection": inspection.pk, "inspected_on": inspected_on.isoformat(),
-                     "documents": [a.pk for a in attachments]})
+                      payload={"inspection": inspection.pk, "inspected_on": inspected_on.isoformat(),
+                               "documents": [a.pk for a in attachments]})
     return inspection

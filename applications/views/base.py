@@ -13,14 +13,11 @@ from provinces.choices import Role
 from provinces.models import Province
 
 from .. import selectors
-from ..choices import Status
 from ..models import (
     Application,
     ConflictDeclaration,
 )
 from ..services.base import WRITER_ROLES, _can_write_in
-
-APPRAISAL_STATES = frozenset({Status.UNDER_APPRAISAL, Status.UNDER_NATIONAL_APPRAISAL})
 
 
 def conflict_message(request, exc: DomainConflict) -> None:

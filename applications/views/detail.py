@@ -3,14 +3,12 @@
 from dataclasses import dataclass
 
 from django.shortcuts import redirect
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
-from khuyencong.scoping import scope_for
 from khuyencong.web import ScopedDetailView
 
 from .. import selectors, workflow
-from ..choices import EDITABLE_STATES, CouncilLevel, Status
+from ..choices import CouncilLevel, Status
 from ..forms import (
     AttachmentForm,
 )
@@ -18,9 +16,8 @@ from ..models import (
     Application,
 )
 from ..services.base import _can_write_in
-from ..services.transitions import GUARDS
 from .base import _commune_writer, dossier_closed_for
-from .implementation import STEP_FORMS, implementation_context
+from .implementation import implementation_context
 
 # --- Applications: the page --------------------------------------------------------------------------
 
@@ -37,29 +34,18 @@ class ActionButton:
         return self.transition.action
 
 
-def action_buttons(application, user, *, eligibility=None, sheet=None) -> list[ActionButton]:
-    """The actions of the table that apply in the current state, each enabled or with why not."""
-    scope = scope_for(user)
-    allowed = set(workflow.allowed_actions(scope, application))
+def action_buttons(application, user) -> list[ActionButton]:
+    """The actions of the table that apply in the current state, each enabled or with why
+    not (``workflow.preview`` with the guards that need no input)."""
     buttons = []
-    for action, transition in workflow.TRANSITIONS.items():
-        if transition.step_for(application.status, application.fund_source) is None:
-            continue
-        reasons = []
-        if action not in allowed:
-            if action == "cancel":
-                continue  # not offered to those who cannot cancel: it is not a step they wait for
-            reasons.append(_("Vai trò của bạn không được thực hiện bước này."))
-        elif action == "submit" and eligibility:
-            reasons.extend(eligibility)
-        elif action in ("approve", "endorse") and sheet is not None and not sheet.passed:
-            reasons.extend(sheet.problems())
-        elif "council_ready" in transition.guards:
-            reasons.extend(GUARDS["council_ready"](application, user, {}))
-        needs_input = (transition.requires_reason or transition.requires_decision or transition.requires_amount
-                       or action in STEP_FORMS)
-        buttons.append(ActionButton(transition=transition, enabled=not reasons, reasons=reasons,
-                                    needs_input=needs_input))
+    for item in workflow.preview(application, user, guards=True):
+        if item.action == "cancel" and not item.allowed:
+            continue  # not offered to those who cannot cancel: it is not a step they wait for
+        transition = item.transition
+        needs_input = bool(transition.requires_reason or transition.requires_decision or transition.requires_amount
+                           or transition.record_first)
+        buttons.append(ActionButton(transition=transition, enabled=item.allowed and not item.reasons,
+                                    reasons=list(item.reasons), needs_input=needs_input))
     return buttons
 
 
@@ -85,6 +71,7 @@ class ApplicationDetailView(ScopedDetailView):
 
 
 def application_context(application, user) -> dict:
+    state = workflow.STATES[application.status]
     context = {
         "application": application,
         "establishments": list(application.establishments.select_related("commune", "province")),
@@ -92,17 +79,15 @@ def application_context(application, user) -> dict:
         "attachments": list(application.attachments.filter(removed_at__isnull=True).select_related("uploaded_by")),
         "removed_attachments": list(application.attachments.filter(removed_at__isnull=False)),
         "events": _labelled(application.events.select_related("actor").order_by("-created_at", "-pk")),
-        "editable": application.status in EDITABLE_STATES and _can_write_in(user, application.province_id),
+        "editable": state.editable and _can_write_in(user, application.province_id),
     }
     context["can_edit"] = context["editable"] or (
-        application.status in EDITABLE_STATES and _commune_writer(user, context["establishments"]))
+        state.editable and _commune_writer(user, context["establishments"]))
     # After submission only "other" documents may be added (minutes, corrections…).
-    context["can_add_other"] = (not context["can_edit"] and application.status not in workflow.TERMINAL_STATES
+    context["can_add_other"] = (not context["can_edit"] and not state.terminal
                                 and _can_write_in(user, application.province_id))
-    eligibility = None
-    if application.status in EDITABLE_STATES:
-        eligibility = selectors.eligibility_problems(application)
-        context["eligibility_problems"] = eligibility
+    if state.editable:
+        context["eligibility_problems"] = selectors.eligibility_problems(application)
         context["eligibility_checked"] = True
     if application.status != Status.DRAFT or application.created_by_id != user.pk:
         context["duplicates"] = list(selectors.duplicates_for(application))
@@ -116,18 +101,15 @@ def application_context(application, user) -> dict:
         levels.append(CouncilLevel.NATIONAL)
     if "start_appraisal" in started and CouncilLevel.PROVINCIAL not in levels:
         levels.append(CouncilLevel.PROVINCIAL)
-    sheet = None
     context["sheets"] = []
     for level in levels:
         level_sheet = selectors.score_sheet(application, level)
-        if level == application.appraisal_level:
-            sheet = level_sheet
         context["sheets"].append({
             "level": level, "label": CouncilLevel(level).label, "sheet": level_sheet,
             "rows": [(m, [m.scores.get(c.pk) for c in level_sheet.criteria]) for m in level_sheet.members]})
     if application.appraisal_level and selectors.council_seat(application, user, application.appraisal_level):
         context["my_seat"] = True
-    context["actions"] = action_buttons(application, user, eligibility=eligibility, sheet=sheet)
+    context["actions"] = action_buttons(application, user)
     context["version"] = application.version
     context.update(implementation_context(application, user))
     return context

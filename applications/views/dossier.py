@@ -14,8 +14,8 @@ from khuyencong.errors import DomainConflict
 from khuyencong.web import PortalViewMixin
 from programs.models import ActivityType, Programme
 
-from .. import selectors, services
-from ..choices import EDITABLE_STATES, Status
+from .. import selectors, services, workflow
+from ..choices import Status
 from ..filters import ApplicationFilterSet
 from ..forms import (
     ApplicationForm,
@@ -173,7 +173,7 @@ class ApplicationUpdateView(ApplicationFormView):
         if not (can_write_in(self.request.user, application.province_id)
                 or _commune_writer(self.request.user, list(application.establishments.all()))):
             raise PermissionDenied(_("Bạn không có quyền sửa đề án này."))
-        if application.status not in EDITABLE_STATES:
+        if not workflow.STATES[application.status].editable:
             messages.error(self.request, _("Hồ sơ đã nộp không sửa được; cần được trả lại để bổ sung."))
             raise _Redirect(reverse("applications:application_detail", args=[application.pk]))
         return application

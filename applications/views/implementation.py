@@ -14,8 +14,8 @@ from django.views.generic import TemplateView
 
 from khuyencong.errors import DomainConflict
 
-from .. import services
-from ..choices import ChangeStatus, DisbursementKind, Status
+from .. import selectors, services, workflow
+from ..choices import ChangeStatus
 from ..forms import (
     AcceptanceForm,
     ChangeDecisionForm,
@@ -36,50 +36,45 @@ from ..models import (
     Settlement,
 )
 from ..services.base import _require_decider, _require_recorder
-from ..services.changes import CHANGE_STATES
+from ..workflow import Record
 from .base import ApplicationObjectMixin, conflict_message
 
 # --- After the decision: records of implementation and the steps that need them ----------------
 
-# States in which the page shows the implementation sections (the scheme was approved).
-IMPLEMENTATION_STATES = frozenset({Status.APPROVED, Status.IN_PROGRESS, Status.SUSPENDED, Status.COMPLETED,
-                                   Status.ACCEPTED, Status.SETTLED})
-
-
 @dataclass(frozen=True)
 class RecordPage:
-    """A record added from the application page: its form, the states it needs and the service."""
+    """A record added from the application page: its form, the record of the workflow
+    (whose per-state table says when it may be added) and the service."""
 
     title: str
     form_class: type
-    states: frozenset
+    record: str
     service: str  # name of the function in ``services``
     anchor: str
     saved: str
 
 
 RECORD_PAGES = {
-    "hop-dong": RecordPage(_lazy("Ghi nhận hợp đồng"), ContractForm, frozenset({Status.APPROVED, Status.IN_PROGRESS}),
+    "hop-dong": RecordPage(_lazy("Ghi nhận hợp đồng"), ContractForm, Record.CONTRACT,
                            "contract_add", "hop-dong", _lazy("Đã ghi nhận hợp đồng.")),
-    "thanh-toan": RecordPage(_lazy("Ghi khoản tạm ứng / thanh toán"), DisbursementForm,
-                             frozenset({Status.IN_PROGRESS, Status.COMPLETED, Status.ACCEPTED}),
+    # The page records advances and payments; it opens where payments may be recorded.
+    "thanh-toan": RecordPage(_lazy("Ghi khoản tạm ứng / thanh toán"), DisbursementForm, Record.PAYMENT,
                              "disbursement_add", "thanh-toan", _lazy("Đã ghi khoản chi.")),
-    "tien-do": RecordPage(_lazy("Báo cáo tiến độ"), ProgressReportForm,
-                          frozenset({Status.IN_PROGRESS, Status.SUSPENDED}), "progress_report_add", "tien-do",
-                          _lazy("Đã ghi báo cáo tiến độ.")),
-    "kiem-tra": RecordPage(_lazy("Kiểm tra thực địa"), InspectionForm,
-                           frozenset({Status.IN_PROGRESS, Status.SUSPENDED, Status.COMPLETED}), "inspection_add",
+    "tien-do": RecordPage(_lazy("Báo cáo tiến độ"), ProgressReportForm, Record.PROGRESS_REPORT,
+                          "progress_report_add", "tien-do", _lazy("Đã ghi báo cáo tiến độ.")),
+    "kiem-tra": RecordPage(_lazy("Kiểm tra thực địa"), InspectionForm, Record.INSPECTION, "inspection_add",
                            "kiem-tra", _lazy("Đã ghi kết quả kiểm tra.")),
-    "dieu-chinh": RecordPage(_lazy("Đề nghị điều chỉnh"), ChangeRequestForm, CHANGE_STATES,
+    "dieu-chinh": RecordPage(_lazy("Đề nghị điều chỉnh"), ChangeRequestForm, Record.CHANGE_REQUEST,
                              "change_request_create", "dieu-chinh", _lazy("Đã gửi đề nghị điều chỉnh.")),
 }
 
-# Actions whose page records something first, then performs the step (in one transaction).
+# The form and service of each record a step makes first (the workflow's ``record_first``):
+# the page records it, then performs the step, in one transaction.
 STEP_FORMS = {
-    "start_implementation": (StartImplementationForm, "implementation_start"),
-    "complete": (CompletionForm, "application_complete"),
-    "accept": (AcceptanceForm, "acceptance_record"),
-    "settle": (SettlementForm, "application_settle"),
+    Record.CONTRACT: (StartImplementationForm, "implementation_start"),
+    Record.COMPLETION_REPORT: (CompletionForm, "application_complete"),
+    Record.ACCEPTANCE: (AcceptanceForm, "acceptance_record"),
+    Record.SETTLEMENT: (SettlementForm, "application_settle"),
 }
 
 
@@ -93,7 +88,7 @@ def _allowed(check, *args) -> bool:
 
 def implementation_context(application, user) -> dict:
     """The sections "Hợp đồng" … "Quyết toán" of an approved (or later) application."""
-    if application.status not in IMPLEMENTATION_STATES and application.approved_amount is None:
+    if not workflow.STATES[application.status].committed and application.approved_amount is None:
         return {"show_implementation": False}
     can_record = _allowed(_require_recorder, user, application)
     disbursements = list(application.disbursements.order_by("paid_on", "pk"))
@@ -106,19 +101,17 @@ def implementation_context(application, user) -> dict:
         "disbursements": disbursements,
         "disbursed_total": paid,
         "disbursable": max(approved - paid, 0),
-        # The share limits only the first advance.
-        "first_advance_limit": (None if any(d.kind == DisbursementKind.ADVANCE for d in disbursements)
-                                else approved * application.activity_type.first_advance_percent // 100),
+        "first_advance_limit": selectors.first_advance_limit(application, disbursements),
         "progress_reports": list(application.progress_reports.order_by("-period_end", "-pk")),
         "inspections": list(application.inspections.order_by("-inspected_on", "-pk")),
         "change_requests": change_requests,
         "pending_changes": sum(1 for c in change_requests if c.status == ChangeStatus.PENDING),
-        "can_decide_changes": (application.status in CHANGE_STATES
+        "can_decide_changes": (workflow.may_record(application.status, Record.CHANGE_REQUEST)
                                and _allowed(_require_decider, user, application)),
         "decision_form": ChangeDecisionForm(),
         "acceptance": Acceptance.objects.filter(application=application).select_related("minutes").first(),
         "settlement": Settlement.objects.filter(application=application).select_related("final_payment").first(),
-        "record_links": {slug.replace("-", "_"): can_record and application.status in page.states
+        "record_links": {slug.replace("-", "_"): can_record and workflow.may_record(application.status, page.record)
                          for slug, page in RECORD_PAGES.items()},
     }
     if context["settlement"] is not None:

@@ -38,7 +38,7 @@ class TransitionView(ApplicationObjectMixin, TemplateView):
         return super().dispatch(request, *args, **kwargs)
 
     def get_form(self, application, data=None, files=None):
-        step = STEP_FORMS.get(self.transition.action)
+        step = STEP_FORMS.get(self.transition.record_first)
         if step is not None:
             return step[0](data, files, application=application)
         form = TransitionForm(data, transition=self.transition)
@@ -50,7 +50,7 @@ class TransitionView(ApplicationObjectMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         application = kwargs["application"]
         context["transition"] = self.transition
-        if self.transition.action in STEP_FORMS:
+        if self.transition.record_first:
             context.update(implementation_context(application, self.request.user))
         if self.transition.requires_amount:
             today = timezone.localdate()
@@ -72,7 +72,7 @@ class TransitionView(ApplicationObjectMixin, TemplateView):
 
     def post(self, request, *args, **kwargs):
         application = self.get_application()
-        if self.transition.action in STEP_FORMS:
+        if self.transition.record_first:
             return self.post_step(request, application)
         form = self.get_form(application, request.POST)
         detail = redirect("applications:application_detail", application.pk)
@@ -121,7 +121,7 @@ class TransitionView(ApplicationObjectMixin, TemplateView):
 
         if not form.is_valid():
             return again(400)
-        service = getattr(services, STEP_FORMS[self.transition.action][1])
+        service = getattr(services, STEP_FORMS[self.transition.record_first][1])
         arguments = form.service_arguments()
         if self.transition.action == "start_implementation":
             blank = not any(v for k, v in arguments.items() if k != "beneficiary")

@@ -16,7 +16,6 @@ from applications.models import (
     CostLine,
     Establishment,
 )
-from khuyencong.scoping import scope_for
 from programs.models import ActivityType, Call, Programme
 from provinces.models import Organisation, Province
 
@@ -70,7 +69,7 @@ class ApplicationSerializer(serializers.ModelSerializer):
         request = self.context.get("request")
         if request is None:
             return []
-        return workflow.allowed_actions(scope_for(request.user), obj)
+        return [item.action for item in workflow.preview(obj, request.user) if item.allowed]
 
     def get_duplicate_count(self, obj) -> int:
         counts = self.context.get("duplicate_counts")

@@ -12,7 +12,7 @@ from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
-from applications import selectors, services
+from applications import selectors, services, workflow
 from applications.choices import CouncilLevel
 from applications.filters import ApplicationFilterSet
 from applications.models import (
@@ -23,6 +23,7 @@ from applications.models import (
     CostLine,
     Establishment,
 )
+from applications.workflow import Record
 from khuyencong.api import ScopedModelViewSet
 from khuyencong.errors import DomainConflict
 from khuyencong.scoping import scope_for
@@ -147,7 +148,7 @@ class ApplicationViewSet(ServiceErrorsMixin, ScopedModelViewSet):
                 decision_number=data["decision_number"], decision_date=data["decision_date"],
                 approved_amount=data["approved_amount"], expected_version=data["version"])
         except DomainConflict as exc:
-            endpoint = DEDICATED_ENDPOINTS.get(data["action"])
+            endpoint = STEP_ENDPOINTS.get(workflow.TRANSITIONS[data["action"]].record_first)
             if endpoint is None or not exc.reasons:
                 raise
             # The guard names the missing record; say where it is created (in the same call).
@@ -302,10 +303,11 @@ def score_sheet_data(sheet, level) -> dict:
     }
 
 
-# Actions of the transitions endpoint that need a record first, and where to create it.
-DEDICATED_ENDPOINTS = {
-    "start_implementation": "start-implementation/",
-    "complete": "completion/",
-    "accept": "acceptance/",
-    "settle": "settlement/",
+# Where each record a step makes first (the workflow's ``record_first``) is created,
+# together with the step, in one call.
+STEP_ENDPOINTS = {
+    Record.CONTRACT: "start-implementation/",
+    Record.COMPLETION_REPORT: "completion/",
+    Record.ACCEPTANCE: "acceptance/",
+    Record.SETTLEMENT: "settlement/",
 }
