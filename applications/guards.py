@@ -8,10 +8,11 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from khuyencong.templatetags.kc import format_vnd
-from programs.selectors import budget_position, support_rule_for
+from programs.selectors import support_rule_for
 
 from . import selectors
 from .choices import AcceptanceResult, AttachmentKind, CouncilLevel, Status
+from .ledger import budget_position
 from .models import Acceptance, Settlement
 
 PASSED_RESULTS = frozenset({AcceptanceResult.PASSED, AcceptanceResult.PASSED_WITH_CONDITIONS})

@@ -1,6 +1,6 @@
-"""The workflow of an application (đề án), as plain data. Per state: is the dossier
-editable, is its money committed, which appraisal level applies, which records may be
-added. Per action: the steps (from-states and the roles that may act from them), the
+"""The workflow of an application (đề án), as plain data. Per state (``STATES``, kept in
+``applications.states`` and re-exported here): is the dossier editable, is its money
+committed, which appraisal level applies, which records may be added. Per action: the steps (from-states and the roles that may act from them), the
 to-state, the inputs it needs, the guards (callables of ``applications.guards``), the
 record it needs first and the fields it sets. ``services.application_transition`` is the
 only code that changes ``Application.status``, and it reads this table; every other
@@ -16,7 +16,19 @@ from programs.choices import FundSource
 from provinces.choices import Role
 
 from . import guards
-from .choices import CouncilLevel, Status
+from .choices import Status
+from .states import (  # noqa: F401 - the per-state table is asked for here
+    APPRAISAL_STATES,
+    COMMITTED_STATES,
+    EDITABLE_STATES,
+    STATES,
+    TERMINAL_STATES,
+    Record,
+    State,
+    may_record,
+    states_for,
+    states_where,
+)
 
 NATIONAL = frozenset({FundSource.NATIONAL})
 LOCAL = frozenset({FundSource.LOCAL})
@@ -24,76 +36,6 @@ BOTH = frozenset({FundSource.NATIONAL, FundSource.LOCAL})
 
 PROVINCE_STAFF = frozenset({Role.PROVINCE_OFFICER, Role.PROVINCE_APPROVER})
 PROPOSERS = frozenset({Role.PROVINCE_OFFICER, Role.COMMUNE_OFFICER})
-
-
-class Record:
-    """What may be added to a scheme after the decision (the per-state ``records``).
-    ``advance`` and ``payment`` are the disbursement kinds of the same names."""
-
-    CONTRACT = "contract"
-    ADVANCE = "advance"
-    PAYMENT = "payment"
-    PROGRESS_REPORT = "progress_report"
-    INSPECTION = "inspection"
-    CHANGE_REQUEST = "change_request"
-    # Records of implementation filed in the dossier (contract, vouchers, reports,
-    # minutes, settlement papers): the post-decision attachment kinds.
-    DOCUMENT = "document"
-    # Made by the step that needs them (the transition's ``record_first``).
-    COMPLETION_REPORT = "completion_report"
-    ACCEPTANCE = "acceptance"
-    SETTLEMENT = "settlement"
-
-
-@dataclass(frozen=True)
-class State:
-    """The facts of one status."""
-
-    editable: bool = False  # the dossier (fields, cost lines, files) may change
-    committed: bool = False  # approved: its money counts against the allocation
-    appraisal_level: str | None = None  # the council that appraises it now
-    records: frozenset = frozenset()  # what may be added (besides what a step records first)
-    terminal: bool = False
-
-
-_IMPLEMENTING = frozenset({Record.CHANGE_REQUEST, Record.DOCUMENT})
-STATES = {
-    Status.DRAFT: State(editable=True),
-    Status.SUBMITTED: State(),
-    Status.RETURNED: State(editable=True),
-    Status.UNDER_APPRAISAL: State(appraisal_level=CouncilLevel.PROVINCIAL),
-    Status.ENDORSED: State(),
-    Status.UNDER_NATIONAL_APPRAISAL: State(appraisal_level=CouncilLevel.NATIONAL),
-    Status.APPROVED: State(committed=True, records=_IMPLEMENTING | {Record.CONTRACT}),
-    Status.REJECTED: State(terminal=True),
-    Status.IN_PROGRESS: State(committed=True, records=_IMPLEMENTING | {
-        Record.CONTRACT, Record.ADVANCE, Record.PAYMENT, Record.PROGRESS_REPORT, Record.INSPECTION}),
-    Status.SUSPENDED: State(committed=True, records=_IMPLEMENTING | {Record.PROGRESS_REPORT, Record.INSPECTION}),
-    Status.COMPLETED: State(committed=True, records=frozenset({Record.DOCUMENT, Record.PAYMENT, Record.INSPECTION})),
-    Status.ACCEPTED: State(committed=True, records=frozenset({Record.DOCUMENT, Record.PAYMENT})),
-    Status.SETTLED: State(committed=True, terminal=True),
-    Status.CANCELLED: State(terminal=True),
-}
-
-
-def states_where(predicate) -> frozenset:
-    """The statuses whose ``State`` satisfies ``predicate`` (for queryset filters)."""
-    return frozenset(status for status, state in STATES.items() if predicate(state))
-
-
-EDITABLE_STATES = states_where(lambda s: s.editable)
-COMMITTED_STATES = states_where(lambda s: s.committed)
-APPRAISAL_STATES = states_where(lambda s: s.appraisal_level is not None)
-TERMINAL_STATES = states_where(lambda s: s.terminal)
-
-
-def may_record(status: str, record: str) -> bool:
-    """Whether ``record`` may be added to a scheme in ``status``."""
-    return record in STATES[status].records
-
-
-def states_for(record: str) -> frozenset:
-    return states_where(lambda s: record in s.records)
 
 
 @dataclass(frozen=True)

@@ -192,9 +192,10 @@ def seed_data() -> list[str]:
     from applications import services as app_services
     from applications.choices import REQUIRED_ATTACHMENT_KINDS, CouncilLevel, CouncilRole
     from applications.models import Application, Establishment
+    from applications.services import budget_allocation_set
     from programs.choices import FundSource
     from programs.models import ActivityType, Call, Programme, SupportRule
-    from programs.services import activity_types_load, budget_allocation_set, call_create
+    from programs.services import activity_types_load, call_create
 
     User = get_user_model()
     root, created = User.objects.get_or_create(username="quantri", defaults={

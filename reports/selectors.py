@@ -31,11 +31,11 @@ from django.utils import timezone
 
 from applications.choices import Status
 from applications.filters import overdue_q
+from applications.ledger import commitment_expression
 from applications.models import Application, ApplicationEvent, Disbursement, Establishment, Settlement
 from applications.workflow import COMMITTED_STATES
 from khuyencong.scoping import scope_for
 from programs.models import ActivityType, BudgetAllocation, Programme
-from programs.selectors import commitment_expression
 from provinces.models import Commune, Province, Region
 
 ZERO = Value(0, output_field=BigIntegerField())

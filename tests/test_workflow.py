@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from applications import selectors, services, workflow
 from applications.choices import CouncilLevel, Status
+from applications.ledger import budget_position
 from applications.models import Application, AppraisalCouncil
 from applications.workflow import COMMITTED_STATES
 from khuyencong.errors import DomainConflict
@@ -23,7 +24,6 @@ from khuyencong.scoping import scope_for
 from khuyencong.templatetags.kc import format_vnd
 from programs.choices import FundSource
 from programs.models import BudgetAllocation, Call, SupportRule
-from programs.selectors import budget_position
 from programs.services import support_rule_create
 from provinces.choices import Role
 from provinces.models import Commune

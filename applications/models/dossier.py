@@ -20,6 +20,7 @@ from ..choices import (
     AttachmentKind,
     Status,
 )
+from ..states import STATES
 from .establishments import Establishment
 
 
@@ -130,9 +131,6 @@ class Application(models.Model):
     @property
     def appraisal_level(self) -> str | None:
         """The council level appraising it now (the workflow's per-state table)."""
-        # Imported here: the workflow's guards read these models.
-        from ..workflow import STATES
-
         return STATES[self.status].appraisal_level
 
 

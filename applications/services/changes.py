@@ -8,12 +8,13 @@ from django.utils.translation import gettext as _
 
 from khuyencong.errors import DomainConflict
 from khuyencong.templatetags.kc import format_vnd
-from programs.selectors import budget_position, support_rule_for
+from programs.selectors import support_rule_for
 
 from ..choices import (
     ChangeKind,
     ChangeStatus,
 )
+from ..ledger import budget_position, disbursed_total
 from ..models import (
     ChangeRequest,
     CostLine,
@@ -31,7 +32,6 @@ from .base import (
     _text,
 )
 from .dossier import _clean_cost_lines
-from .implementation import disbursed_total
 
 
 def _cost_lines_json(lines) -> list[dict]:

@@ -16,6 +16,7 @@ from ..choices import (
     AttachmentKind,
     DisbursementKind,
 )
+from ..ledger import disbursed_total
 from ..models import (
     Acceptance,
     Application,
@@ -25,7 +26,6 @@ from ..models import (
 from . import base
 from .base import _lock, _parse_count, _parse_date, _parse_money, _save_record, _text
 from .dossier import _attachment_create
-from .implementation import disbursed_total
 from .transitions import _check_step, application_transition
 
 

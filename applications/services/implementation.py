@@ -14,6 +14,7 @@ from ..choices import (
     AttachmentKind,
     DisbursementKind,
 )
+from ..ledger import disbursed_total
 from ..models import (
     Application,
     Attachment,
@@ -74,13 +75,6 @@ def _documents(application, user, documents, kind: str, errors: dict) -> list:
     return attachments
 
 
-
-
-def disbursed_total(application) -> int:
-    """Σ of every disbursement of ``application`` (advances, payments, final payment)."""
-    from django.db.models import Sum
-
-    return Disbursement.objects.filter(application=application).aggregate(t=Sum("amount"))["t"] or 0
 
 
 # Contracts and the start of implementation ----------------------------------------------------

@@ -5,12 +5,12 @@ from django.views.generic import TemplateView
 
 from khuyencong.web import PortalViewMixin
 from programs.models import Programme
-from programs.selectors import LEDGER_MONEY, ledger
 from provinces.models import Province
 
 from ..forms import (
     BudgetFilterForm,
 )
+from ..ledger import LEDGER_MONEY, ledger
 
 # --- The budget page ----------------------------------------------------------------------------------
 
@@ -18,7 +18,7 @@ from ..forms import (
 class BudgetView(PortalViewMixin, TemplateView):
     """The budget ledger (allocated, committed, disbursed, settled, released, remaining) per
     programme × year for a province; for the Agency per province with national totals.
-    Every figure comes from ``programs.selectors.ledger``."""
+    Every figure comes from ``applications.ledger.ledger``."""
 
     template_name = "applications/budget.html"
 

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
 from khuyencong.errors import DomainConflict
-from programs.selectors import budget_position, support_rule_for
+from programs.selectors import support_rule_for
 
 from .. import selectors, services, workflow
 from ..choices import Status
@@ -19,6 +19,7 @@ from ..forms import (
     TransitionForm,
     add_service_errors,
 )
+from ..ledger import budget_position
 from ..models import (
     Application,
 )

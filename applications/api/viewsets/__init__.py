@@ -2,6 +2,7 @@
 is shaped by the serializers, every write goes through ``applications.services``, every
 read is scoped."""
 
+from .budget import BudgetAllocationViewSet
 from .closing import AcceptanceViewSet, ApplicationStepViewSet, SettlementViewSet
 from .dossier import ApplicationViewSet
 from .establishments import EstablishmentViewSet
@@ -15,7 +16,7 @@ from .implementation import (
 )
 
 __all__ = [
-    "AcceptanceViewSet", "ApplicationDisbursementViewSet", "ApplicationStepViewSet", "ApplicationViewSet",
+    "AcceptanceViewSet", "ApplicationDisbursementViewSet", "BudgetAllocationViewSet", "ApplicationStepViewSet", "ApplicationViewSet",
     "ChangeRequestViewSet", "ContractViewSet", "DisbursementViewSet", "EstablishmentViewSet", "InspectionViewSet",
     "ProgressReportViewSet", "SettlementViewSet",
 ]
