@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from khuyencong.scoping import scope_for
 from programs.choices import FundSource
-from provinces.choices import Role
+from provinces.choices import PROVINCE_STAFF, Role
 
 from . import guards
 from .choices import Status
@@ -34,7 +34,6 @@ NATIONAL = frozenset({FundSource.NATIONAL})
 LOCAL = frozenset({FundSource.LOCAL})
 BOTH = frozenset({FundSource.NATIONAL, FundSource.LOCAL})
 
-PROVINCE_STAFF = frozenset({Role.PROVINCE_OFFICER, Role.PROVINCE_APPROVER})
 PROPOSERS = frozenset({Role.PROVINCE_OFFICER, Role.COMMUNE_OFFICER})
 
 

@@ -7,7 +7,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from khuyencong.scoping import scope_for
-from provinces.choices import AGENCY_ROLES, Role
+from provinces.choices import AGENCY_ROLES, PROVINCE_STAFF
 
 from .models import ActivityType, AppraisalCriterion, Call, Programme, SupportRule
 
@@ -54,7 +54,7 @@ def require_manage(user, province_id) -> None:
         if not scope.roles & AGENCY_ROLES:
             raise PermissionDenied(_("Chỉ Cục quản lý dữ liệu cấp quốc gia."))
         return
-    if not scope.has_role(Role.PROVINCE_OFFICER, Role.PROVINCE_APPROVER, province_id=province_id):
+    if not scope.has_role(*PROVINCE_STAFF, province_id=province_id):
         raise PermissionDenied(_("Bạn không quản lý dữ liệu của tỉnh/thành này."))
 
 

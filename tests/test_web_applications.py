@@ -359,6 +359,20 @@ def test_commune_officer_opens_and_removes_the_files_of_their_proposal(client, t
     assert attachment.removed_at is not None
 
 
+def test_records_are_scoped_through_their_application(tn, hcm):
+    """Whoever is admitted to an application is admitted to its records, and only to
+    those: a commune officer sees the files and events of their commune's proposals."""
+    from applications.models import ApplicationEvent
+
+    mine = make_application(tn, user=tn.commune_officer)
+    elsewhere = tn.province.communes.filter(kind="xa").order_by("code")[1]
+    other = make_application(tn, establishments=[make_establishment(tn, commune=elsewhere)])
+    for model in (Attachment, ApplicationEvent):
+        assert set(model.objects.visible_to(tn.commune_officer).values_list("application_id", flat=True)) == {mine.pk}
+        assert set(model.objects.visible_to(tn.officer).values_list("application_id", flat=True)) == {mine.pk, other.pk}
+        assert not model.objects.visible_to(hcm.officer).filter(application__in=[mine, other]).exists()
+
+
 def test_action_buttons_explain_why_disabled_and_submit_works(client, tn):
     application = make_application(tn, attachments=False)
     client_for(client, tn.officer)

@@ -15,7 +15,7 @@ from ..choices import (
     CouncilLevel,
     CouncilRole,
 )
-from .dossier import Application
+from .dossier import Application, ApplicationRecordQuerySet
 
 
 class CouncilQuerySet(ScopedQuerySet):
@@ -101,7 +101,7 @@ class ConflictDeclaration(models.Model):
     note = models.TextField(_("giải trình"), blank=True)
     declared_at = models.DateTimeField(_("khai lúc"), auto_now_add=True)
 
-    objects = ScopedQuerySet.as_manager()
+    objects = ApplicationRecordQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("khai báo xung đột lợi ích")
@@ -128,7 +128,7 @@ class Score(models.Model):
     comment = models.TextField(_("nhận xét"), blank=True)
     updated_at = models.DateTimeField(_("cập nhật lúc"), auto_now=True)
 
-    objects = ScopedQuerySet.as_manager()
+    objects = ApplicationRecordQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("điểm thẩm định")

@@ -6,12 +6,10 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from khuyencong.scoping import ScopedQuerySet
-
 from ..choices import (
     AcceptanceResult,
 )
-from .dossier import Application, Attachment
+from .dossier import Application, ApplicationRecordQuerySet, Attachment
 from .implementation import Disbursement
 
 
@@ -34,7 +32,7 @@ class Acceptance(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(_("tạo lúc"), auto_now_add=True)
 
-    objects = ScopedQuerySet.as_manager()
+    objects = ApplicationRecordQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("nghiệm thu")
@@ -60,7 +58,7 @@ class Settlement(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(_("tạo lúc"), auto_now_add=True)
 
-    objects = ScopedQuerySet.as_manager()
+    objects = ApplicationRecordQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("quyết toán")

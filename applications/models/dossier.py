@@ -41,6 +41,16 @@ class ApplicationQuerySet(ScopedQuerySet):
         return qs
 
 
+class ApplicationRecordQuerySet(ScopedQuerySet):
+    """Records that belong to an application (files, events, money lines, decisions):
+    scoped through it, so every rule that admits a user to an application (a commune
+    officer's proposals included) admits them to its records. Their ``province_id``
+    column still carries the row-level-security policy."""
+
+    def scope_q(self, scope):
+        return models.Q(application__in=Application.objects.filter(Application.objects.scope_q(scope)))
+
+
 class Application(models.Model):
     """A khuyến công scheme (đề án): the dossier, its money and its place in the workflow.
 
@@ -149,7 +159,7 @@ class CostLine(models.Model):
     unit_cost = models.BigIntegerField(_("đơn giá (đồng)"), validators=[MinValueValidator(0)])
     amount = models.BigIntegerField(_("thành tiền (đồng)"), editable=False)
 
-    objects = ScopedQuerySet.as_manager()
+    objects = ApplicationRecordQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("dòng dự toán")
@@ -207,7 +217,7 @@ class Attachment(models.Model):
     uploaded_at = models.DateTimeField(_("tải lên lúc"), auto_now_add=True)
     removed_at = models.DateTimeField(_("gỡ bỏ lúc"), null=True, blank=True)
 
-    objects = ScopedQuerySet.as_manager()
+    objects = ApplicationRecordQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("tài liệu đính kèm")
@@ -234,7 +244,7 @@ class ApplicationEvent(models.Model):
     reason = models.TextField(_("lý do / ghi chú"), blank=True)
     payload = models.JSONField(_("dữ liệu kèm theo"), default=dict, blank=True)
 
-    objects = ScopedQuerySet.as_manager()
+    objects = ApplicationRecordQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("sự kiện của đề án")

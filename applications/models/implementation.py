@@ -6,7 +6,6 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from khuyencong.scoping import ScopedQuerySet
 from provinces.models import Organisation
 
 from ..choices import (
@@ -14,7 +13,7 @@ from ..choices import (
     ChangeStatus,
     DisbursementKind,
 )
-from .dossier import Application, Attachment
+from .dossier import Application, ApplicationRecordQuerySet, Attachment
 from .establishments import Establishment
 
 
@@ -37,7 +36,7 @@ class Contract(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(_("tạo lúc"), auto_now_add=True)
 
-    objects = ScopedQuerySet.as_manager()
+    objects = ApplicationRecordQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("hợp đồng")
@@ -65,7 +64,7 @@ class Disbursement(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(_("tạo lúc"), auto_now_add=True)
 
-    objects = ScopedQuerySet.as_manager()
+    objects = ApplicationRecordQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("khoản chi")
@@ -93,7 +92,7 @@ class ProgressReport(models.Model):
     reported_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(_("tạo lúc"), auto_now_add=True)
 
-    objects = ScopedQuerySet.as_manager()
+    objects = ApplicationRecordQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("báo cáo tiến độ")
@@ -118,7 +117,7 @@ class Inspection(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(_("tạo lúc"), auto_now_add=True)
 
-    objects = ScopedQuerySet.as_manager()
+    objects = ApplicationRecordQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("kiểm tra thực địa")
@@ -153,7 +152,7 @@ class ChangeRequest(models.Model):
     decided_at = models.DateTimeField(_("quyết định lúc"), null=True, blank=True)
     decision_note = models.TextField(_("ý kiến quyết định"), blank=True)
 
-    objects = ScopedQuerySet.as_manager()
+    objects = ApplicationRecordQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("đề nghị điều chỉnh")

@@ -8,11 +8,10 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from khuyencong.errors import DomainConflict
-from khuyencong.scoping import scope_for
 from programs.models import AppraisalCriterion
 from provinces.choices import AGENCY_ROLES, Role
 
-from .. import selectors
+from .. import permissions, selectors
 from ..choices import (
     CouncilLevel,
     CouncilRole,
@@ -23,8 +22,9 @@ from ..models import (
     CouncilMember,
     Score,
 )
+from ..permissions import require
 from . import base
-from .base import _can_write_in, _lock
+from .base import _lock
 
 
 @transaction.atomic
@@ -33,16 +33,12 @@ def council_create(*, user, name: str, level: str, province=None, call=None, app
     """Set up a council for a call or one application. ``members`` is a list of
     ``(user, council role)``: provincial members need the council_member role in
     that province; national members are Agency staff."""
-    scope = scope_for(user)
     errors = {}
     if level == CouncilLevel.PROVINCIAL:
         province_id = province.code if province else (call.province_id if call else application.province_id)
-        if not _can_write_in(user, province_id):
-            raise PermissionDenied(_("Bạn không được lập hội đồng của tỉnh/thành này."))
     else:
         province_id = None
-        if not (scope.superuser or scope.roles & AGENCY_ROLES) or scope.read_only:
-            raise PermissionDenied(_("Chỉ Cục lập hội đồng thẩm định cấp Cục."))
+    require(permissions.set_up_council(user, level, province_id))
     if call is None and application is None:
         errors["call"] = _("Hội đồng phải gắn với một đợt tiếp nhận hoặc một đề án.")
     if not members:

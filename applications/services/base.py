@@ -1,45 +1,20 @@
-"""What every writer of the applications app shares: scope checks, the row lock, the
-version check, the event record, input parsing helpers and the record save."""
+"""What every writer of the applications app shares: the row lock, the version check,
+the state check of a record, the event record, input parsing helpers and the record save.
+Who may write is ``applications.permissions``."""
 
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
-from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from khuyencong.errors import DomainConflict
-from khuyencong.scoping import scope_for
-from programs.choices import FundSource
-from provinces.choices import Role
 
 from .. import workflow
 from ..models import (
     Application,
     ApplicationEvent,
 )
-
-WRITER_ROLES = (Role.PROVINCE_OFFICER, Role.PROVINCE_APPROVER)
-
-
-# --- Scope checks ------------------------------------------------------------------------
-
-
-def _can_write_in(user, province_id, commune_id=None) -> bool:
-    scope = scope_for(user)
-    if scope.read_only:
-        return False
-    if scope.superuser:
-        return True
-    if scope.roles_by_province.get(province_id, set()) & set(WRITER_ROLES):
-        return True
-    return commune_id is not None and commune_id in scope.commune_ids
-
-
-def _require_write(user, province_id, commune_id=None) -> None:
-    if not _can_write_in(user, province_id, commune_id):
-        raise PermissionDenied(_("Bạn không có quyền ghi dữ liệu của tỉnh/thành này."))
-
 
 
 def _apply(obj, data: dict, allowed) -> dict:
@@ -71,16 +46,6 @@ def record_event(application, user, action, *, from_status="", to_status="", rea
 
 
 
-def _require_write_application(user, province_id, establishments=()) -> None:
-    scope = scope_for(user)
-    if _can_write_in(user, province_id):
-        return
-    # A commune officer proposes schemes for establishments of their commune.
-    if establishments and not scope.read_only and all(e.commune_id in scope.commune_ids for e in establishments):
-        return
-    raise PermissionDenied(_("Bạn không có quyền lập hoặc sửa đề án của tỉnh/thành này."))
-
-
 def _lock(application_id, user) -> Application:
     try:
         return Application.objects.visible_to(user).select_for_update().get(pk=application_id)
@@ -93,33 +58,6 @@ def _check_version(application, expected_version):
         raise DomainConflict(_("Đề án đã được người khác thay đổi (phiên bản %(v)s). Tải lại trang rồi thử lại.")
                              % {"v": application.version})
 
-
-
-RECORDING_ROLES = (Role.PROVINCE_OFFICER, Role.PROVINCE_APPROVER)
-
-def _require_recorder(user, application) -> None:
-    """Province staff of the application's province record what happens on the ground."""
-    scope = scope_for(user)
-    if scope.superuser:
-        return
-    if scope.read_only or not (scope.roles_by_province.get(application.province_id, set()) & set(RECORDING_ROLES)):
-        raise PermissionDenied(_("Chỉ cán bộ Sở Công Thương của tỉnh/thành có đề án được ghi nhận việc thực hiện."))
-
-
-def _require_decider(user, application) -> None:
-    """The province approver decides on local funds, the Agency approver on national funds."""
-    scope = scope_for(user)
-    if scope.superuser:
-        return
-    if application.fund_source == FundSource.NATIONAL:
-        allowed = not scope.read_only and Role.AGENCY_APPROVER in scope.roles_by_province.get(None, set())
-        message = _("Đề án dùng kinh phí khuyến công quốc gia: Cục (lãnh đạo phê duyệt) quyết định.")
-    else:
-        allowed = not scope.read_only and Role.PROVINCE_APPROVER in scope.roles_by_province.get(
-            application.province_id, set())
-        message = _("Đề án dùng kinh phí địa phương: lãnh đạo Sở Công Thương của tỉnh/thành quyết định.")
-    if not allowed:
-        raise PermissionDenied(message)
 
 
 def _require_record(application, record: str, what: str) -> None:

@@ -10,6 +10,7 @@ from khuyencong.errors import DomainConflict
 from khuyencong.templatetags.kc import format_vnd
 from programs.selectors import support_rule_for
 
+from .. import permissions
 from ..choices import (
     ChangeKind,
     ChangeStatus,
@@ -19,6 +20,7 @@ from ..models import (
     ChangeRequest,
     CostLine,
 )
+from ..permissions import require
 from ..workflow import Record
 from . import base
 from .base import (
@@ -26,9 +28,7 @@ from .base import (
     _lock,
     _parse_date,
     _parse_money,
-    _require_decider,
     _require_record,
-    _require_recorder,
     _text,
 )
 from .dossier import _clean_cost_lines
@@ -98,7 +98,7 @@ def change_request_create(*, user, application_id, kind: str, description: str, 
     cost lines (``[{"item", "quantity", "unit", "unit_cost"}]``) of an approved, ongoing or
     suspended scheme. It is checked now and again, under locks, when decided."""
     application = _lock(application_id, user)
-    _require_recorder(user, application)
+    require(permissions.record(user, application))
     _require_record(application, Record.CHANGE_REQUEST, _("đề nghị điều chỉnh"))
     errors = {}
     if kind not in ChangeKind.values:
@@ -193,7 +193,7 @@ def change_request_decide(*, user, change_request_id, approve: bool, note: str =
         raise ChangeRequest.DoesNotExist(_("Không tìm thấy đề nghị điều chỉnh.")) from None
     application = _lock(application_id, user)
     change = ChangeRequest.objects.select_for_update().get(pk=change_request_id)
-    _require_decider(user, application)
+    require(permissions.decide(user, application))
     if change.status != ChangeStatus.PENDING:
         raise DomainConflict(_("Đề nghị điều chỉnh đã được quyết định (%(s)s).") % {"s": change.get_status_display()})
     _require_record(application, Record.CHANGE_REQUEST, _("quyết định điều chỉnh"))

@@ -16,7 +16,7 @@ from khuyencong.templatetags.kc import format_vnd
 from programs.choices import FundSource
 from provinces.choices import OrganisationKind
 
-from .. import workflow
+from .. import permissions, workflow
 from ..choices import (
     POST_DECISION_ATTACHMENT_KINDS,
     AttachmentKind,
@@ -28,9 +28,10 @@ from ..models import (
     Attachment,
     CostLine,
 )
+from ..permissions import require
 from ..workflow import Record
 from . import base
-from .base import _apply, _check_version, _lock, _require_write_application
+from .base import _apply, _check_version, _lock
 
 # --- Applications --------------------------------------------------------------------------
 
@@ -147,7 +148,7 @@ def _refresh_search(application, establishments):
 @transaction.atomic
 def application_create(*, user, province, data: dict, establishments, cost_lines) -> Application:
     """Create a draft with its cost lines and beneficiaries; allocates the code."""
-    _require_write_application(user, province.code, establishments)
+    require(permissions.write_application(user, province.code, establishments))
     application = Application(province=province, created_by=user, year=data.get("year") or timezone.localdate().year)
     _apply(application, data, APPLICATION_FIELDS)
     if not application.fund_source and application.programme_id:
@@ -178,8 +179,8 @@ def application_update(*, user, application_id, data: dict, establishments=None,
     new_establishments = list(establishments) if establishments is not None else current_establishments
     # A commune officer edits only dossiers whose beneficiaries are all in their commune,
     # before and after the edit (else they could drop another commune's beneficiary).
-    _require_write_application(user, application.province_id, current_establishments)
-    _require_write_application(user, application.province_id, new_establishments)
+    require(permissions.write_application(user, application.province_id, current_establishments))
+    require(permissions.write_application(user, application.province_id, new_establishments))
     if not workflow.STATES[application.status].editable:
         raise DomainConflict(_("Hồ sơ đã nộp không sửa được; cần được trả lại để bổ sung."))
     original_year, original_total = application.year, application.total_cost
@@ -243,7 +244,7 @@ def sniff_content_type(head: bytes) -> str | None:
 @transaction.atomic
 def attachment_add(*, user, application_id, kind: str, uploaded_file, description: str = "") -> Attachment:
     application = _lock(application_id, user)
-    _require_write_application(user, application.province_id, list(application.establishments.all()))
+    require(permissions.write_application(user, application.province_id, list(application.establishments.all())))
     state = workflow.STATES[application.status]
     # Records of implementation (contract, vouchers, reports, minutes, settlement papers)
     # may be filed after the decision.
@@ -299,7 +300,7 @@ def attachment_remove(*, user, attachment_id) -> Attachment:
     attachment = Attachment.objects.select_related("application").get(
         pk=attachment_id, application__in=Application.objects.visible_to(user))
     application = _lock(attachment.application_id, user)
-    _require_write_application(user, application.province_id, list(application.establishments.all()))
+    require(permissions.write_application(user, application.province_id, list(application.establishments.all())))
     if not workflow.STATES[application.status].editable:
         raise DomainConflict(_("Hồ sơ đã nộp không gỡ tài liệu được."))
     if attachment.removed_at is None:

@@ -5,10 +5,12 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from .. import permissions
 from ..models import (
     Establishment,
 )
-from .base import _apply, _require_write
+from ..permissions import require
+from .base import _apply
 
 # --- Establishments ------------------------------------------------------------------------
 
@@ -32,7 +34,7 @@ def establishment_create(*, user, data: dict) -> Establishment:
     _apply(establishment, data, ESTABLISHMENT_FIELDS)
     if establishment.commune_id and not establishment.province_id:
         establishment.province_id = establishment.commune.province_id
-    _require_write(user, establishment.province_id, establishment.commune_id)
+    require(permissions.write_in(user, establishment.province_id, establishment.commune_id))
     establishment.tax_code = (establishment.tax_code or "").strip()
     establishment.full_clean(validate_unique=False, validate_constraints=False)
     _check_tax_code_unique(establishment)
@@ -46,12 +48,12 @@ def establishment_create(*, user, data: dict) -> Establishment:
 
 @transaction.atomic
 def establishment_update(*, user, establishment: Establishment, data: dict) -> Establishment:
-    _require_write(user, establishment.province_id, establishment.commune_id)
+    require(permissions.write_in(user, establishment.province_id, establishment.commune_id))
     establishment = Establishment.objects.select_for_update().get(pk=establishment.pk)
     _apply(establishment, data, ESTABLISHMENT_FIELDS)
     establishment.tax_code = (establishment.tax_code or "").strip()
     # No moving an establishment out of the caller's scope.
-    _require_write(user, establishment.province_id, establishment.commune_id)
+    require(permissions.write_in(user, establishment.province_id, establishment.commune_id))
     establishment.full_clean(validate_unique=False, validate_constraints=False)
     _check_tax_code_unique(establishment)
     establishment.save()

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from khuyencong.errors import DomainConflict
 from khuyencong.templatetags.kc import format_vnd
 
-from .. import selectors
+from .. import permissions, selectors
 from ..choices import (
     AttachmentKind,
     DisbursementKind,
@@ -23,6 +23,7 @@ from ..models import (
     Inspection,
     ProgressReport,
 )
+from ..permissions import require
 from ..workflow import Record
 from . import base
 from .base import (
@@ -31,7 +32,6 @@ from .base import (
     _parse_date,
     _parse_money,
     _require_record,
-    _require_recorder,
     _save_record,
     _text,
 )
@@ -122,7 +122,7 @@ def contract_add(*, user, application_id, number: str, signed_on, beneficiary, v
     approved or ongoing scheme. ``documents``: attachments of the application (or ids) and/or
     uploaded files (stored as contract attachments)."""
     application = _lock(application_id, user)
-    _require_recorder(user, application)
+    require(permissions.record(user, application))
     _require_record(application, Record.CONTRACT, _("ghi nhận hợp đồng"))
     return _contract_create(application, user, number=number, signed_on=signed_on, beneficiary=beneficiary,
                             value=value, documents=documents)
@@ -135,7 +135,7 @@ def implementation_start(*, user, application_id, contracts: list[dict]) -> Appl
     approved application to ``in_progress``, in one transaction."""
     application = _lock(application_id, user)
     _check_step(application, user, "start_implementation")
-    _require_recorder(user, application)
+    require(permissions.record(user, application))
     errors = []
     for index, data in enumerate(contracts or []):
         if not isinstance(data, dict):
@@ -213,7 +213,7 @@ def disbursement_add(*, user, application_id, kind: str, amount: int, paid_on, r
     amount; the total disbursed never exceeds the approved amount. The final payment is
     made only through ``application_settle``."""
     application = _lock(application_id, user)
-    _require_recorder(user, application)
+    require(permissions.record(user, application))
     if kind == DisbursementKind.FINAL:
         raise ValidationError({"kind": _("Khoản thanh toán cuối chỉ được ghi khi quyết toán.")})
     if kind not in (DisbursementKind.ADVANCE, DisbursementKind.PAYMENT):
@@ -232,7 +232,7 @@ def progress_report_add(*, user, application_id, period_start, period_end, perce
                         documents=()) -> ProgressReport:
     """A progress report of an ongoing (or suspended) scheme."""
     application = _lock(application_id, user)
-    _require_recorder(user, application)
+    require(permissions.record(user, application))
     _require_record(application, Record.PROGRESS_REPORT, _("báo cáo tiến độ"))
     errors = {}
     period_start = _parse_date(period_start, "period_start", errors)
@@ -266,7 +266,7 @@ def inspection_add(*, user, application_id, inspected_on, inspectors: str, findi
                    documents=()) -> Inspection:
     """A field inspection of an ongoing, suspended or completed scheme."""
     application = _lock(application_id, user)
-    _require_recorder(user, application)
+    require(permissions.record(user, application))
     _require_record(application, Record.INSPECTION, _("ghi kiểm tra thực địa"))
     errors = {}
     inspected_on = _parse_date(inspected_on, "inspected_on", errors)

@@ -7,17 +7,11 @@ from django.shortcuts import get_object_or_404
 from django.utils.html import format_html, format_html_join
 
 from khuyencong.errors import DomainConflict
-from khuyencong.scoping import scope_for
 from khuyencong.web import PortalViewMixin, ScopedListView
-from provinces.choices import Role
-from provinces.models import Province
 
-from .. import selectors
 from ..models import (
     Application,
-    ConflictDeclaration,
 )
-from ..services.base import WRITER_ROLES, _can_write_in
 
 
 def conflict_message(request, exc: DomainConflict) -> None:
@@ -28,35 +22,6 @@ def conflict_message(request, exc: DomainConflict) -> None:
                                             format_html_join("", "<li>{}</li>", ((r,) for r in exc.reasons))))
     else:
         messages.error(request, exc.message)
-
-
-def writable_provinces(user):
-    """Provinces where the user may create establishments and applications."""
-    scope = scope_for(user)
-    if scope.read_only:
-        return Province.objects.none()
-    if scope.superuser:
-        return Province.objects.all()
-    ids = {pid for pid, roles in scope.roles_by_province.items() if pid and roles & set(WRITER_ROLES)}
-    ids |= set(scope.commune_province_ids)
-    return Province.objects.filter(code__in=ids)
-
-
-def can_write_in(user, province_id, commune_id=None) -> bool:
-    return _can_write_in(user, province_id, commune_id)
-
-
-def dossier_closed_for(application, user) -> bool:
-    """A council member without another role sees the dossier of an application under
-    appraisal only after declaring no conflict of interest."""
-    scope = scope_for(user)
-    if scope.superuser or not scope.roles or scope.roles - {Role.COUNCIL_MEMBER}:
-        return False
-    level = application.appraisal_level
-    if level is None or selectors.council_seat(application, user, level) is None:
-        return False
-    return not ConflictDeclaration.objects.filter(application=application, level=level, user=user,
-                                                  has_conflict=False).exists()
 
 
 # --- Lists ------------------------------------------------------------------------------------------
@@ -89,12 +54,6 @@ class _Redirect(Exception):
     def __init__(self, url):
         self.url = url
 
-
-
-def _commune_writer(user, establishments) -> bool:
-    scope = scope_for(user)
-    return bool(establishments) and not scope.read_only and all(e.commune_id in scope.commune_ids
-                                                                for e in establishments)
 
 
 class ApplicationObjectMixin(PortalViewMixin):

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _lazy
 
 from khuyencong.web import ScopedDetailView
 
-from .. import selectors, workflow
+from .. import permissions, selectors, workflow
 from ..choices import CouncilLevel, Status
 from ..forms import (
     AttachmentForm,
@@ -15,8 +15,6 @@ from ..forms import (
 from ..models import (
     Application,
 )
-from ..services.base import _can_write_in
-from .base import _commune_writer, dossier_closed_for
 from .implementation import implementation_context
 
 # --- Applications: the page --------------------------------------------------------------------------
@@ -59,7 +57,7 @@ class ApplicationDetailView(ScopedDetailView):
 
     def get(self, request, *args, **kwargs):
         self.object = self.get_object()
-        if dossier_closed_for(self.object, request.user):
+        if not permissions.open_dossier(request.user, self.object):
             return redirect("applications:scoring", self.object.pk)
         return self.render_to_response(self.get_context_data(object=self.object))
 
@@ -79,13 +77,13 @@ def application_context(application, user) -> dict:
         "attachments": list(application.attachments.filter(removed_at__isnull=True).select_related("uploaded_by")),
         "removed_attachments": list(application.attachments.filter(removed_at__isnull=False)),
         "events": _labelled(application.events.select_related("actor").order_by("-created_at", "-pk")),
-        "editable": state.editable and _can_write_in(user, application.province_id),
+        "editable": state.editable and bool(permissions.write_in(user, application.province_id)),
     }
     context["can_edit"] = context["editable"] or (
-        state.editable and _commune_writer(user, context["establishments"]))
+        state.editable and permissions.commune_writer(user, context["establishments"]))
     # After submission only "other" documents may be added (minutes, corrections…).
     context["can_add_other"] = (not context["can_edit"] and not state.terminal
-                                and _can_write_in(user, application.province_id))
+                                and bool(permissions.write_in(user, application.province_id)))
     if state.editable:
         context["eligibility_problems"] = selectors.eligibility_problems(application)
         context["eligibility_checked"] = True

@@ -14,7 +14,7 @@ from khuyencong.errors import DomainConflict
 from khuyencong.web import PortalViewMixin
 from programs.models import ActivityType, Programme
 
-from .. import selectors, services, workflow
+from .. import permissions, selectors, services, workflow
 from ..choices import Status
 from ..filters import ApplicationFilterSet
 from ..forms import (
@@ -27,15 +27,12 @@ from ..models import (
     Application,
     CostLine,
 )
+from ..permissions import writable_provinces
 from .base import (
     ApplicationObjectMixin,
     FilterFormListView,
-    _commune_writer,
     _Redirect,
-    can_write_in,
     conflict_message,
-    dossier_closed_for,
-    writable_provinces,
 )
 
 # --- Applications: list ----------------------------------------------------------------------------
@@ -170,8 +167,8 @@ class ApplicationUpdateView(ApplicationFormView):
     def get_object(self):
         application = get_object_or_404(Application.objects.visible_to(self.request.user)
                                         .select_related("province"), pk=self.kwargs["pk"])
-        if not (can_write_in(self.request.user, application.province_id)
-                or _commune_writer(self.request.user, list(application.establishments.all()))):
+        if not permissions.write_application(self.request.user, application.province_id,
+                                             list(application.establishments.all())):
             raise PermissionDenied(_("Bạn không có quyền sửa đề án này."))
         if not workflow.STATES[application.status].editable:
             messages.error(self.request, _("Hồ sơ đã nộp không sửa được; cần được trả lại để bổ sung."))
@@ -253,8 +250,7 @@ class AttachmentDownloadView(AttachmentMixin, TemplateView):
 
     def get(self, request, *args, **kwargs):
         application, attachment = self.get_attachment()
-        if dossier_closed_for(application, request.user):
-            raise PermissionDenied(_("Khai báo không có xung đột lợi ích trước khi xem hồ sơ."))
+        permissions.require(permissions.open_dossier(request.user, application))
         try:
             handle = attachment.file.open("rb")
         except FileNotFoundError as exc:

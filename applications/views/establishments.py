@@ -11,7 +11,7 @@ from khuyencong.scoping import scope_for
 from khuyencong.web import PortalViewMixin, ScopedDetailView
 from provinces.models import Commune, Province
 
-from .. import selectors, services
+from .. import permissions, selectors, services
 from ..filters import EstablishmentFilterSet
 from ..forms import (
     EstablishmentForm,
@@ -20,7 +20,8 @@ from ..forms import (
 from ..models import (
     Establishment,
 )
-from .base import FilterFormListView, can_write_in, writable_provinces
+from ..permissions import writable_provinces
+from .base import FilterFormListView
 
 # --- Establishments --------------------------------------------------------------------------------
 
@@ -56,7 +57,7 @@ class EstablishmentDetailView(ScopedDetailView):
         est = self.object
         context["location_problem"] = selectors.location_problem(est)
         context["history"] = selectors.establishment_history(est, self.request.user)
-        context["can_edit"] = can_write_in(self.request.user, est.province_id, est.commune_id)
+        context["can_edit"] = bool(permissions.write_in(self.request.user, est.province_id, est.commune_id))
         return context
 
 
@@ -117,7 +118,7 @@ class EstablishmentCreateView(EstablishmentFormView):
 class EstablishmentUpdateView(EstablishmentFormView):
     def get_object(self):
         obj = get_object_or_404(Establishment.objects.visible_to(self.request.user), pk=self.kwargs["pk"])
-        if not can_write_in(self.request.user, obj.province_id, obj.commune_id):
+        if not permissions.write_in(self.request.user, obj.province_id, obj.commune_id):
             raise PermissionDenied(_("Bạn không có quyền sửa cơ sở này."))
         return obj
 

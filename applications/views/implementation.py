@@ -14,7 +14,7 @@ from django.views.generic import TemplateView
 
 from khuyencong.errors import DomainConflict
 
-from .. import selectors, services, workflow
+from .. import permissions, selectors, services, workflow
 from ..choices import ChangeStatus
 from ..forms import (
     AcceptanceForm,
@@ -35,7 +35,6 @@ from ..models import (
     ChangeRequest,
     Settlement,
 )
-from ..services.base import _require_decider, _require_recorder
 from ..workflow import Record
 from .base import ApplicationObjectMixin, conflict_message
 
@@ -78,19 +77,11 @@ STEP_FORMS = {
 }
 
 
-def _allowed(check, *args) -> bool:
-    try:
-        check(*args)
-    except PermissionDenied:
-        return False
-    return True
-
-
 def implementation_context(application, user) -> dict:
     """The sections "Hợp đồng" … "Quyết toán" of an approved (or later) application."""
     if not workflow.STATES[application.status].committed and application.approved_amount is None:
         return {"show_implementation": False}
-    can_record = _allowed(_require_recorder, user, application)
+    can_record = bool(permissions.record(user, application))
     disbursements = list(application.disbursements.order_by("paid_on", "pk"))
     paid = sum(d.amount for d in disbursements)
     approved = application.approved_amount or 0
@@ -107,7 +98,7 @@ def implementation_context(application, user) -> dict:
         "change_requests": change_requests,
         "pending_changes": sum(1 for c in change_requests if c.status == ChangeStatus.PENDING),
         "can_decide_changes": (workflow.may_record(application.status, Record.CHANGE_REQUEST)
-                               and _allowed(_require_decider, user, application)),
+                               and bool(permissions.decide(user, application))),
         "decision_form": ChangeDecisionForm(),
         "acceptance": Acceptance.objects.filter(application=application).select_related("minutes").first(),
         "settlement": Settlement.objects.filter(application=application).select_related("final_payment").first(),
@@ -138,8 +129,7 @@ class RecordView(ApplicationObjectMixin, TemplateView):
 
     def get(self, request, *args, **kwargs):
         application = self.get_application()
-        if not _allowed(_require_recorder, request.user, application):
-            raise PermissionDenied(_("Chỉ cán bộ Sở Công Thương của tỉnh/thành có đề án được ghi nhận việc thực hiện."))
+        permissions.require(permissions.record(request.user, application))
         return self.render_form(application, self.page.form_class(application=application))
 
     def post(self, request, *args, **kwargs):

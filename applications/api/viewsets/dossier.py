@@ -12,22 +12,19 @@ from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
-from applications import selectors, services, workflow
+from applications import permissions, selectors, services, workflow
 from applications.choices import CouncilLevel
 from applications.filters import ApplicationFilterSet
 from applications.models import (
     Application,
     ApplicationEvent,
     Attachment,
-    ConflictDeclaration,
     CostLine,
     Establishment,
 )
 from applications.workflow import Record
 from khuyencong.api import ScopedModelViewSet
 from khuyencong.errors import DomainConflict
-from khuyencong.scoping import scope_for
-from provinces.choices import Role
 from provinces.models import Province
 
 from ..serializers import (
@@ -195,15 +192,9 @@ class ApplicationViewSet(ServiceErrorsMixin, ScopedModelViewSet):
     def _require_dossier_open(self, application):
         """A council member (with no other role) opens the files of an application under
         appraisal only after declaring no conflict of interest."""
-        scope = scope_for(self.request.user)
-        if scope.superuser or not scope.roles or scope.roles - {Role.COUNCIL_MEMBER}:
-            return
-        level = application.appraisal_level
-        if level is None or selectors.council_seat(application, self.request.user, level) is None:
-            return
-        if not ConflictDeclaration.objects.filter(application=application, level=level, user=self.request.user,
-                                                  has_conflict=False).exists():
-            raise exceptions.PermissionDenied(_("Khai báo không có xung đột lợi ích trước khi xem hồ sơ."))
+        permission = permissions.open_dossier(self.request.user, application)
+        if not permission:
+            raise exceptions.PermissionDenied(permission.reason)
 
     def _attachment(self, application, attachment_id):
         # ``application`` comes from the scoped get_object(): its files are in scope too.
