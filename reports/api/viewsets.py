@@ -1,6 +1,5 @@
 """The ``reports`` API: list, request, read and download report runs (scoped)."""
 
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db.models import Prefetch
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
@@ -50,8 +49,6 @@ class ReportRunViewSet(mixins.CreateModelMixin, ScopedReadOnlyViewSet):
                 formats=data.get("formats"))
         except services.ReportQueueUnavailable as exc:
             raise QueueUnavailable(exc.message) from exc
-        except DjangoPermissionDenied as exc:
-            raise exceptions.PermissionDenied(str(exc) or None) from exc
         run = self.get_queryset().get(pk=run.pk)
         return Response(ReportRunSerializer(run, context=self.get_serializer_context()).data,
                         status=status.HTTP_201_CREATED)
@@ -64,8 +61,6 @@ class ReportRunViewSet(mixins.CreateModelMixin, ScopedReadOnlyViewSet):
             services.report_run_retry(user=request.user, run_id=run.pk)
         except services.ReportQueueUnavailable as exc:
             raise QueueUnavailable(exc.message) from exc
-        except DjangoPermissionDenied as exc:
-            raise exceptions.PermissionDenied(str(exc) or None) from exc
         return Response(ReportRunSerializer(self.get_queryset().get(pk=run.pk),
                                             context=self.get_serializer_context()).data)
 

@@ -39,10 +39,10 @@ from ..serializers import (
     ScoresSerializer,
     TransitionSerializer,
 )
-from .base import DETAIL_ACTION, ServiceErrorsMixin
+from .base import DETAIL_ACTION
 
 
-class ApplicationViewSet(ServiceErrorsMixin, ScopedModelViewSet):
+class ApplicationViewSet(ScopedModelViewSet):
     """Applications (đề án). POST creates a draft; PUT/PATCH edit a draft or a returned
     dossier (``version`` guards against lost updates: a stale one is a 409). The
     workflow moves through ``POST /applications/{id}/transitions/``."""

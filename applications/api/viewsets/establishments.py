@@ -11,10 +11,9 @@ from khuyencong.api import ScopedModelViewSet
 from ..serializers import (
     EstablishmentSerializer,
 )
-from .base import ServiceErrorsMixin
 
 
-class EstablishmentViewSet(ServiceErrorsMixin, ScopedModelViewSet):
+class EstablishmentViewSet(ScopedModelViewSet):
     """Rural industrial establishments. Created and edited through the services
     (tax-code format and national uniqueness, commune inside the province)."""
 

@@ -33,7 +33,6 @@ from ..serializers import (
     ProgressReportInputSerializer,
     ProgressReportSerializer,
 )
-from .base import ServiceErrorsMixin
 
 # --- Records of one application ------------------------------------------
 #
@@ -42,7 +41,7 @@ from .base import ServiceErrorsMixin
 # the list is that application's records, and POST hands the input to the service.
 
 
-class ApplicationRecordViewSet(ServiceErrorsMixin, viewsets.GenericViewSet):
+class ApplicationRecordViewSet(viewsets.GenericViewSet):
     """Base of the per-application record endpoints."""
 
     filter_backends = []
@@ -178,7 +177,7 @@ class ChangeRequestViewSet(ApplicationRecordListViewSet):
 
 
 
-class DisbursementViewSet(ServiceErrorsMixin, ScopedReadOnlyViewSet):
+class DisbursementViewSet(ScopedReadOnlyViewSet):
     """Every advance and payment the caller may see, across applications, with filters
     (province, programme, year, fund source, kind, application, paid from/to)."""
 
