@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
 from khuyencong.errors import DomainConflict
+from khuyencong.web import error_message
 
 from .. import selectors, services
 from ..choices import CouncilLevel
@@ -20,7 +21,7 @@ from ..forms import (
 from ..models import (
     ConflictDeclaration,
 )
-from .base import ApplicationObjectMixin, _Redirect, conflict_message
+from .base import ApplicationObjectMixin, _Redirect
 from .detail import application_context
 
 # --- Council member's scoring -----------------------------------------------------------------------------
@@ -83,7 +84,7 @@ class ScoringView(ApplicationObjectMixin, TemplateView):
                 except ValidationError as exc:
                     add_service_errors(form, exc)
                 except DomainConflict as exc:
-                    conflict_message(request, exc)
+                    error_message(request, exc)
                     return HttpResponseRedirect(url)
                 else:
                     messages.success(request, _("Đã ghi nhận khai báo xung đột lợi ích."))
@@ -100,10 +101,7 @@ class ScoringView(ApplicationObjectMixin, TemplateView):
             except ValidationError as exc:
                 add_service_errors(form, exc)
             except (DomainConflict, PermissionDenied) as exc:
-                if isinstance(exc, DomainConflict):
-                    conflict_message(request, exc)
-                else:
-                    messages.error(request, str(exc))
+                error_message(request, exc)
                 return HttpResponseRedirect(url)
             else:
                 messages.success(request, _("Đã lưu điểm thẩm định."))

@@ -2,27 +2,13 @@
 scope in the page, the filter-form list, the application lookup (404 outside scope)."""
 
 
-from django.contrib import messages
 from django.shortcuts import get_object_or_404
-from django.utils.html import format_html, format_html_join
 
-from khuyencong.errors import DomainConflict
 from khuyencong.web import PortalViewMixin, ScopedListView
 
 from ..models import (
     Application,
 )
-
-
-def conflict_message(request, exc: DomainConflict) -> None:
-    """A DomainConflict as one error message listing every reason."""
-    if exc.reasons:
-        # Escaped by format_html; the message storage keeps it marked safe.
-        messages.error(request, format_html('{}<ul class="mb-0">{}</ul>', exc.message,
-                                            format_html_join("", "<li>{}</li>", ((r,) for r in exc.reasons))))
-    else:
-        messages.error(request, exc.message)
-
 
 # --- Lists ------------------------------------------------------------------------------------------
 

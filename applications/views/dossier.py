@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
 from khuyencong.errors import DomainConflict
-from khuyencong.web import PortalViewMixin
+from khuyencong.web import PortalViewMixin, error_message
 from programs.models import ActivityType, Programme
 
 from .. import permissions, selectors, services, workflow
@@ -32,7 +32,6 @@ from .base import (
     ApplicationObjectMixin,
     FilterFormListView,
     _Redirect,
-    conflict_message,
 )
 
 # --- Applications: list ----------------------------------------------------------------------------
@@ -142,7 +141,7 @@ class ApplicationFormView(PortalViewMixin, TemplateView):
                 if loose:
                     messages.error(request, _("Chưa lưu được đề án: %(e)s") % {"e": " ".join(loose)})
             except DomainConflict as exc:
-                conflict_message(request, exc)
+                error_message(request, exc)
         return self.render_to_response(self.get_context_data(form=form, formset=formset), status=400)
 
 
@@ -227,7 +226,7 @@ class AttachmentUploadView(ApplicationObjectMixin, TemplateView):
         except ValidationError as exc:
             messages.error(request, _("Chưa tải lên được: %(e)s") % {"e": " ".join(exc.messages)})
         except DomainConflict as exc:
-            conflict_message(request, exc)
+            error_message(request, exc)
         except Application.DoesNotExist as exc:
             raise Http404 from exc
         else:
@@ -267,7 +266,7 @@ class AttachmentRemoveView(AttachmentMixin, TemplateView):
         try:
             services.attachment_remove(user=request.user, attachment_id=attachment.pk)
         except DomainConflict as exc:
-            conflict_message(request, exc)
+            error_message(request, exc)
         else:
             messages.success(request, _("Đã gỡ “%(n)s” khỏi hồ sơ.") % {"n": attachment.original_name})
         return HttpResponseRedirect(reverse("applications:application_detail", args=[application.pk]) + "#tai-lieu")

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.views.generic import TemplateView
 
 from khuyencong.errors import DomainConflict
+from khuyencong.web import error_message
 
 from .. import permissions, selectors, services, workflow
 from ..choices import ChangeStatus
@@ -36,7 +37,7 @@ from ..models import (
     Settlement,
 )
 from ..workflow import Record
-from .base import ApplicationObjectMixin, conflict_message
+from .base import ApplicationObjectMixin
 
 # --- After the decision: records of implementation and the steps that need them ----------------
 
@@ -144,10 +145,10 @@ class RecordView(ApplicationObjectMixin, TemplateView):
             add_service_errors(form, exc)
             return self.render_form(application, form, status=400)
         except DomainConflict as exc:
-            conflict_message(request, exc)
+            error_message(request, exc)
             return self.render_form(application, form, status=409)
         except PermissionDenied as exc:
-            messages.error(request, str(exc) or _("Bạn không có quyền thực hiện thao tác này."))
+            error_message(request, exc)
             return self.render_form(application, form, status=403)
         except Application.DoesNotExist as exc:
             raise Http404 from exc
@@ -171,13 +172,8 @@ class ChangeDecisionView(ApplicationObjectMixin, TemplateView):
         try:
             services.change_request_decide(user=request.user, change_request_id=change.pk, approve=approve,
                                            note=form.cleaned_data.get("note", ""))
-        except ValidationError as exc:
-            messages.error(request, " ".join(m for ms in exc.message_dict.values() for m in ms)
-                           if hasattr(exc, "error_dict") else " ".join(exc.messages))
-        except DomainConflict as exc:
-            conflict_message(request, exc)
-        except PermissionDenied as exc:
-            messages.error(request, str(exc) or _("Bạn không có quyền thực hiện thao tác này."))
+        except (ValidationError, DomainConflict, PermissionDenied) as exc:
+            error_message(request, exc)
         except ChangeRequest.DoesNotExist as exc:
             raise Http404 from exc
         else:

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
 from khuyencong.errors import DomainConflict
+from khuyencong.web import error_message
 from programs.selectors import support_rule_for
 
 from .. import selectors, services, workflow
@@ -23,7 +24,7 @@ from ..ledger import budget_position
 from ..models import (
     Application,
 )
-from .base import ApplicationObjectMixin, conflict_message
+from .base import ApplicationObjectMixin
 from .implementation import STEP_FORMS, implementation_context
 
 
@@ -96,13 +97,13 @@ class TransitionView(ApplicationObjectMixin, TemplateView):
                 return detail
             return self.render_to_response(self.get_context_data(application=application, form=form), status=400)
         except DomainConflict as exc:
-            conflict_message(request, exc)
+            error_message(request, exc)
             if form.needs_input:
                 return self.render_to_response(self.get_context_data(application=application, form=form),
                                                status=409)
             return detail
         except PermissionDenied as exc:
-            messages.error(request, str(exc) or _("Bạn không có quyền thực hiện thao tác này."))
+            error_message(request, exc)
             return detail
         except Application.DoesNotExist as exc:
             raise Http404 from exc
@@ -137,10 +138,10 @@ class TransitionView(ApplicationObjectMixin, TemplateView):
             add_service_errors(form, exc)
             return again(400)
         except DomainConflict as exc:
-            conflict_message(request, exc)
+            error_message(request, exc)
             return again(409)
         except PermissionDenied as exc:
-            messages.error(request, str(exc) or _("Bạn không có quyền thực hiện thao tác này."))
+            error_message(request, exc)
             return again(403)
         except Application.DoesNotExist as exc:
             raise Http404 from exc
