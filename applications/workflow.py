@@ -1,10 +1,11 @@
 """The workflow of an application (đề án), as plain data. Per state (``STATES``, kept in
 ``applications.states`` and re-exported here): is the dossier editable, is its money
-committed, which appraisal level applies, which records may be added. Per action: the steps (from-states and the roles that may act from them), the
-to-state, the inputs it needs, the guards (callables of ``applications.guards``), the
-record it needs first and the fields it sets. ``services.application_transition`` is the
-only code that changes ``Application.status``, and it reads this table; every other
-module asks the workflow instead of keeping its own set of states."""
+committed, which appraisal level applies, which records may be added. Per action: the
+steps (from-states and the roles that may act from them), the to-state, the inputs it
+needs, the guards (callables of ``applications.guards``), the record it needs first and
+the fields it sets. ``services.application_transition`` is the only code that changes
+``Application.status``, and it reads this table; every other module asks the workflow
+instead of keeping its own set of states."""
 
 from dataclasses import dataclass, field
 

@@ -11,10 +11,7 @@ from khuyencong.scoping import ScopedQuerySet
 from programs.models import AppraisalCriterion, Call
 from provinces.models import Province
 
-from ..choices import (
-    CouncilLevel,
-    CouncilRole,
-)
+from ..choices import CouncilLevel, CouncilRole
 from .dossier import Application, ApplicationRecordQuerySet
 
 

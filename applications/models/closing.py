@@ -6,9 +6,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from ..choices import (
-    AcceptanceResult,
-)
+from ..choices import AcceptanceResult
 from .dossier import Application, ApplicationRecordQuerySet, Attachment
 from .implementation import Disbursement
 

@@ -15,11 +15,7 @@ from programs.choices import FundSource
 from programs.models import ActivityType, Call, Programme
 from provinces.models import Organisation, Province
 
-from ..choices import (
-    STATUS_BADGE,
-    AttachmentKind,
-    Status,
-)
+from ..choices import STATUS_BADGE, AttachmentKind, Status
 from ..states import STATES
 from .establishments import Establishment
 

@@ -13,9 +13,7 @@ from khuyencong.models import NamedModel, NamedQuerySetMixin
 from khuyencong.scoping import ScopedQuerySet
 from provinces.models import Commune, Province
 
-from ..choices import (
-    LegalForm,
-)
+from ..choices import LegalForm
 
 TAX_CODE_RE = re.compile(r"^(\d{10}|\d{10}-\d{3}|\d{12})$")
 

@@ -8,11 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from provinces.models import Organisation
 
-from ..choices import (
-    ChangeKind,
-    ChangeStatus,
-    DisbursementKind,
-)
+from ..choices import ChangeKind, ChangeStatus, DisbursementKind
 from .dossier import Application, ApplicationRecordQuerySet, Attachment
 from .establishments import Establishment
 

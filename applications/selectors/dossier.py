@@ -13,10 +13,7 @@ from programs.selectors import support_rule_for
 from provinces.choices import CommuneKind
 
 from ..choices import REQUIRED_ATTACHMENT_KINDS, AttachmentKind, LegalForm, Status
-from ..models import (
-    Application,
-    Establishment,
-)
+from ..models import Application, Establishment
 
 # --- Location eligibility -----------------------------------------------------------
 
@@ -120,7 +117,6 @@ def money_problems(application: Application, lines=None) -> list[str]:
                         % {"r": format_vnd(application.requested_support),
                            "c": format_vnd(application.counterpart_funds), "t": format_vnd(application.total_cost)})
     return problems
-
 
 
 # --- Duplicate support -----------------------------------------------------------------

@@ -12,16 +12,8 @@ from programs.models import AppraisalCriterion
 from provinces.choices import AGENCY_ROLES, Role
 
 from .. import permissions, selectors
-from ..choices import (
-    CouncilLevel,
-    CouncilRole,
-)
-from ..models import (
-    AppraisalCouncil,
-    ConflictDeclaration,
-    CouncilMember,
-    Score,
-)
+from ..choices import CouncilLevel, CouncilRole
+from ..models import AppraisalCouncil, ConflictDeclaration, CouncilMember, Score
 from ..permissions import require
 from . import base
 from .base import _lock
@@ -142,7 +134,3 @@ def scores_submit(*, user, application_id, scores: dict) -> list[Score]:
     base.record_event(application, user, "scores_submitted",
                       payload={"level": level, "scores": {str(c.pk): str(v) for c, v, _cm in saved}})
     return results
-
-
-# --- After the decision: contracts, disbursements, monitoring, acceptance, settlement -----------
-#

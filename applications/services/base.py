@@ -11,10 +11,7 @@ from django.utils.translation import gettext as _
 from khuyencong.errors import DomainConflict
 
 from .. import workflow
-from ..models import (
-    Application,
-    ApplicationEvent,
-)
+from ..models import Application, ApplicationEvent
 
 
 def _apply(obj, data: dict, allowed) -> dict:
@@ -45,7 +42,6 @@ def record_event(application, user, action, *, from_status="", to_status="", rea
                                            payload=payload or {})
 
 
-
 def _lock(application_id, user) -> Application:
     try:
         return Application.objects.visible_to(user).select_for_update().get(pk=application_id)
@@ -59,13 +55,11 @@ def _check_version(application, expected_version):
                              % {"v": application.version})
 
 
-
 def _require_record(application, record: str, what: str) -> None:
     """The workflow's per-state table allows adding ``record`` in the current state."""
     if not workflow.may_record(application.status, record):
         raise DomainConflict(_("Không thể %(w)s khi đề án đang ở trạng thái “%(s)s”.")
                              % {"w": what, "s": application.get_status_display()})
-
 
 
 def _parse_date(value, field: str, errors: dict, *, required: bool = True, not_future: bool = True):
@@ -128,7 +122,6 @@ def _text(value) -> str:
 
 def _is_upload(value) -> bool:
     return hasattr(value, "read") and hasattr(value, "size")
-
 
 
 def _save_record(obj, documents=None):

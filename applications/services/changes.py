@@ -11,15 +11,9 @@ from khuyencong.templatetags.kc import format_vnd
 from programs.selectors import support_rule_for
 
 from .. import permissions
-from ..choices import (
-    ChangeKind,
-    ChangeStatus,
-)
+from ..choices import ChangeKind, ChangeStatus
 from ..ledger import budget_position, disbursed_total
-from ..models import (
-    ChangeRequest,
-    CostLine,
-)
+from ..models import ChangeRequest, CostLine
 from ..permissions import require
 from ..workflow import Record
 from . import base

@@ -11,18 +11,9 @@ from khuyencong.errors import DomainConflict
 from khuyencong.templatetags.kc import format_vnd
 
 from .. import guards
-from ..choices import (
-    AcceptanceResult,
-    AttachmentKind,
-    DisbursementKind,
-)
+from ..choices import AcceptanceResult, AttachmentKind, DisbursementKind
 from ..ledger import disbursed_total
-from ..models import (
-    Acceptance,
-    Application,
-    Disbursement,
-    Settlement,
-)
+from ..models import Acceptance, Application, Disbursement, Settlement
 from . import base
 from .base import _lock, _parse_count, _parse_date, _parse_money, _save_record, _text
 from .dossier import _attachment_create

@@ -17,17 +17,8 @@ from programs.choices import FundSource
 from provinces.choices import OrganisationKind
 
 from .. import permissions, workflow
-from ..choices import (
-    POST_DECISION_ATTACHMENT_KINDS,
-    AttachmentKind,
-    Status,
-)
-from ..models import (
-    Application,
-    ApplicationCodeSequence,
-    Attachment,
-    CostLine,
-)
+from ..choices import POST_DECISION_ATTACHMENT_KINDS, AttachmentKind, Status
+from ..models import Application, ApplicationCodeSequence, Attachment, CostLine
 from ..permissions import require
 from ..workflow import Record
 from . import base
@@ -140,7 +131,6 @@ def _validate_application(application: Application, user, establishments, lines,
         raise ValidationError(errors)
 
 
-
 def _refresh_search(application, establishments):
     application.refresh_search_text([e.name for e in establishments] + [e.tax_code for e in establishments])
 
@@ -166,7 +156,6 @@ def application_create(*, user, province, data: dict, establishments, cost_lines
     base.record_event(application, user, "create", to_status=Status.DRAFT,
                       payload={"code": application.code, "requested_support": application.requested_support})
     return application
-
 
 
 @transaction.atomic
@@ -309,7 +298,3 @@ def attachment_remove(*, user, attachment_id) -> Attachment:
         base.record_event(application, user, "attachment_remove", payload={"attachment": attachment.pk,
                                                                            "name": attachment.original_name})
     return attachment
-
-
-# --- Transitions ----------------------------------------------------------------------------
-

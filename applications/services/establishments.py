@@ -6,9 +6,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from .. import permissions
-from ..models import (
-    Establishment,
-)
+from ..models import Establishment
 from ..permissions import require
 from .base import _apply
 
@@ -17,7 +15,6 @@ from .base import _apply
 ESTABLISHMENT_FIELDS = ("name", "legal_form", "tax_code", "representative", "province", "commune", "address",
                         "industry", "woman_owned", "ethnic_minority", "difficult_area", "craft_village",
                         "craft_village_name", "phone", "email", "employees", "founded_year", "note", "is_active")
-
 
 
 def _check_tax_code_unique(establishment: Establishment) -> None:
@@ -58,6 +55,3 @@ def establishment_update(*, user, establishment: Establishment, data: dict) -> E
     _check_tax_code_unique(establishment)
     establishment.save()
     return establishment
-
-
-# --- Applications --------------------------------------------------------------------------

@@ -10,10 +10,7 @@ from khuyencong.errors import DomainConflict
 from khuyencong.templatetags.kc import format_vnd
 
 from .. import permissions, selectors
-from ..choices import (
-    AttachmentKind,
-    DisbursementKind,
-)
+from ..choices import AttachmentKind, DisbursementKind
 from ..ledger import disbursed_total
 from ..models import (
     Application,
@@ -38,6 +35,7 @@ from .base import (
 from .dossier import _attachment_create
 from .transitions import _check_step, application_transition
 
+# After the decision: contracts, disbursements, monitoring, acceptance, settlement.
 #
 # Every function locks the application row (``_lock`` scopes it with ``visible_to``: another
 # province's application is Application.DoesNotExist), then checks the caller's role
@@ -45,7 +43,6 @@ from .transitions import _check_step, application_transition
 # uses (state first) for the services that end in a transition — the input
 # (ValidationError, every field at once) and the rules (DomainConflict with every reason),
 # saves and records an event. Files arrive only after every other check has passed.
-
 
 
 def _documents(application, user, documents, kind: str, errors: dict) -> list:
@@ -73,8 +70,6 @@ def _documents(application, user, documents, kind: str, errors: dict) -> list:
     for upload in uploads:
         attachments.append(_attachment_create(application, user, kind=kind, uploaded_file=upload, field="documents"))
     return attachments
-
-
 
 
 # Contracts and the start of implementation ----------------------------------------------------

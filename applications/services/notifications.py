@@ -9,10 +9,7 @@ from provinces.choices import AGENCY_ROLES, Role
 from provinces.models import Membership
 
 from .. import selectors, workflow
-from ..models import (
-    Application,
-    ApplicationEvent,
-)
+from ..models import Application, ApplicationEvent
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +65,3 @@ def notify_next_actors(*, event_id: int) -> int:
     except Exception:  # noqa: BLE001 - mail is best effort after commit
         log.exception("notification for event %s failed", event_id)
         return 0
-
-
-# --- Councils, conflicts of interest and scores ------------------------------------------------
-

@@ -13,14 +13,8 @@ from khuyencong.web import error_message
 
 from .. import selectors, services
 from ..choices import CouncilLevel
-from ..forms import (
-    ConflictForm,
-    ScoreForm,
-    add_service_errors,
-)
-from ..models import (
-    ConflictDeclaration,
-)
+from ..forms import ConflictForm, ScoreForm, add_service_errors
+from ..models import ConflictDeclaration
 from .base import ApplicationObjectMixin, _Redirect
 from .detail import application_context
 
@@ -108,6 +102,5 @@ class ScoringView(ApplicationObjectMixin, TemplateView):
                 return HttpResponseRedirect(url)
         return self.render_to_response(self.build(application, level, seat, declaration, score_form=form),
                                        status=400)
-
 
 

@@ -6,9 +6,7 @@ from django.shortcuts import get_object_or_404
 
 from khuyencong.web import PortalViewMixin, ScopedListView
 
-from ..models import (
-    Application,
-)
+from ..models import Application
 
 # --- Lists ------------------------------------------------------------------------------------------
 
@@ -35,11 +33,9 @@ class FilterFormListView(ScopedListView):
         return self.filterset.qs if self.filterset.is_bound else qs
 
 
-
 class _Redirect(Exception):
     def __init__(self, url):
         self.url = url
-
 
 
 class ApplicationObjectMixin(PortalViewMixin):

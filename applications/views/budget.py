@@ -7,9 +7,7 @@ from khuyencong.web import PortalViewMixin
 from programs.models import Programme
 from provinces.models import Province
 
-from ..forms import (
-    BudgetFilterForm,
-)
+from ..forms import BudgetFilterForm
 from ..ledger import LEDGER_MONEY, ledger
 
 # --- The budget page ----------------------------------------------------------------------------------

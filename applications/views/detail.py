@@ -9,12 +9,8 @@ from khuyencong.web import ScopedDetailView
 
 from .. import permissions, selectors, workflow
 from ..choices import CouncilLevel, Status
-from ..forms import (
-    AttachmentForm,
-)
-from ..models import (
-    Application,
-)
+from ..forms import AttachmentForm
+from ..models import Application
 from .implementation import implementation_context
 
 # --- Applications: the page --------------------------------------------------------------------------

@@ -17,22 +17,10 @@ from programs.models import ActivityType, Programme
 from .. import permissions, selectors, services, workflow
 from ..choices import Status
 from ..filters import ApplicationFilterSet
-from ..forms import (
-    ApplicationForm,
-    AttachmentForm,
-    CostLineFormSet,
-    add_service_errors,
-)
-from ..models import (
-    Application,
-    CostLine,
-)
+from ..forms import ApplicationForm, AttachmentForm, CostLineFormSet, add_service_errors
+from ..models import Application, CostLine
 from ..permissions import writable_provinces
-from .base import (
-    ApplicationObjectMixin,
-    FilterFormListView,
-    _Redirect,
-)
+from .base import ApplicationObjectMixin, FilterFormListView, _Redirect
 
 # --- Applications: list ----------------------------------------------------------------------------
 
@@ -201,7 +189,6 @@ class ApplicationUpdateView(ApplicationFormView):
             expected_version=self.request.POST.get("version") or None)
         messages.success(self.request, _("Đã lưu đề án %(c)s.") % {"c": application.code})
         return application
-
 
 
 # --- Attachments --------------------------------------------------------------------------------------

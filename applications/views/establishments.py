@@ -13,13 +13,8 @@ from provinces.models import Commune, Province
 
 from .. import permissions, selectors, services
 from ..filters import EstablishmentFilterSet
-from ..forms import (
-    EstablishmentForm,
-    add_service_errors,
-)
-from ..models import (
-    Establishment,
-)
+from ..forms import EstablishmentForm, add_service_errors
+from ..models import Establishment
 from ..permissions import writable_provinces
 from .base import FilterFormListView
 

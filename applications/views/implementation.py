@@ -30,12 +30,7 @@ from ..forms import (
     StartImplementationForm,
     add_service_errors,
 )
-from ..models import (
-    Acceptance,
-    Application,
-    ChangeRequest,
-    Settlement,
-)
+from ..models import Acceptance, Application, ChangeRequest, Settlement
 from ..workflow import Record
 from .base import ApplicationObjectMixin
 

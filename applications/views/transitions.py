@@ -16,14 +16,9 @@ from programs.selectors import support_rule_for
 
 from .. import selectors, services, workflow
 from ..choices import Status
-from ..forms import (
-    TransitionForm,
-    add_service_errors,
-)
+from ..forms import TransitionForm, add_service_errors
 from ..ledger import budget_position
-from ..models import (
-    Application,
-)
+from ..models import Application
 from .base import ApplicationObjectMixin
 from .implementation import STEP_FORMS, implementation_context
 

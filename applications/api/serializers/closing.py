@@ -5,10 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from applications.choices import AcceptanceResult
-from applications.models import (
-    Acceptance,
-    Settlement,
-)
+from applications.models import Acceptance, Settlement
 
 from .implementation import DisbursementSerializer
 

@@ -5,9 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from applications import selectors
-from applications.models import (
-    Establishment,
-)
+from applications.models import Establishment
 from provinces.models import Commune, Province
 
 # --- Establishments ---------------------------------------------------------------------

@@ -7,10 +7,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from applications import services
-from applications.models import (
-    Acceptance,
-    Settlement,
-)
+from applications.models import Acceptance, Settlement
 
 from ..serializers import (
     AcceptanceInputSerializer,

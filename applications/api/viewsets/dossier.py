@@ -159,8 +159,7 @@ class ApplicationViewSet(ScopedModelViewSet):
     def events(self, request, pk=None):
         """The timeline: every transition and edit, oldest first."""
         application = self.get_object()
-        # The application is in scope (get_object); its events follow it. (The events'
-        # own visible_to knows no commune path, so it would hide them from commune officers.)
+        # The application is in scope (get_object); its events follow it.
         events = (ApplicationEvent.objects.filter(application=application)
                   .select_related("actor").order_by("created_at", "pk"))
         return Response(ApplicationEventSerializer(events, many=True).data)

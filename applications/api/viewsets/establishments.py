@@ -3,14 +3,10 @@
 
 from applications import services
 from applications.filters import EstablishmentFilterSet
-from applications.models import (
-    Establishment,
-)
+from applications.models import Establishment
 from khuyencong.api import ScopedModelViewSet
 
-from ..serializers import (
-    EstablishmentSerializer,
-)
+from ..serializers import EstablishmentSerializer
 
 
 class EstablishmentViewSet(ScopedModelViewSet):

@@ -176,7 +176,6 @@ class ChangeRequestViewSet(ApplicationRecordListViewSet):
         return Response(ChangeRequestSerializer(change, context=self.get_serializer_context()).data)
 
 
-
 class DisbursementViewSet(ScopedReadOnlyViewSet):
     """Every advance and payment the caller may see, across applications, with filters
     (province, programme, year, fund source, kind, application, paid from/to)."""
