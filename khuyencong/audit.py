@@ -354,26 +354,18 @@ class AuditEntryQuerySet(models.QuerySet):
     def visible_to(self, user):
         """Auditors and Agency staff only: Agency roles and Agency auditors see every entry,
         a province auditor the entries of their provinces; everyone else nothing."""
-        from provinces.choices import AGENCY_ROLES, Role
-
         from .scoping import scope_for
 
         scope = scope_for(user)
-        if scope.superuser:
+        if scope.superuser or scope.audit_all:
             return self.all()
-        agency_roles = scope.roles_by_province.get(None, set())
-        if agency_roles & (set(AGENCY_ROLES) | {Role.AUDITOR}):
-            return self.all()
-        provinces = [pid for pid, roles in scope.roles_by_province.items() if pid is not None and Role.AUDITOR in roles]
-        if not provinces:
+        if not scope.audit_province_ids:
             return self.none()
-        return self.filter(province_id__in=provinces)
+        return self.filter(province_id__in=scope.audit_province_ids)
 
 
 def can_browse(user) -> bool:
-    from provinces.choices import AGENCY_ROLES, Role
-
     from .scoping import scope_for
 
     scope = scope_for(user)
-    return scope.superuser or scope.has_role(Role.AUDITOR, *AGENCY_ROLES)
+    return scope.superuser or scope.audit_all or bool(scope.audit_province_ids)

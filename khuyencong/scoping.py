@@ -1,12 +1,14 @@
 """Tenancy scope of a user, and the one queryset entry point ``visible_to(user)``.
 
-A user's scope is read once per request from their memberships. Models declare
+A user's scope is read once per request from their memberships (the builder is
+``provinces.scoping.build_scope``). Models declare
 where their province (and commune) sit; ``ScopedQuerySet.visible_to`` turns the
 scope into a filter. Everything that reads tenant data goes through it.
 """
 
 from dataclasses import dataclass, field
 
+from django.core.exceptions import ImproperlyConfigured
 from django.db import models
 
 
@@ -25,16 +27,16 @@ class Scope:
     # "is this user an approver *in this province*".
     roles_by_province: dict = field(default_factory=dict, compare=False, hash=False)
     superuser: bool = False
+    read_only: bool = False  # only read-only roles (auditors)
+    # Who reads the audit trail: every entry (Agency staff, an Agency auditor), or the
+    # entries of the provinces where they are auditors.
+    audit_all: bool = False
+    audit_province_ids: frozenset = field(default_factory=frozenset)
 
     @property
     def is_empty(self) -> bool:
         return not (self.national or self.province_ids or self.commune_ids)
 
-    @property
-    def read_only(self) -> bool:
-        from provinces.choices import READ_ONLY_ROLES
-
-        return not self.superuser and bool(self.roles) and self.roles <= READ_ONLY_ROLES
 
     def has_role(self, *roles, province_id=None) -> bool:
         """True when the user holds one of ``roles``; with ``province_id``, held for that province.
@@ -51,6 +53,15 @@ class Scope:
 
 EMPTY_SCOPE = Scope()
 
+# Who builds a user's scope from their memberships: tenancy lives in ``provinces``, which
+# registers its builder when the apps are ready, so this module imports no app.
+_builder = None
+
+
+def set_scope_builder(builder) -> None:
+    global _builder
+    _builder = builder
+
 
 def scope_for(user) -> Scope:
     """The scope of ``user``, cached on the user object for the request."""
@@ -59,38 +70,9 @@ def scope_for(user) -> Scope:
     cached = getattr(user, "_kc_scope", None)
     if cached is not None:
         return cached
-    from provinces.choices import AGENCY_ROLES, Role
-    from provinces.models import Membership
-
-    national = user.is_superuser
-    provinces, communes, commune_provinces, roles = set(), set(), set(), set()
-    by_province: dict = {}
-    rows = Membership.objects.filter(user=user, is_active=True).values_list(
-        "role", "organisation__province_id", "organisation__commune_id"
-    )
-    for role, province_id, commune_id in rows:
-        roles.add(role)
-        if province_id is None:
-            # An Agency membership: every Agency role (and an Agency auditor) sees all.
-            if role in AGENCY_ROLES or role in (Role.AUDITOR, Role.COUNCIL_MEMBER):
-                national = True
-            by_province.setdefault(None, set()).add(role)
-        elif role == Role.COMMUNE_OFFICER and commune_id is not None:
-            communes.add(commune_id)
-            commune_provinces.add(province_id)
-            by_province.setdefault(province_id, set()).add(role)
-        else:
-            provinces.add(province_id)
-            by_province.setdefault(province_id, set()).add(role)
-    scope = Scope(
-        national=national,
-        province_ids=frozenset(provinces),
-        commune_ids=frozenset(communes),
-        commune_province_ids=frozenset(commune_provinces),
-        roles=frozenset(roles),
-        roles_by_province=by_province,
-        superuser=user.is_superuser,
-    )
+    if _builder is None:
+        raise ImproperlyConfigured("No scope builder: is the provinces app installed?")
+    scope = _builder(user)
     user._kc_scope = scope
     return scope
 
