@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from khuyencong.scoping import scope_for
 from programs.choices import FundSource
-from provinces.choices import PROVINCE_STAFF, Role
+from provinces.choices import AGENCY_ROLES, PROVINCE_STAFF, Role
 
 from . import guards
 from .choices import Status
@@ -88,7 +88,7 @@ TRANSITIONS = {t.action: t for t in [
         "return", pgettext_lazy("action", "Trả lại bổ sung"), Status.RETURNED,
         steps=(Step(frozenset({Status.SUBMITTED, Status.UNDER_APPRAISAL}), PROVINCE_STAFF),
                Step(frozenset({Status.ENDORSED, Status.UNDER_NATIONAL_APPRAISAL}),
-                    frozenset({Role.AGENCY_OFFICER, Role.AGENCY_APPROVER}), NATIONAL)),
+                    AGENCY_ROLES, NATIONAL)),
         requires_reason=True, style="warning",
     ),
     Transition(
@@ -103,7 +103,7 @@ TRANSITIONS = {t.action: t for t in [
     ),
     Transition(
         "start_national_appraisal", _("Cục bắt đầu thẩm định"), Status.UNDER_NATIONAL_APPRAISAL,
-        steps=(Step(frozenset({Status.ENDORSED}), frozenset({Role.AGENCY_OFFICER, Role.AGENCY_APPROVER}), NATIONAL),),
+        steps=(Step(frozenset({Status.ENDORSED}), AGENCY_ROLES, NATIONAL),),
         guards=(guards.council_ready,), style="primary",
     ),
     Transition(

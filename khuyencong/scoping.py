@@ -1,4 +1,4 @@
-"""Tenancy scope of a user, and the one queryset entry point ``visible_to(user)``.
+"""Tenancy scope of a user, and the one queryset entry point ``visible_to(user, action)``.
 
 A user's scope is read once per request from their memberships (the builder is
 ``provinces.scoping.build_scope``). Models declare
@@ -32,6 +32,11 @@ class Scope:
     # entries of the provinces where they are auditors.
     audit_all: bool = False
     audit_province_ids: frozenset = field(default_factory=frozenset)
+    # Where the user is on the staff of the province's Department (writes, records), where
+    # they approve for the province, and whether they approve for the Agency.
+    staff_province_ids: frozenset = field(default_factory=frozenset)
+    approver_province_ids: frozenset = field(default_factory=frozenset)
+    agency_approver: bool = False
 
     @property
     def is_empty(self) -> bool:
@@ -52,6 +57,8 @@ class Scope:
 
 
 EMPTY_SCOPE = Scope()
+# What a caller does with rows (``visible_to(user, action=...)``).
+ACTIONS = ("view", "edit", "record", "decide")
 
 # Who builds a user's scope from their memberships: tenancy lives in ``provinces``, which
 # registers its builder when the apps are ready, so this module imports no app.
@@ -99,13 +106,36 @@ class ScopedQuerySet(models.QuerySet):
             q |= models.Q(**{f"{province_path}__isnull": True})
         return q
 
-    def visible_to(self, user):
+    def action_q(self, scope: Scope, action: str) -> models.Q:
+        """Among the rows the scope sees, those it may ``action``: by default the staff of
+        the row's province (and a commune officer on their commune's rows) write them.
+        Models with other rules (who records, who decides) override this."""
+        model = self.model
+        province_path = getattr(model, "tenant_province_path", None)
+        if province_path is None:
+            return models.Q(pk__in=[])  # reference data is managed by superusers only
+        q = models.Q(**{f"{province_path}__in": scope.staff_province_ids})
+        commune_path = getattr(model, "tenant_commune_path", None)
+        if scope.commune_ids and commune_path:
+            q |= models.Q(**{f"{commune_path}__in": scope.commune_ids})
+        return q
+
+    def visible_to(self, user, action: str = "view"):
+        """The rows ``user`` may see (``action="view"``), or among them those they may
+        ``edit``, ``record`` on or ``decide``. Outside the result is outside the caller's
+        reach: a 404 for a page or an endpoint, never a 403 that confirms the row exists."""
+        if action not in ACTIONS:
+            raise ValueError(f"unknown action {action!r}: one of {', '.join(ACTIONS)}")
         scope = scope_for(user)
         if scope.national:
-            return self.all()
-        if scope.is_empty:
+            qs = self.all()
+        elif scope.is_empty:
             return self.none()
-        q = self.scope_q(scope)
-        if q is None:
-            return self.all()
-        return self.filter(q)
+        else:
+            q = self.scope_q(scope)
+            qs = self.all() if q is None else self.filter(q)
+        if action == "view" or scope.superuser:
+            return qs
+        if scope.read_only:
+            return qs.none()
+        return qs.filter(self.action_q(scope, action))

@@ -3,7 +3,7 @@
 
 from khuyencong.scoping import Scope
 
-from .choices import AGENCY_ROLES, READ_ONLY_ROLES, Role
+from .choices import AGENCY_ROLES, PROVINCE_STAFF, READ_ONLY_ROLES, Role
 from .models import Membership
 
 
@@ -41,5 +41,10 @@ def build_scope(user) -> Scope:
         audit_all=bool(by_province.get(None, set()) & (AGENCY_ROLES | {Role.AUDITOR})),
         audit_province_ids=frozenset(pid for pid, held in by_province.items()
                                      if pid is not None and Role.AUDITOR in held),
+        staff_province_ids=frozenset(pid for pid, held in by_province.items()
+                                     if pid is not None and held & PROVINCE_STAFF),
+        approver_province_ids=frozenset(pid for pid, held in by_province.items()
+                                        if pid is not None and Role.PROVINCE_APPROVER in held),
+        agency_approver=Role.AGENCY_APPROVER in by_province.get(None, set()),
     )
     return scope

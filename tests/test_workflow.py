@@ -324,6 +324,32 @@ def test_every_status_has_its_facts_and_preview_follows_the_table(cast):
                 assert item.allowed != bool(item.reasons), (fund, state, role, item.action)
 
 
+def test_visible_to_with_an_action_follows_the_permissions(cast):
+    """``visible_to(user, action)`` filters what ``applications.permissions`` decides one
+    object at a time: edit (write the dossier), record (after the decision), decide."""
+    from applications import permissions
+    from applications.models import Attachment
+
+    users = [*cast.by_role.values(), cast.other.officer, cast.other.approver]
+    checks = {
+        "edit": lambda user, app: permissions.write_application(user, app.province_id, list(app.establishments.all())),
+        "record": permissions.record,
+        "decide": permissions.decide,
+    }
+    for (fund, state), pk in cast.gallery.items():
+        application = Application.objects.get(pk=pk)
+        for user in users:
+            seen = Application.objects.visible_to(user).filter(pk=pk).exists()
+            for action, check in checks.items():
+                expected = seen and bool(check(user, application))
+                got = Application.objects.visible_to(user, action=action).filter(pk=pk).exists()
+                assert got == expected, (fund, state, user.username, action)
+                files = Attachment.objects.visible_to(user, action=action).filter(application=application)
+                assert files.count() == (application.attachments.count() if expected else 0)
+    with pytest.raises(ValueError):
+        Application.objects.visible_to(cast.setup.officer, action="delete")
+
+
 def test_auditor_is_read_only(cast):
     application = make_application(cast.setup)
     auditor = cast.auditor

@@ -30,6 +30,25 @@ class ApplicationQuerySet(ScopedQuerySet):
                           .values("application_id"))
         return q
 
+    def action_q(self, scope, action):
+        """The rules of ``applications.permissions`` as a filter: ``edit`` the staff of the
+        province or a commune officer whose commune holds every beneficiary; ``record`` the
+        staff of the province; ``decide`` the province approver (local funds) or the Agency
+        approver (national funds)."""
+        staff = models.Q(province_id__in=scope.staff_province_ids)
+        if action == "edit":
+            if not scope.commune_ids:
+                return staff
+            through = Application.establishments.through
+            inside = through.objects.filter(establishment__commune_id__in=scope.commune_ids)
+            outside = through.objects.exclude(establishment__commune_id__in=scope.commune_ids)
+            return staff | (models.Q(pk__in=inside.values("application_id"))
+                            & ~models.Q(pk__in=outside.values("application_id")))
+        if action == "record":
+            return staff
+        local = models.Q(fund_source=FundSource.LOCAL, province_id__in=scope.approver_province_ids)
+        return (local | models.Q(fund_source=FundSource.NATIONAL)) if scope.agency_approver else local
+
     def search(self, query: str | None):
         qs = self
         for term in normalize_search(query).split():
@@ -45,6 +64,9 @@ class ApplicationRecordQuerySet(ScopedQuerySet):
 
     def scope_q(self, scope):
         return models.Q(application__in=Application.objects.filter(Application.objects.scope_q(scope)))
+
+    def action_q(self, scope, action):
+        return models.Q(application__in=Application.objects.filter(Application.objects.action_q(scope, action)))
 
 
 class Application(models.Model):
