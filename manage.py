@@ -31,4 +31,8 @@ if __name__ == "__main__":
         os.environ.setdefault("KC_DB_SCOPE", "all")
     from django.core.management import execute_from_command_line
 
-    execute_from_command_line(sys.argv)
+    from khuyencong.audit import audit_context, command_actor
+
+    # Every command (Django's own too) writes its audit entries as ``command:<name>``.
+    with audit_context(actor=command_actor(sys.argv)):
+        execute_from_command_line(sys.argv)

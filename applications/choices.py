@@ -36,12 +36,7 @@ STATUS_BADGE = {
     Status.SUSPENDED: "warning", Status.COMPLETED: "success", Status.ACCEPTED: "success",
     Status.SETTLED: "dark", Status.CANCELLED: "dark",
 }
-# States in which an approved amount is committed against the budget allocation.
-COMMITTED_STATES = frozenset({Status.APPROVED, Status.IN_PROGRESS, Status.SUSPENDED, Status.COMPLETED,
-                              Status.ACCEPTED, Status.SETTLED})
-EDITABLE_STATES = frozenset({Status.DRAFT, Status.RETURNED})
-# States a reviewer works in: duplicate-support warnings matter here.
-REVIEW_STATES = frozenset({Status.SUBMITTED, Status.UNDER_APPRAISAL, Status.ENDORSED, Status.UNDER_NATIONAL_APPRAISAL})
+# Which states are editable, committed, appraised… is the workflow's (``workflow.STATES``).
 
 
 class AttachmentKind(models.TextChoices):

@@ -8,7 +8,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from khuyencong.filters import PortalFilterSet, SearchFilter
+from khuyencong.filters import ProvinceCodeFilter, SearchFilter, TenancyFilterSet
 from programs.choices import FundSource
 
 from .choices import DisbursementKind, LegalForm, Status
@@ -25,8 +25,7 @@ def overdue_q(now=None) -> Q:
     return q
 
 
-class EstablishmentFilterSet(PortalFilterSet):
-    province = django_filters.NumberFilter(field_name="province_id", label=_("Tỉnh/thành (mã)"), min_value=0)
+class EstablishmentFilterSet(TenancyFilterSet):
     commune = django_filters.NumberFilter(field_name="commune_id", label=_("Xã/phường (mã)"), min_value=0)
     legal_form = django_filters.ChoiceFilter(choices=LegalForm.choices, label=_("Loại hình"))
     woman_owned = django_filters.BooleanFilter(label=_("Do phụ nữ làm chủ"))
@@ -42,8 +41,7 @@ class EstablishmentFilterSet(PortalFilterSet):
         fields = ["province", "commune", "legal_form"]
 
 
-class ApplicationFilterSet(PortalFilterSet):
-    province = django_filters.NumberFilter(field_name="province_id", label=_("Tỉnh/thành (mã)"), min_value=0)
+class ApplicationFilterSet(TenancyFilterSet):
     commune = django_filters.NumberFilter(field_name="establishments__commune_id", label=_("Xã/phường (mã)"),
                                           min_value=0, distinct=True)
     status = django_filters.MultipleChoiceFilter(choices=Status.choices, label=_("Trạng thái"))
@@ -67,11 +65,10 @@ class ApplicationFilterSet(PortalFilterSet):
         return qs.filter(overdue_q()) if value else qs.exclude(overdue_q())
 
 
-class DisbursementFilterSet(PortalFilterSet):
+class DisbursementFilterSet(TenancyFilterSet):
     """Payments across applications: the national or provincial picture of money paid out."""
 
-    province = django_filters.NumberFilter(field_name="application__province_id", label=_("Tỉnh/thành (mã)"),
-                                           min_value=0)
+    province = ProvinceCodeFilter(field_name="application__province_id")
     programme = django_filters.NumberFilter(field_name="application__programme_id", label=_("Chương trình"),
                                             min_value=0)
     year = django_filters.NumberFilter(field_name="application__year", label=_("Năm kế hoạch"), min_value=2000,

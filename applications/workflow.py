@@ -1,23 +1,40 @@
-"""The transition table of an application (đề án). Plain data: per action, the steps
-(from-states and the roles that may act from them), the to-state, the inputs it needs
-and the guards that must hold. ``services.application_transition`` is the only code
-that changes ``Application.status``, and it reads this table."""
+"""The workflow of an application (đề án), as plain data. Per state (``STATES``, kept in
+``applications.states`` and re-exported here): is the dossier editable, is its money
+committed, which appraisal level applies, which records may be added. Per action: the
+steps (from-states and the roles that may act from them), the to-state, the inputs it
+needs, the guards (callables of ``applications.guards``), the record it needs first and
+the fields it sets. ``services.application_transition`` is the only code that changes
+``Application.status``, and it reads this table; every other module asks the workflow
+instead of keeping its own set of states."""
 
 from dataclasses import dataclass, field
 
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
+from khuyencong.scoping import scope_for
 from programs.choices import FundSource
-from provinces.choices import Role
+from provinces.choices import AGENCY_ROLES, PROVINCE_STAFF, Role
 
+from . import guards
 from .choices import Status
+from .states import (  # noqa: F401 - the per-state table is asked for here
+    APPRAISAL_STATES,
+    COMMITTED_STATES,
+    EDITABLE_STATES,
+    STATES,
+    TERMINAL_STATES,
+    Record,
+    State,
+    may_record,
+    states_for,
+    states_where,
+)
 
 NATIONAL = frozenset({FundSource.NATIONAL})
 LOCAL = frozenset({FundSource.LOCAL})
 BOTH = frozenset({FundSource.NATIONAL, FundSource.LOCAL})
 
-PROVINCE_STAFF = frozenset({Role.PROVINCE_OFFICER, Role.PROVINCE_APPROVER})
 PROPOSERS = frozenset({Role.PROVINCE_OFFICER, Role.COMMUNE_OFFICER})
 
 
@@ -39,7 +56,14 @@ class Transition:
     requires_reason: bool = False
     requires_decision: bool = False  # decision_number + decision_date
     requires_amount: bool = False  # approved_amount
-    guards: tuple = field(default=())  # names of guard functions in services
+    guards: tuple = field(default=())  # callables of ``applications.guards``, in order
+    # The record the step makes first, in the same transaction (through its own
+    # service, API endpoint and page); its guard then finds it.
+    record_first: str = ""
+    # Side effects on the application besides status: fields set from the inputs, and
+    # timestamps set to now.
+    sets: tuple = field(default=())
+    stamps: tuple = field(default=())
     style: str = "primary"  # Bootstrap button colour
     confirm: str = ""
 
@@ -58,35 +82,37 @@ TRANSITIONS = {t.action: t for t in [
     Transition(
         "submit", _("Nộp đề án"), Status.SUBMITTED,
         steps=(Step(frozenset({Status.DRAFT, Status.RETURNED}), PROPOSERS),),
-        guards=("eligibility",), style="primary",
+        guards=(guards.eligibility,), stamps=("submitted_at",), style="primary",
     ),
     Transition(
         "return", pgettext_lazy("action", "Trả lại bổ sung"), Status.RETURNED,
         steps=(Step(frozenset({Status.SUBMITTED, Status.UNDER_APPRAISAL}), PROVINCE_STAFF),
                Step(frozenset({Status.ENDORSED, Status.UNDER_NATIONAL_APPRAISAL}),
-                    frozenset({Role.AGENCY_OFFICER, Role.AGENCY_APPROVER}), NATIONAL)),
+                    AGENCY_ROLES, NATIONAL)),
         requires_reason=True, style="warning",
     ),
     Transition(
         "start_appraisal", _("Bắt đầu thẩm định"), Status.UNDER_APPRAISAL,
         steps=(Step(frozenset({Status.SUBMITTED}), PROVINCE_STAFF),),
-        guards=("council_ready",), style="primary",
+        guards=(guards.council_ready,), style="primary",
     ),
     Transition(
         "endorse", _("Đề xuất lên Cục"), Status.ENDORSED,
         steps=(Step(frozenset({Status.UNDER_APPRAISAL}), frozenset({Role.PROVINCE_APPROVER}), NATIONAL),),
-        guards=("appraisal_passed",), style="success",
+        guards=(guards.appraisal_passed,), style="success",
     ),
     Transition(
         "start_national_appraisal", _("Cục bắt đầu thẩm định"), Status.UNDER_NATIONAL_APPRAISAL,
-        steps=(Step(frozenset({Status.ENDORSED}), frozenset({Role.AGENCY_OFFICER, Role.AGENCY_APPROVER}), NATIONAL),),
-        guards=("council_ready",), style="primary",
+        steps=(Step(frozenset({Status.ENDORSED}), AGENCY_ROLES, NATIONAL),),
+        guards=(guards.council_ready,), style="primary",
     ),
     Transition(
         "approve", _("Phê duyệt"), Status.APPROVED,
         steps=(Step(frozenset({Status.UNDER_APPRAISAL}), frozenset({Role.PROVINCE_APPROVER}), LOCAL),
                Step(frozenset({Status.UNDER_NATIONAL_APPRAISAL}), frozenset({Role.AGENCY_APPROVER}), NATIONAL)),
-        requires_decision=True, requires_amount=True, guards=("appraisal_passed", "amount_within_caps", "budget"),
+        requires_decision=True, requires_amount=True,
+        guards=(guards.appraisal_passed, guards.amount_within_caps, guards.budget),
+        sets=("approved_amount", "decision_number", "decision_date"),
         style="success",
     ),
     Transition(
@@ -98,7 +124,7 @@ TRANSITIONS = {t.action: t for t in [
     Transition(
         "start_implementation", _("Bắt đầu thực hiện"), Status.IN_PROGRESS,
         steps=(Step(frozenset({Status.APPROVED}), PROVINCE_STAFF),),
-        guards=("contract_recorded",), style="primary",
+        guards=(guards.contract_recorded,), record_first=Record.CONTRACT, style="primary",
     ),
     Transition(
         "suspend", pgettext_lazy("action", "Tạm dừng"), Status.SUSPENDED,
@@ -115,18 +141,20 @@ TRANSITIONS = {t.action: t for t in [
     Transition(
         "complete", _("Báo cáo hoàn thành"), Status.COMPLETED,
         steps=(Step(frozenset({Status.IN_PROGRESS}), PROVINCE_STAFF),),
-        guards=("completion_report",), style="primary",
+        guards=(guards.completion_report,), record_first=Record.COMPLETION_REPORT,
+        style="primary",
     ),
     Transition(
         "accept", _("Nghiệm thu"), Status.ACCEPTED,
         steps=(Step(frozenset({Status.COMPLETED}), frozenset({Role.PROVINCE_APPROVER})),),
-        guards=("acceptance_passed",), style="success",
+        guards=(guards.acceptance_passed,), record_first=Record.ACCEPTANCE, style="success",
     ),
     Transition(
         "settle", _("Quyết toán"), Status.SETTLED,
         steps=(Step(frozenset({Status.ACCEPTED}), frozenset({Role.PROVINCE_APPROVER}), LOCAL),
                Step(frozenset({Status.ACCEPTED}), frozenset({Role.AGENCY_APPROVER}), NATIONAL)),
-        requires_decision=True, guards=("settlement_recorded",), style="dark",
+        requires_decision=True, guards=(guards.settlement_recorded,), record_first=Record.SETTLEMENT,
+        style="dark",
     ),
     Transition(
         "cancel", _("Hủy đề án"), Status.CANCELLED,
@@ -141,7 +169,6 @@ TRANSITIONS = {t.action: t for t in [
 ]}
 
 ACTIONS = tuple(TRANSITIONS)
-TERMINAL_STATES = frozenset({Status.REJECTED, Status.SETTLED, Status.CANCELLED})
 
 
 def reachable_states() -> frozenset:
@@ -165,7 +192,8 @@ def role_allows(scope, transition: Transition, status: str, fund_source: str, pr
 
 
 def allowed_actions(scope, application) -> list[str]:
-    """What this caller may do now (state, fund source and role; guards are checked when acting)."""
+    """What this caller may do now (state, fund source and role; guards are checked when
+    acting). The API's ``allowed_actions``; ``preview`` gives the same with reasons."""
     if scope.read_only:
         return []
     return [action for action, transition in TRANSITIONS.items()
@@ -182,3 +210,51 @@ def roles_to_act(status: str, fund_source: str) -> set:
         if step is not None:
             roles |= step.roles
     return roles
+
+
+def acting_states(scope) -> set:
+    """States from which the caller's roles can move an application on (cancel aside):
+    where their task list looks."""
+    statuses = set()
+    for transition in TRANSITIONS.values():
+        if transition.action == "cancel":
+            continue
+        for step in transition.steps:
+            if scope.superuser or scope.roles & step.roles:
+                statuses |= step.sources
+    return statuses
+
+
+@dataclass(frozen=True)
+class Preview:
+    """One action that applies in the application's current state, for this caller."""
+
+    transition: Transition
+    allowed: bool  # state, fund source, role and write access allow the caller to take it
+    reasons: tuple  # why not, or what still blocks it (previewable guards); empty when it can be taken
+
+    @property
+    def action(self) -> str:
+        return self.transition.action
+
+
+def preview(application, user, *, guards: bool = False) -> list[Preview]:
+    """Each action of the current state with whether this caller may take it and, when
+    not or when a guard already says no, the reasons. With ``guards`` the guards that need
+    no input are evaluated (the page's buttons); a step that records something first is
+    not blocked by the record it makes. Without, no query is made (lists, task list, API)."""
+    scope = scope_for(user)
+    result = []
+    for transition in TRANSITIONS.values():
+        if transition.step_for(application.status, application.fund_source) is None:
+            continue
+        allowed = not scope.read_only and role_allows(scope, transition, application.status,
+                                                      application.fund_source, application.province_id)
+        reasons = []
+        if not allowed:
+            reasons.append(gettext("Vai trò của bạn không được thực hiện bước này."))
+        elif guards and not transition.record_first:
+            for guard in transition.guards:
+                reasons.extend(guard(application, user, None))
+        result.append(Preview(transition=transition, allowed=allowed, reasons=tuple(reasons)))
+    return result

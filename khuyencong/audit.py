@@ -2,15 +2,16 @@
 
 How it is captured
 ------------------
-* ``post_init`` keeps a snapshot of every audited instance as loaded; ``pre_save``
-  fills in from the database whatever the snapshot lacks (deferred fields);
+* ``pre_save`` reads the row as it is in the database before an update (one query per
+  saved row; loading rows costs nothing, there is no snapshot per loaded instance);
   ``post_save`` writes an ``AuditEntry`` with only the changed fields (all fields on
-  create) and takes a new snapshot; ``post_delete`` records the last values;
-  ``m2m_changed`` records the ids of a many-to-many field before and after.
+  create); ``post_delete`` records the loaded values; ``m2m_changed`` records the ids
+  of a many-to-many field before and after.
 * Who and from where come from a context variable: the ``AuditContextMiddleware``
   sets it for each request (user resolved lazily, so DRF token users count too),
   Celery's ``task_prerun`` sets ``task:<name>``, management commands run as
-  ``command:<name>``; anything else is ``system``.
+  ``command:<name>`` (``manage.py`` sets it for every command, ``AuditedCommand`` for the
+  project's commands called with ``call_command``); anything else is ``system``.
 
 What it cannot see
 ------------------
@@ -37,6 +38,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.management.base import BaseCommand
 from django.db import models
 from django.db.models.fields.files import FieldFile
 
@@ -72,8 +74,8 @@ def current_context() -> AuditContext:
 
 def _default_actor() -> str:
     argv = sys.argv or [""]
-    if argv[0].endswith(("manage.py", "django-admin")) and len(argv) > 1:
-        return f"command:{argv[1]}"
+    if argv[0].endswith(("manage.py", "django-admin")):
+        return command_actor(argv)
     return "system"
 
 
@@ -220,26 +222,15 @@ def _safe_str(instance) -> str:
         return f"{type(instance).__name__} #{instance.pk}"
 
 
-def _on_post_init(sender, instance, **kwargs):
-    if instance.pk is not None:
-        instance._kc_audit_before = _snapshot(instance)
-
-
 def _on_pre_save(sender, instance, raw=False, **kwargs):
     if raw:
         return
-    before = getattr(instance, "_kc_audit_before", None)
     if instance._state.adding or instance.pk is None:
         instance._kc_audit_before = None
         return
     wanted = [f.attname for f in _fields(sender)]
-    missing = [name for name in wanted if before is None or name not in before]
-    if missing:
-        row = sender._base_manager.filter(pk=instance.pk).values(*missing).first()
-        before = dict(before or {})
-        if row is not None:
-            before.update({name: _json_value(value) for name, value in row.items()})
-        instance._kc_audit_before = before
+    row = sender._base_manager.filter(pk=instance.pk).values(*wanted).first()
+    instance._kc_audit_before = {name: _json_value(value) for name, value in (row or {}).items()}
 
 
 def _on_post_save(sender, instance, created, raw=False, update_fields=None, **kwargs):
@@ -260,12 +251,12 @@ def _on_post_save(sender, instance, created, raw=False, update_fields=None, **kw
         after = {k: after_all[k] for k in before}
         if before:
             _write(instance, "update", before, after)
-    instance._kc_audit_before = after_all
+    instance._kc_audit_before = None
 
 
 def _on_post_delete(sender, instance, **kwargs):
     # Only loaded values: reading a deferred field now would query a row that is gone.
-    before = {**(getattr(instance, "_kc_audit_before", None) or {}), **_snapshot(instance)}
+    before = _snapshot(instance)
     _write(instance, "delete", before, {})
 
 
@@ -307,7 +298,6 @@ def connect():
         if not is_audited(model):
             continue
         uid = f"kc_audit_{model._meta.label_lower}"
-        signals.post_init.connect(_on_post_init, sender=model, dispatch_uid=uid)
         signals.pre_save.connect(_on_pre_save, sender=model, dispatch_uid=uid)
         signals.post_save.connect(_on_post_save, sender=model, dispatch_uid=uid)
         signals.post_delete.connect(_on_post_delete, sender=model, dispatch_uid=uid)
@@ -317,7 +307,6 @@ def connect():
             signals.m2m_changed.connect(handler, sender=field.remote_field.through,
                                         dispatch_uid=f"{uid}_{field.name}")
     _connect_celery()
-    _wrap_commands()
 
 
 def _connect_celery():
@@ -343,49 +332,40 @@ def _connect_celery():
     task_postrun.connect(postrun, dispatch_uid="kc_audit_task_postrun")
 
 
-def _wrap_commands():
-    """Management commands (also through ``call_command``) act as ``command:<name>``."""
-    from django.core.management.base import BaseCommand
+def command_actor(argv) -> str:
+    """``command:<name>`` for a ``manage.py``/``django-admin`` command line, else ``system``."""
+    argv = argv or [""]
+    return f"command:{argv[1]}" if len(argv) > 1 else "system"
 
-    if getattr(BaseCommand.execute, "_kc_audit", False):
-        return
-    original = BaseCommand.execute
+
+class AuditedCommand(BaseCommand):
+    """Base of the project's management commands: run (also through ``call_command``)
+    as ``command:<name>``, unless already inside a context (a command calling another)."""
 
     def execute(self, *args, **options):
         if _context.get() is not None:
-            return original(self, *args, **options)
+            return super().execute(*args, **options)
         name = type(self).__module__.rsplit(".", 1)[-1]
         with audit_context(actor=f"command:{name}"):
-            return original(self, *args, **options)
-
-    execute._kc_audit = True
-    BaseCommand.execute = execute
+            return super().execute(*args, **options)
 
 
 class AuditEntryQuerySet(models.QuerySet):
     def visible_to(self, user):
         """Auditors and Agency staff only: Agency roles and Agency auditors see every entry,
         a province auditor the entries of their provinces; everyone else nothing."""
-        from provinces.choices import AGENCY_ROLES, Role
-
         from .scoping import scope_for
 
         scope = scope_for(user)
-        if scope.superuser:
+        if scope.superuser or scope.audit_all:
             return self.all()
-        agency_roles = scope.roles_by_province.get(None, set())
-        if agency_roles & (set(AGENCY_ROLES) | {Role.AUDITOR}):
-            return self.all()
-        provinces = [pid for pid, roles in scope.roles_by_province.items() if pid is not None and Role.AUDITOR in roles]
-        if not provinces:
+        if not scope.audit_province_ids:
             return self.none()
-        return self.filter(province_id__in=provinces)
+        return self.filter(province_id__in=scope.audit_province_ids)
 
 
 def can_browse(user) -> bool:
-    from provinces.choices import AGENCY_ROLES, Role
-
     from .scoping import scope_for
 
     scope = scope_for(user)
-    return scope.superuser or scope.has_role(Role.AUDITOR, *AGENCY_ROLES)
+    return scope.superuser or scope.audit_all or bool(scope.audit_province_ids)

@@ -14,8 +14,8 @@ DEMO_PASSWORD = "KhuyenCong@2026"
 
 # (province code, username prefix, commune code for the commune officer)
 DEMO_PROVINCES = [(80, "tayninh", 25459), (79, "hcm", 26824)]
-PROVINCE_ROLES = [Role.PROVINCE_OFFICER, Role.PROVINCE_APPROVER, Role.COUNCIL_MEMBER, Role.AUDITOR]
-AGENCY_ROLES = [Role.AGENCY_OFFICER, Role.AGENCY_APPROVER, Role.COUNCIL_MEMBER, Role.AUDITOR]
+DEPARTMENT_DEMO_ROLES = [Role.PROVINCE_OFFICER, Role.PROVINCE_APPROVER, Role.COUNCIL_MEMBER, Role.AUDITOR]
+AGENCY_DEMO_ROLES = [Role.AGENCY_OFFICER, Role.AGENCY_APPROVER, Role.COUNCIL_MEMBER, Role.AUDITOR]
 # Council members per province: a council of three is the smallest that can appraise.
 COUNCIL_SIZE = 3
 
@@ -50,7 +50,7 @@ def seed_accounts(password: str = DEMO_PASSWORD) -> list[DemoAccount]:
     accounts = []
     existing = set(get_user_model().objects.values_list("username", flat=True))
     agency = agency_get_or_create()
-    for role in AGENCY_ROLES:
+    for role in AGENCY_DEMO_ROLES:
         count = COUNCIL_SIZE if role == Role.COUNCIL_MEMBER else 1
         for i in range(1, count + 1):
             suffix = str(i) if count > 1 else ""
@@ -61,7 +61,7 @@ def seed_accounts(password: str = DEMO_PASSWORD) -> list[DemoAccount]:
     for code, prefix, commune_code in DEMO_PROVINCES:
         province = Province.objects.get(code=code)
         province_centre_get_or_create(province=province)
-        for role in PROVINCE_ROLES:
+        for role in DEPARTMENT_DEMO_ROLES:
             count = COUNCIL_SIZE if role == Role.COUNCIL_MEMBER else 1
             for i in range(1, count + 1):
                 suffix = str(i) if count > 1 else ""
@@ -192,9 +192,10 @@ def seed_data() -> list[str]:
     from applications import services as app_services
     from applications.choices import REQUIRED_ATTACHMENT_KINDS, CouncilLevel, CouncilRole
     from applications.models import Application, Establishment
+    from applications.services import budget_allocation_set
     from programs.choices import FundSource
     from programs.models import ActivityType, Call, Programme, SupportRule
-    from programs.services import activity_types_load, budget_allocation_set, call_create
+    from programs.services import activity_types_load, call_create
 
     User = get_user_model()
     root, created = User.objects.get_or_create(username="quantri", defaults={

@@ -2,11 +2,14 @@
 
 ``{"status": 400, "code": "invalid", "detail": "...", "errors": {"field": ["..."]}}``
 400 field errors · 401 no credentials · 403 visible but not allowed · 404 not
-visible · 409 invalid transition or stale version.
+visible · 409 invalid transition or stale version. Every service exception is translated
+here, once: an object the service cannot see (``DoesNotExist``) is a 404, a refusal keeps
+the service's reason, and every 409 lists its reasons (``errors.reasons``).
 """
 
 import logging
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import InterfaceError, OperationalError
@@ -69,18 +72,18 @@ def api_exception_handler(exc, context):
         return Response(database_unavailable_body(), status=status.HTTP_503_SERVICE_UNAVAILABLE,
                         headers={"Retry-After": DATABASE_RETRY_AFTER})
     if isinstance(exc, DomainConflict):
-        body = {"status": 409, "code": "conflict", "detail": exc.message}
-        if exc.reasons:
-            body["errors"] = {"reasons": exc.reasons}
+        # Clients read ``errors.reasons`` on every 409; a single-cause conflict lists its message.
+        body = {"status": 409, "code": "conflict", "detail": exc.message,
+                "errors": {"reasons": exc.reasons or [exc.message]}}
         return Response(body, status=status.HTTP_409_CONFLICT)
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(
             exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
         )
-    elif isinstance(exc, Http404):
+    elif isinstance(exc, (Http404, ObjectDoesNotExist)):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
-        exc = exceptions.PermissionDenied()
+        exc = exceptions.PermissionDenied(str(exc) or None)
     response = exception_handler(exc, context)
     if response is None:
         return None

@@ -1,4 +1,5 @@
-"""Shared FilterSet pieces: the diacritic-insensitive ``q`` filter."""
+"""Shared FilterSet pieces: the diacritic-insensitive ``q`` filter, blank parameters ignored
+by every FilterSet, and the tenancy filter (``province`` by NSO code) declared once."""
 
 import django_filters
 from django.utils.translation import gettext_lazy as _
@@ -36,6 +37,22 @@ class PortalFilterSet(django_filters.FilterSet):
                     del cleaned[key]
             data = cleaned
         super().__init__(data, *args, **kwargs)
+
+
+class ProvinceCodeFilter(django_filters.NumberFilter):
+    """A province by its NSO code (the natural key clients use)."""
+
+    def __init__(self, field_name="province_id", **kwargs):
+        kwargs.setdefault("label", _("Tỉnh/thành (mã)"))
+        kwargs.setdefault("min_value", 0)
+        super().__init__(field_name=field_name, **kwargs)
+
+
+class TenancyFilterSet(PortalFilterSet):
+    """A FilterSet of province-owned rows: ``?province=<NSO code>``. A model whose province
+    sits elsewhere redeclares ``province`` with its path."""
+
+    province = ProvinceCodeFilter()
 
 
 class AuditEntryFilter(PortalFilterSet):

@@ -1,12 +1,14 @@
-"""Tenancy scope of a user, and the one queryset entry point ``visible_to(user)``.
+"""Tenancy scope of a user, and the one queryset entry point ``visible_to(user, action)``.
 
-A user's scope is read once per request from their memberships. Models declare
+A user's scope is read once per request from their memberships (the builder is
+``provinces.scoping.build_scope``). Models declare
 where their province (and commune) sit; ``ScopedQuerySet.visible_to`` turns the
 scope into a filter. Everything that reads tenant data goes through it.
 """
 
 from dataclasses import dataclass, field
 
+from django.core.exceptions import ImproperlyConfigured
 from django.db import models
 
 
@@ -25,16 +27,21 @@ class Scope:
     # "is this user an approver *in this province*".
     roles_by_province: dict = field(default_factory=dict, compare=False, hash=False)
     superuser: bool = False
+    read_only: bool = False  # only read-only roles (auditors)
+    # Who reads the audit trail: every entry (Agency staff, an Agency auditor), or the
+    # entries of the provinces where they are auditors.
+    audit_all: bool = False
+    audit_province_ids: frozenset = field(default_factory=frozenset)
+    # Where the user is on the staff of the province's Department (writes, records), where
+    # they approve for the province, and whether they approve for the Agency.
+    staff_province_ids: frozenset = field(default_factory=frozenset)
+    approver_province_ids: frozenset = field(default_factory=frozenset)
+    agency_approver: bool = False
 
     @property
     def is_empty(self) -> bool:
         return not (self.national or self.province_ids or self.commune_ids)
 
-    @property
-    def read_only(self) -> bool:
-        from provinces.choices import READ_ONLY_ROLES
-
-        return not self.superuser and bool(self.roles) and self.roles <= READ_ONLY_ROLES
 
     def has_role(self, *roles, province_id=None) -> bool:
         """True when the user holds one of ``roles``; with ``province_id``, held for that province.
@@ -50,6 +57,17 @@ class Scope:
 
 
 EMPTY_SCOPE = Scope()
+# What a caller does with rows (``visible_to(user, action=...)``).
+ACTIONS = ("view", "edit", "record", "decide")
+
+# Who builds a user's scope from their memberships: tenancy lives in ``provinces``, which
+# registers its builder when the apps are ready, so this module imports no app.
+_builder = None
+
+
+def set_scope_builder(builder) -> None:
+    global _builder
+    _builder = builder
 
 
 def scope_for(user) -> Scope:
@@ -59,38 +77,9 @@ def scope_for(user) -> Scope:
     cached = getattr(user, "_kc_scope", None)
     if cached is not None:
         return cached
-    from provinces.choices import AGENCY_ROLES, Role
-    from provinces.models import Membership
-
-    national = user.is_superuser
-    provinces, communes, commune_provinces, roles = set(), set(), set(), set()
-    by_province: dict = {}
-    rows = Membership.objects.filter(user=user, is_active=True).values_list(
-        "role", "organisation__province_id", "organisation__commune_id"
-    )
-    for role, province_id, commune_id in rows:
-        roles.add(role)
-        if province_id is None:
-            # An Agency membership: every Agency role (and an Agency auditor) sees all.
-            if role in AGENCY_ROLES or role in (Role.AUDITOR, Role.COUNCIL_MEMBER):
-                national = True
-            by_province.setdefault(None, set()).add(role)
-        elif role == Role.COMMUNE_OFFICER and commune_id is not None:
-            communes.add(commune_id)
-            commune_provinces.add(province_id)
-            by_province.setdefault(province_id, set()).add(role)
-        else:
-            provinces.add(province_id)
-            by_province.setdefault(province_id, set()).add(role)
-    scope = Scope(
-        national=national,
-        province_ids=frozenset(provinces),
-        commune_ids=frozenset(communes),
-        commune_province_ids=frozenset(commune_provinces),
-        roles=frozenset(roles),
-        roles_by_province=by_province,
-        superuser=user.is_superuser,
-    )
+    if _builder is None:
+        raise ImproperlyConfigured("No scope builder: is the provinces app installed?")
+    scope = _builder(user)
     user._kc_scope = scope
     return scope
 
@@ -117,13 +106,36 @@ class ScopedQuerySet(models.QuerySet):
             q |= models.Q(**{f"{province_path}__isnull": True})
         return q
 
-    def visible_to(self, user):
+    def action_q(self, scope: Scope, action: str) -> models.Q:
+        """Among the rows the scope sees, those it may ``action``: by default the staff of
+        the row's province (and a commune officer on their commune's rows) write them.
+        Models with other rules (who records, who decides) override this."""
+        model = self.model
+        province_path = getattr(model, "tenant_province_path", None)
+        if province_path is None:
+            return models.Q(pk__in=[])  # reference data is managed by superusers only
+        q = models.Q(**{f"{province_path}__in": scope.staff_province_ids})
+        commune_path = getattr(model, "tenant_commune_path", None)
+        if scope.commune_ids and commune_path:
+            q |= models.Q(**{f"{commune_path}__in": scope.commune_ids})
+        return q
+
+    def visible_to(self, user, action: str = "view"):
+        """The rows ``user`` may see (``action="view"``), or among them those they may
+        ``edit``, ``record`` on or ``decide``. Outside the result is outside the caller's
+        reach: a 404 for a page or an endpoint, never a 403 that confirms the row exists."""
+        if action not in ACTIONS:
+            raise ValueError(f"unknown action {action!r}: one of {', '.join(ACTIONS)}")
         scope = scope_for(user)
         if scope.national:
-            return self.all()
-        if scope.is_empty:
+            qs = self.all()
+        elif scope.is_empty:
             return self.none()
-        q = self.scope_q(scope)
-        if q is None:
-            return self.all()
-        return self.filter(q)
+        else:
+            q = self.scope_q(scope)
+            qs = self.all() if q is None else self.filter(q)
+        if action == "view" or scope.superuser:
+            return qs
+        if scope.read_only:
+            return qs.none()
+        return qs.filter(self.action_q(scope, action))

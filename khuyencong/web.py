@@ -1,11 +1,35 @@
 """Base classes of the HTML views: login, scoping, filtering and htmx partials in one place."""
 
+from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.cache import patch_vary_headers
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext as _
 from django.views.generic import DetailView, ListView
 
+from .errors import DomainConflict
 from .scoping import scope_for
+
+
+def error_message(request, exc: Exception, *, denied: str = "") -> None:
+    """The one way a service exception becomes a message on the page: a conflict lists
+    every reason, a refusal says why (``denied`` when the service gave no reason), invalid
+    input lists its messages. What the page answers (status, form, redirect) is the view's."""
+    if isinstance(exc, DomainConflict):
+        if exc.reasons:
+            # Escaped by format_html; the message storage keeps it marked safe.
+            messages.error(request, format_html('{}<ul class="mb-0">{}</ul>', exc.message,
+                                                format_html_join("", "<li>{}</li>", ((r,) for r in exc.reasons))))
+        else:
+            messages.error(request, exc.message)
+    elif isinstance(exc, PermissionDenied):
+        messages.error(request, str(exc) or denied or _("Bạn không có quyền thực hiện thao tác này."))
+    elif isinstance(exc, ValidationError):
+        messages.error(request, " ".join(m for ms in exc.message_dict.values() for m in ms)
+                       if hasattr(exc, "error_dict") else " ".join(exc.messages))
+    else:
+        raise TypeError(f"not a service exception: {exc!r}")
 
 
 def wants_partial(request) -> bool:

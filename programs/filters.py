@@ -4,22 +4,13 @@ import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from khuyencong.filters import SearchFilter
+from khuyencong.filters import PortalFilterSet, SearchFilter, TenancyFilterSet
 
 from .choices import FundSource
 from .models import ActivityType, BudgetAllocation, Call, Programme, SupportRule
 
 
-class ProvinceCodeFilter(django_filters.NumberFilter):
-    """A province by its NSO code (the natural key clients use)."""
-
-    def __init__(self, field_name="province_id", **kwargs):
-        kwargs.setdefault("label", _("Tỉnh/thành (mã)"))
-        kwargs.setdefault("min_value", 0)
-        super().__init__(field_name=field_name, **kwargs)
-
-
-class ActivityTypeFilterSet(django_filters.FilterSet):
+class ActivityTypeFilterSet(PortalFilterSet):
     is_green = django_filters.BooleanFilter(label=_("Thuộc nhóm sản xuất xanh"))
     is_active = django_filters.BooleanFilter(label=_("Đang dùng"))
 
@@ -28,9 +19,8 @@ class ActivityTypeFilterSet(django_filters.FilterSet):
         fields = ["is_green", "is_active"]
 
 
-class ProgrammeFilterSet(django_filters.FilterSet):
+class ProgrammeFilterSet(TenancyFilterSet):
     fund_source = django_filters.ChoiceFilter(choices=FundSource.choices, label=_("Nguồn kinh phí"))
-    province = ProvinceCodeFilter()
     year = django_filters.NumberFilter(method="filter_year", label=_("Thực hiện trong năm"), min_value=0)
     is_active = django_filters.BooleanFilter(label=_("Đang thực hiện"))
     q = SearchFilter()
@@ -45,9 +35,8 @@ class ProgrammeFilterSet(django_filters.FilterSet):
         return qs.filter(start_year__lte=value, end_year__gte=value)
 
 
-class SupportRuleFilterSet(django_filters.FilterSet):
+class SupportRuleFilterSet(TenancyFilterSet):
     fund_source = django_filters.ChoiceFilter(choices=FundSource.choices, label=_("Nguồn kinh phí"))
-    province = ProvinceCodeFilter()
     activity_type = django_filters.CharFilter(field_name="activity_type_id", label=_("Nội dung khuyến công (mã)"))
     valid_on = django_filters.DateFilter(method="filter_valid_on", label=_("Có hiệu lực ngày"))
 
@@ -61,9 +50,8 @@ class SupportRuleFilterSet(django_filters.FilterSet):
         return qs.filter(valid_from__lte=value).filter(Q(valid_to__isnull=True) | Q(valid_to__gte=value))
 
 
-class CallFilterSet(django_filters.FilterSet):
+class CallFilterSet(TenancyFilterSet):
     programme = django_filters.NumberFilter(field_name="programme_id", label=_("Chương trình"), min_value=0)
-    province = ProvinceCodeFilter()
     year = django_filters.NumberFilter(label=_("Năm kế hoạch"), min_value=0)
     activity_type = django_filters.CharFilter(field_name="activity_types__code", distinct=True,
                                               label=_("Nội dung khuyến công (mã)"))
@@ -80,9 +68,8 @@ class CallFilterSet(django_filters.FilterSet):
         return qs.filter(opens_on__lte=value, closes_on__gte=value)
 
 
-class BudgetAllocationFilterSet(django_filters.FilterSet):
+class BudgetAllocationFilterSet(TenancyFilterSet):
     programme = django_filters.NumberFilter(field_name="programme_id", label=_("Chương trình"), min_value=0)
-    province = ProvinceCodeFilter()
     year = django_filters.NumberFilter(label=_("Năm"), min_value=0)
     fund_source = django_filters.ChoiceFilter(field_name="programme__fund_source", choices=FundSource.choices,
                                               label=_("Nguồn kinh phí"))

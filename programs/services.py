@@ -1,15 +1,15 @@
-"""Writes of the programmes app: reference activity types, programmes, caps, calls,
-criteria and allocations. Province staff manage their own province's rows; the
-Agency manages national ones."""
+"""Writes of the programmes app: reference activity types, programmes, caps, calls and
+criteria. Province staff manage their own province's rows; the Agency manages national
+ones. (Allocations are changed beside the ledger, in ``applications.services.budget``.)"""
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from khuyencong.scoping import scope_for
-from provinces.choices import AGENCY_ROLES, Role
+from provinces.choices import AGENCY_ROLES, PROVINCE_STAFF
 
-from .models import ActivityType, AppraisalCriterion, BudgetAllocation, Call, Programme, SupportRule
+from .models import ActivityType, AppraisalCriterion, Call, Programme, SupportRule
 
 # The reference table of DOMAIN.md: code, name, green, first-advance share (old rule:
 # 70 % for training/consulting schemes, 30 % for cluster infrastructure; the others
@@ -43,7 +43,8 @@ def activity_types_load() -> int:
     return created
 
 
-def _require_manage(user, province_id) -> None:
+def require_manage(user, province_id) -> None:
+    """Province staff manage their own province's rows; the Agency manages national ones."""
     scope = scope_for(user)
     if scope.superuser:
         return
@@ -53,7 +54,7 @@ def _require_manage(user, province_id) -> None:
         if not scope.roles & AGENCY_ROLES:
             raise PermissionDenied(_("Chỉ Cục quản lý dữ liệu cấp quốc gia."))
         return
-    if not scope.has_role(Role.PROVINCE_OFFICER, Role.PROVINCE_APPROVER, province_id=province_id):
+    if not scope.has_role(*PROVINCE_STAFF, province_id=province_id):
         raise PermissionDenied(_("Bạn không quản lý dữ liệu của tỉnh/thành này."))
 
 
@@ -66,14 +67,14 @@ def _save(obj):
 @transaction.atomic
 def programme_create(*, user, **fields) -> Programme:
     programme = Programme(**fields)
-    _require_manage(user, programme.province_id)
+    require_manage(user, programme.province_id)
     return _save(programme)
 
 
 @transaction.atomic
 def support_rule_create(*, user, **fields) -> SupportRule:
     rule = SupportRule(**fields)
-    _require_manage(user, rule.province_id)
+    require_manage(user, rule.province_id)
     return _save(rule)
 
 
@@ -82,7 +83,7 @@ def call_create(*, user, activity_types=(), criteria=(), **fields) -> Call:
     """A call with the activity types it accepts and its criteria
     (``[{"name", "weight", "max_score"}]``)."""
     call = Call(**fields)
-    _require_manage(user, call.province_id)
+    require_manage(user, call.province_id)
     _save(call)
     if not activity_types:
         raise ValidationError({"activity_types": _("Chọn ít nhất một nội dung khuyến công.")})
@@ -90,26 +91,3 @@ def call_create(*, user, activity_types=(), criteria=(), **fields) -> Call:
     for position, criterion in enumerate(criteria, start=1):
         _save(AppraisalCriterion(call=call, position=position, **criterion))
     return call
-
-
-@transaction.atomic
-def budget_allocation_set(*, user, programme, province, year: int, amount: int, decision_number: str = "",
-                          note: str = "") -> BudgetAllocation:
-    """Create or change the allocation; it may not go below what is already committed."""
-    from .selectors import committed_amount
-
-    scope = scope_for(user)
-    if not scope.superuser:
-        # National money is allocated by the Agency; local money by the province.
-        _require_manage(user, None if programme.province_id is None else province.code)
-    allocation = (BudgetAllocation.objects.select_for_update()
-                  .filter(programme=programme, province=province, year=year).first())
-    if allocation is None:
-        allocation = BudgetAllocation(programme=programme, province=province, year=year)
-    committed = committed_amount(programme_id=programme.pk, province_id=province.code, year=year)
-    if amount < committed:
-        raise ValidationError({"amount": _("Không được thấp hơn số đã cam kết (%(c)s đồng).") % {"c": committed}})
-    allocation.amount = amount
-    allocation.decision_number = decision_number
-    allocation.note = note
-    return _save(allocation)

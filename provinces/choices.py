@@ -53,7 +53,8 @@ class Role(models.TextChoices):
 
 
 AGENCY_ROLES = frozenset({Role.AGENCY_OFFICER, Role.AGENCY_APPROVER})
-PROVINCE_ROLES = frozenset({Role.PROVINCE_OFFICER, Role.PROVINCE_APPROVER, Role.COUNCIL_MEMBER})
+# The staff of a provincial Department: they write, record and move the province's dossiers on.
+PROVINCE_STAFF = frozenset({Role.PROVINCE_OFFICER, Role.PROVINCE_APPROVER})
 READ_ONLY_ROLES = frozenset({Role.AUDITOR})
 # Which roles an organisation kind may hold.
 ROLES_BY_ORGANISATION_KIND = {

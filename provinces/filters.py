@@ -3,13 +3,13 @@
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
-from khuyencong.filters import SearchFilter
+from khuyencong.filters import PortalFilterSet, ProvinceCodeFilter, SearchFilter, TenancyFilterSet
 
 from .choices import CommuneKind, OrganisationKind, ProvinceKind, RegionGrouping
 from .models import Commune, LegacyCommune, Organisation, Province, Region
 
 
-class RegionFilterSet(django_filters.FilterSet):
+class RegionFilterSet(PortalFilterSet):
     grouping = django_filters.ChoiceFilter(choices=RegionGrouping.choices, label=_("Cách phân vùng"))
     q = SearchFilter()
 
@@ -18,7 +18,7 @@ class RegionFilterSet(django_filters.FilterSet):
         fields = ["grouping"]
 
 
-class ProvinceFilterSet(django_filters.FilterSet):
+class ProvinceFilterSet(PortalFilterSet):
     kind = django_filters.ChoiceFilter(choices=ProvinceKind.choices, label=_("Loại"))
     region = django_filters.CharFilter(field_name="regions__code", label=_("Vùng (mã)"))
     q = SearchFilter()
@@ -28,8 +28,7 @@ class ProvinceFilterSet(django_filters.FilterSet):
         fields = ["kind"]
 
 
-class CommuneFilterSet(django_filters.FilterSet):
-    province = django_filters.NumberFilter(field_name="province_id", label=_("Tỉnh/thành (mã)"), min_value=0)
+class CommuneFilterSet(TenancyFilterSet):
     kind = django_filters.ChoiceFilter(choices=CommuneKind.choices, label=_("Loại"))
     q = SearchFilter()
 
@@ -38,8 +37,8 @@ class CommuneFilterSet(django_filters.FilterSet):
         fields = ["province", "kind"]
 
 
-class LegacyCommuneFilterSet(django_filters.FilterSet):
-    province = django_filters.NumberFilter(field_name="province_id", label=_("Tỉnh cũ (mã)"), min_value=0)
+class LegacyCommuneFilterSet(TenancyFilterSet):
+    province = ProvinceCodeFilter(label=_("Tỉnh cũ (mã)"))  # the former province
     district = django_filters.NumberFilter(field_name="district_id", label=_("Huyện cũ (mã)"), min_value=0)
     successor = django_filters.NumberFilter(field_name="lineage__commune_id", label=_("Xã mới (mã)"),
                                             min_value=0, distinct=True)
@@ -50,8 +49,7 @@ class LegacyCommuneFilterSet(django_filters.FilterSet):
         fields = ["province", "district"]
 
 
-class OrganisationFilterSet(django_filters.FilterSet):
-    province = django_filters.NumberFilter(field_name="province_id", label=_("Tỉnh/thành (mã)"), min_value=0)
+class OrganisationFilterSet(TenancyFilterSet):
     kind = django_filters.ChoiceFilter(choices=OrganisationKind.choices, label=_("Loại"))
     q = SearchFilter()
 

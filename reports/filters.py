@@ -3,15 +3,16 @@
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
+from khuyencong.filters import TenancyFilterSet
+
 from .choices import ReportKind, ReportScope, RunStatus
 from .models import ReportRun
 
 
-class ReportRunFilterSet(django_filters.FilterSet):
+class ReportRunFilterSet(TenancyFilterSet):
     kind = django_filters.ChoiceFilter(choices=ReportKind.choices, label=_("Loại báo cáo"))
     scope = django_filters.ChoiceFilter(choices=ReportScope.choices, label=_("Phạm vi"))
     status = django_filters.ChoiceFilter(choices=RunStatus.choices, label=_("Trạng thái"))
-    province = django_filters.NumberFilter(field_name="province_id", label=_("Tỉnh/thành (mã)"), min_value=0)
     region = django_filters.CharFilter(field_name="region__code", label=_("Vùng (mã)"))
     year = django_filters.NumberFilter(field_name="year", label=_("Năm"), min_value=2000, max_value=2100)
     quarter = django_filters.NumberFilter(field_name="quarter", label=_("Quý"), min_value=1, max_value=4)

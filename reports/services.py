@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from khuyencong.db.router import replica_reads
 from khuyencong.scoping import scope_for
-from provinces.choices import AGENCY_ROLES, Role
+from provinces.choices import AGENCY_ROLES, PROVINCE_STAFF
 from provinces.models import Province, Region
 
 from .choices import KIND_SCOPES, ReportFormat, ReportKind, ReportScope, RunStatus
@@ -28,7 +28,6 @@ logger = logging.getLogger(__name__)
 QUEUE_DOWN = _("Không gửi được yêu cầu lập báo cáo vì hàng đợi tác vụ (Redis) không hoạt động. Chưa có báo cáo nào "
                "được tạo; vui lòng thử lại sau ít phút hoặc báo quản trị hệ thống. / The task queue (Redis) is not "
                "available: nothing was created, please try again later.")
-REQUESTER_ROLES = frozenset({Role.PROVINCE_OFFICER, Role.PROVINCE_APPROVER})
 
 
 class ReportQueueUnavailable(Exception):
@@ -67,7 +66,7 @@ def can_request(user, *, scope: str, province_id=None) -> tuple[bool, str]:
         return False, _("Vai trò chỉ đọc không được yêu cầu lập báo cáo.")
     if s.superuser or (s.national and s.roles & AGENCY_ROLES):
         return True, ""
-    if scope == ReportScope.PROVINCE and province_id is not None and s.has_role(*REQUESTER_ROLES,
+    if scope == ReportScope.PROVINCE and province_id is not None and s.has_role(*PROVINCE_STAFF,
                                                                                 province_id=province_id):
         return True, ""
     return False, _("Bạn chỉ được yêu cầu báo cáo của tỉnh/thành phố mình phụ trách.")

@@ -16,7 +16,7 @@ from applications.filters import ApplicationFilterSet, DisbursementFilterSet, Es
 from applications.models import Application, Disbursement, Establishment
 from khuyencong.errors import DomainConflict
 from khuyencong.scoping import scope_for
-from khuyencong.web import PortalViewMixin, ScopedDetailView, wants_partial
+from khuyencong.web import PortalViewMixin, ScopedDetailView, error_message, wants_partial
 from programs.choices import FundSource
 from provinces.choices import RegionGrouping
 from provinces.models import Province, Region
@@ -219,7 +219,7 @@ class RunRequestView(PortalViewMixin, View):
             messages.error(request, exc.message)
             return redirect(back)
         except PermissionDenied as exc:
-            messages.error(request, str(exc) or _("Bạn không có quyền yêu cầu báo cáo này."))
+            error_message(request, exc, denied=_("Bạn không có quyền yêu cầu báo cáo này."))
             return redirect(back)
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
@@ -261,7 +261,7 @@ class RunRetryView(PortalViewMixin, View):
         except services.ReportQueueUnavailable as exc:
             messages.error(request, exc.message)
         except (PermissionDenied, DomainConflict) as exc:
-            messages.error(request, getattr(exc, "message", None) or str(exc))
+            error_message(request, exc)
         return redirect("reports:run_detail", pk=pk)
 
 

@@ -10,9 +10,10 @@ from django.utils import timezone
 from applications import services as app_services
 from applications.choices import REQUIRED_ATTACHMENT_KINDS, CouncilLevel, CouncilRole, LegalForm
 from applications.models import Application
+from applications.services import budget_allocation_set
 from programs.choices import FundSource
 from programs.models import ActivityType, Programme
-from programs.services import activity_types_load, budget_allocation_set, call_create, support_rule_create
+from programs.services import activity_types_load, call_create, support_rule_create
 from provinces.choices import Role
 from provinces.models import Commune, Organisation, Province
 from provinces.services import agency_get_or_create, member_add, province_centre_get_or_create

@@ -17,9 +17,9 @@ from rest_framework.test import APIClient
 from applications import services as app_services
 from applications.choices import CouncilLevel, Status
 from applications.models import Application
+from applications.services import budget_allocation_set
 from programs.choices import FundSource
 from programs.models import ActivityType, Call, Programme, SupportRule
-from programs.services import budget_allocation_set
 from provinces.choices import Role
 from provinces.models import Commune, Province
 from provinces.services import province_centre_get_or_create

@@ -14,8 +14,8 @@ from django.utils import timezone
 
 from applications import services
 from applications.choices import Status
+from applications.ledger import ledger
 from applications.models import Acceptance, Application, ChangeRequest, Contract, Disbursement, Settlement
-from programs.selectors import ledger
 from provinces.choices import Role
 
 from .api_matrix import ApiPermissionMatrix

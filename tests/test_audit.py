@@ -204,3 +204,18 @@ def test_change_log_link_only_for_those_who_may_read_it(client, make_member):
     assert "/nhat-ky/" in client.get("/").content.decode()
     client.force_login(officer)
     assert "/nhat-ky/" not in client.get("/").content.decode()
+
+
+def test_loading_takes_no_snapshot_and_an_update_compares_with_the_stored_row(world):
+    """Loading audited rows costs nothing extra (no snapshot per instance); the values
+    before an update are read from the database when saving, so a change made meanwhile
+    by someone else is the recorded "before"."""
+    application = make_application(world.provinces[TAY_NINH], attachments=False)
+    loaded = Application.objects.get(pk=application.pk)
+    assert "_kc_audit_before" not in loaded.__dict__
+    Application.objects.filter(pk=application.pk).update(title="Đổi ở nơi khác")  # no signal, no entry
+    loaded.title = "Tên mới"
+    with audit_context(actor="test"):
+        loaded.save(update_fields=["title"])
+    entry = entries_for(loaded, "update").order_by("-pk").first()
+    assert entry.before == {"title": "Đổi ở nơi khác"} and entry.after == {"title": "Tên mới"}

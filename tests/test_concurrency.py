@@ -11,11 +11,11 @@ from django.utils import timezone
 
 from applications import services
 from applications.choices import CouncilLevel, Status
+from applications.ledger import budget_position
 from applications.models import Application, ApplicationCodeSequence
 from khuyencong.errors import DomainConflict
 from khuyencong.templatetags.kc import format_vnd
 from programs.models import ActivityType, Call
-from programs.selectors import budget_position
 from provinces.models import Organisation, Province
 from tests.factories import build_world, make_application, make_establishment, score_all, to_under_appraisal
 

@@ -20,8 +20,8 @@ from django.db import OperationalError, connection
 from django.test import Client, override_settings
 from django.urls import reverse
 
-from applications import services as app_services
 from applications.models import Application, ApplicationEvent, CostLine
+from applications.services import base as services_base
 from khuyencong.celery import app as celery_app
 from khuyencong.models import AuditEntry
 from tests.conftest import TAY_NINH
@@ -105,7 +105,7 @@ def _drop_connection_after_first_write(monkeypatch):
         connection.close()  # inside the service's atomic block: the server rolls back
         raise OperationalError("server closed the connection unexpectedly")
 
-    monkeypatch.setattr(app_services, "_record", dropped)
+    monkeypatch.setattr(services_base, "record_event", dropped)
 
 
 @pytest.mark.django_db(transaction=True)

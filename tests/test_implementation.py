@@ -13,12 +13,12 @@ from django.utils import timezone
 
 from applications import services
 from applications.choices import AttachmentKind, ChangeStatus, Status
+from applications.ledger import budget_position, ledger
 from applications.models import Acceptance, Application, ChangeRequest, Disbursement, Settlement
 from khuyencong.errors import DomainConflict
 from khuyencong.templatetags.kc import format_vnd
 from programs.choices import FundSource
 from programs.models import ActivityType, BudgetAllocation
-from programs.selectors import budget_position, ledger
 from programs.services import support_rule_create
 from provinces.choices import Role
 from provinces.models import Province

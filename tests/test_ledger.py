@@ -1,4 +1,4 @@
-"""The budget ledger (programs.selectors.ledger, committed_amount, budget_position): derived
+"""The budget ledger (applications.ledger: ledger, committed_amount, budget_position): derived
 from the records only, its identities after a randomized sequence of operations, money
 released by cancellation and settlement seen again by the approve guard, scoping."""
 
@@ -12,12 +12,12 @@ from django.utils import timezone
 
 from applications import services
 from applications.choices import CouncilLevel, Status
+from applications.ledger import budget_position, committed_amount, ledger
 from applications.models import Application, Disbursement, Settlement
+from applications.services import budget_allocation_set
 from khuyencong.errors import DomainConflict
 from khuyencong.templatetags.kc import format_vnd
 from programs.models import BudgetAllocation
-from programs.selectors import budget_position, committed_amount, ledger
-from programs.services import budget_allocation_set
 from provinces.choices import Role
 from provinces.services import member_add
 from tests.factories import (

@@ -157,7 +157,7 @@ def test_cost_lines_and_totals_through_the_service(world):
 
 
 def test_random_actions_through_the_service_stay_reachable(world):
-    from programs.selectors import ledger
+    from applications.ledger import ledger
 
     setup = world.provinces[TAY_NINH]
     cast = [setup.officer, setup.approver, setup.commune_officer, *setup.council, world.agency_officer,
@@ -197,7 +197,7 @@ def test_random_actions_through_the_service_stay_reachable(world):
 
 def test_ledger_identities_with_payments(world):
     """After a real approval and payments, the ledger still balances."""
-    from programs.selectors import ledger
+    from applications.ledger import ledger
     from tests.factories import approve_local, implement
 
     setup = world.provinces[TAY_NINH]

@@ -341,6 +341,38 @@ def test_attachment_upload_download_remove(client, tn, hcm):
     assert attachment.removed_at is not None
 
 
+def test_commune_officer_opens_and_removes_the_files_of_their_proposal(client, tn):
+    """Defect (issue 9): the page listed the files of a commune officer's own proposal, but
+    opening or removing one was a 404 (the attachment table was scoped on its own, without
+    the commune path the application has). Files are scoped through their application."""
+    application = make_application(tn, user=tn.commune_officer)
+    client_for(client, tn.commune_officer)
+    page = client.get(reverse("applications:application_detail", args=[application.pk]))
+    attachment = application.attachments.order_by("pk").first()
+    assert attachment.original_name in text(page)
+    download = client.get(reverse("applications:attachment_download", args=[application.pk, attachment.pk]))
+    assert download.status_code == 200
+    assert b"".join(download.streaming_content) == PDF_BYTES
+    response = client.post(reverse("applications:attachment_remove", args=[application.pk, attachment.pk]))
+    assert response.status_code == 302
+    attachment.refresh_from_db()
+    assert attachment.removed_at is not None
+
+
+def test_records_are_scoped_through_their_application(tn, hcm):
+    """Whoever is admitted to an application is admitted to its records, and only to
+    those: a commune officer sees the files and events of their commune's proposals."""
+    from applications.models import ApplicationEvent
+
+    mine = make_application(tn, user=tn.commune_officer)
+    elsewhere = tn.province.communes.filter(kind="xa").order_by("code")[1]
+    other = make_application(tn, establishments=[make_establishment(tn, commune=elsewhere)])
+    for model in (Attachment, ApplicationEvent):
+        assert set(model.objects.visible_to(tn.commune_officer).values_list("application_id", flat=True)) == {mine.pk}
+        assert set(model.objects.visible_to(tn.officer).values_list("application_id", flat=True)) == {mine.pk, other.pk}
+        assert not model.objects.visible_to(hcm.officer).filter(application__in=[mine, other]).exists()
+
+
 def test_action_buttons_explain_why_disabled_and_submit_works(client, tn):
     application = make_application(tn, attachments=False)
     client_for(client, tn.officer)

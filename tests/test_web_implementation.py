@@ -15,9 +15,9 @@ from django.utils import timezone
 
 from applications import services
 from applications.choices import Status
+from applications.ledger import ledger
 from applications.models import Acceptance, Application, ChangeRequest, Contract, Disbursement, Settlement
 from khuyencong.templatetags.kc import format_vnd
-from programs.selectors import ledger
 from tests.factories import (
     PDF_BYTES,
     accept_implementation,

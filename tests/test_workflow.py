@@ -15,13 +15,15 @@ from django.test import override_settings
 from django.utils import timezone
 
 from applications import selectors, services, workflow
-from applications.choices import COMMITTED_STATES, CouncilLevel, Status
+from applications.choices import CouncilLevel, Status
+from applications.ledger import budget_position
 from applications.models import Application, AppraisalCouncil
+from applications.workflow import COMMITTED_STATES
 from khuyencong.errors import DomainConflict
+from khuyencong.scoping import scope_for
 from khuyencong.templatetags.kc import format_vnd
 from programs.choices import FundSource
 from programs.models import BudgetAllocation, Call, SupportRule
-from programs.selectors import budget_position
 from programs.services import support_rule_create
 from provinces.choices import Role
 from provinces.models import Commune
@@ -153,6 +155,11 @@ def _path(state: str, national: bool) -> list:
     return paths[state]
 
 
+def guard_names(action: str) -> set:
+    """The names of the guard callables of ``action`` in the transition table."""
+    return {guard.__name__ for guard in workflow.TRANSITIONS[action].guards}
+
+
 def record_prerequisites(cast: Cast, application, action: str) -> None:
     """Record what the post-decision guards of ``action`` need (a contract, a completion
     report, a passed acceptance, a settlement), so the transition table itself is under
@@ -161,7 +168,7 @@ def record_prerequisites(cast: Cast, application, action: str) -> None:
     from tests.factories import pdf_file as _pdf
 
     application = Application.objects.get(pk=application.pk)
-    guards = workflow.TRANSITIONS[action].guards
+    guards = guard_names(action)
     if "contract_recorded" in guards and not application.contracts.exists():
         services.contract_add(user=cast.setup.officer, application_id=application.pk, number="01/HĐ",
                               signed_on=TODAY(), beneficiary=application.establishments.first(),
@@ -198,7 +205,7 @@ def bring_to(cast: Cast, state: str, fund: str) -> Application:
 
 def prepare_for(cast: Cast, application, action: str) -> Application:
     """Satisfy the action's appraisal guard (the council of the current level scores)."""
-    if "appraisal_passed" in workflow.TRANSITIONS[action].guards and application.appraisal_level:
+    if "appraisal_passed" in guard_names(action) and application.appraisal_level:
         national = application.appraisal_level == CouncilLevel.NATIONAL
         ensure_scored(application, cast.world.agency_council if national else cast.setup.council)
     return Application.objects.get(pk=application.pk)
@@ -301,11 +308,53 @@ def test_every_transition_is_refused_in_the_wrong_state_role_or_province(cast):
     assert {key: snapshot(app) for key, app in gallery.items()} == before
 
 
+def test_every_status_has_its_facts_and_preview_follows_the_table(cast):
+    """The per-state table covers every status, and ``preview`` (what the API, the buttons
+    and the task list show) offers exactly the actions the transition table allows."""
+    assert set(workflow.STATES) == set(Status.values)
+    assert workflow.COMMITTED_STATES == {Status.APPROVED, Status.IN_PROGRESS, Status.SUSPENDED, Status.COMPLETED,
+                                         Status.ACCEPTED, Status.SETTLED}
+    for (fund, state), pk in cast.gallery.items():
+        application = Application.objects.get(pk=pk)
+        for role, user in cast.by_role.items():
+            items = workflow.preview(application, user)
+            assert [i.action for i in items if i.allowed] == workflow.allowed_actions(scope_for(user), application)
+            for item in items:
+                assert item.transition.step_for(state, fund) is not None, (fund, state, item.action)
+                assert item.allowed != bool(item.reasons), (fund, state, role, item.action)
+
+
+def test_visible_to_with_an_action_follows_the_permissions(cast):
+    """``visible_to(user, action)`` filters what ``applications.permissions`` decides one
+    object at a time: edit (write the dossier), record (after the decision), decide."""
+    from applications import permissions
+    from applications.models import Attachment
+
+    users = [*cast.by_role.values(), cast.other.officer, cast.other.approver]
+    checks = {
+        "edit": lambda user, app: permissions.write_application(user, app.province_id, list(app.establishments.all())),
+        "record": permissions.record,
+        "decide": permissions.decide,
+    }
+    for (fund, state), pk in cast.gallery.items():
+        application = Application.objects.get(pk=pk)
+        for user in users:
+            seen = Application.objects.visible_to(user).filter(pk=pk).exists()
+            for action, check in checks.items():
+                expected = seen and bool(check(user, application))
+                got = Application.objects.visible_to(user, action=action).filter(pk=pk).exists()
+                assert got == expected, (fund, state, user.username, action)
+                files = Attachment.objects.visible_to(user, action=action).filter(application=application)
+                assert files.count() == (application.attachments.count() if expected else 0)
+    with pytest.raises(ValueError):
+        Application.objects.visible_to(cast.setup.officer, action="delete")
+
+
 def test_auditor_is_read_only(cast):
     application = make_application(cast.setup)
     auditor = cast.auditor
     assert Application.objects.visible_to(auditor).filter(pk=application.pk).exists()
-    assert workflow.allowed_actions(services.scope_for(auditor), application) == []
+    assert workflow.allowed_actions(scope_for(auditor), application) == []
     with pytest.raises(PermissionDenied):
         act(auditor, application, "submit")
     with pytest.raises(PermissionDenied):
@@ -592,7 +641,7 @@ def test_random_walks_stay_inside_the_table_and_history_matches_status(cast, see
         kwargs = inputs_for(action, application)
         if kwargs and rng.random() < 0.15:
             kwargs.pop(rng.choice(sorted(kwargs)))
-        scope = services.scope_for(user)
+        scope = scope_for(user)
         visible = Application.objects.visible_to(user).filter(pk=application.pk).exists()
         try:
             result = services.application_transition(user=user, application_id=application.pk, action=action,

@@ -8,6 +8,7 @@ from .viewsets import (
     ApplicationDisbursementViewSet,
     ApplicationStepViewSet,
     ApplicationViewSet,
+    BudgetAllocationViewSet,
     ChangeRequestViewSet,
     ContractViewSet,
     DisbursementViewSet,
@@ -21,6 +22,8 @@ router = SimpleRouter()
 router.register("establishments", EstablishmentViewSet, basename="establishment")
 router.register("applications", ApplicationViewSet, basename="application")
 router.register("disbursements", DisbursementViewSet, basename="disbursement")
+# Allocations are programmes' data, served here because they carry the ledger's numbers.
+router.register("budget-allocations", BudgetAllocationViewSet, basename="budget-allocation")
 # Records of one application: /applications/{application_pk}/<records>/
 NESTED = r"applications/(?P<application_pk>\d+)"
 router.register(f"{NESTED}/contracts", ContractViewSet, basename="application-contract")

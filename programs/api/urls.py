@@ -4,7 +4,6 @@ from rest_framework.routers import SimpleRouter
 
 from .viewsets import (
     ActivityTypeViewSet,
-    BudgetAllocationViewSet,
     CallViewSet,
     ProgrammeViewSet,
     SupportRuleViewSet,
@@ -15,5 +14,4 @@ router.register("programmes", ProgrammeViewSet, basename="programme")
 router.register("activity-types", ActivityTypeViewSet, basename="activity-type")
 router.register("support-rules", SupportRuleViewSet, basename="support-rule")
 router.register("calls", CallViewSet, basename="call")
-router.register("budget-allocations", BudgetAllocationViewSet, basename="budget-allocation")
 urlpatterns = router.urls

@@ -1,6 +1,5 @@
 """The ``reports`` API: list, request, read and download report runs (scoped)."""
 
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db.models import Prefetch
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
@@ -52,8 +51,6 @@ class ReportRunViewSet(mixins.CreateModelMixin, ScopedReadOnlyViewSet):
             raise QueueUnavailable(exc.message) from exc
         except services.ReportRateLimited as exc:
             raise exceptions.Throttled(wait=exc.wait_seconds, detail=exc.message) from exc
-        except DjangoPermissionDenied as exc:
-            raise exceptions.PermissionDenied(str(exc) or None) from exc
         reused = run.reused
         run = self.get_queryset().get(pk=run.pk)
         # The same report already under way: its run, not a second one (200, not 201).
@@ -68,8 +65,6 @@ class ReportRunViewSet(mixins.CreateModelMixin, ScopedReadOnlyViewSet):
             services.report_run_retry(user=request.user, run_id=run.pk)
         except services.ReportQueueUnavailable as exc:
             raise QueueUnavailable(exc.message) from exc
-        except DjangoPermissionDenied as exc:
-            raise exceptions.PermissionDenied(str(exc) or None) from exc
         return Response(ReportRunSerializer(self.get_queryset().get(pk=run.pk),
                                             context=self.get_serializer_context()).data)
 

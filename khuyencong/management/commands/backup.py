@@ -15,9 +15,11 @@ import tarfile
 from pathlib import Path
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.db import connection
 from django.utils import timezone
+
+from khuyencong.audit import AuditedCommand
 
 DUMP_NAME = "database.dump"
 SQLITE_NAME = "database.sqlite3"
@@ -55,7 +57,7 @@ def table_counts(conn) -> dict[str, int]:
     return counts
 
 
-class Command(BaseCommand):
+class Command(AuditedCommand):
     help = "Sao lưu cơ sở dữ liệu và tệp tải lên / Back up the database and the uploaded files."
 
     def add_arguments(self, parser):

@@ -3,13 +3,14 @@
 from datetime import timedelta
 
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.utils import timezone
 
+from khuyencong.audit import AuditedCommand
 from khuyencong.services import api_token_create
 
 
-class Command(BaseCommand):
+class Command(AuditedCommand):
     help = "Tạo khóa API cho người dùng (in ra một lần duy nhất)."
 
     def add_arguments(self, parser):

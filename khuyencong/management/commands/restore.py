@@ -14,8 +14,10 @@ from pathlib import Path
 
 import dj_database_url
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.db import connection
+
+from khuyencong.audit import AuditedCommand
 
 from .backup import DUMP_NAME, MANIFEST_NAME, MEDIA_NAME, SQLITE_NAME, default_backup_dir, pg_command_env
 
@@ -27,7 +29,7 @@ def _latest(root: Path) -> Path:
     return candidates[-1]
 
 
-class Command(BaseCommand):
+class Command(AuditedCommand):
     help = "Khôi phục bản sao lưu / Restore a backup (database and uploaded files)."
 
     def add_arguments(self, parser):

@@ -1,14 +1,15 @@
 """Seed demo organisations, accounts (printed with their password) and data. Idempotent."""
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.db import transaction
 
 from khuyencong import demo
+from khuyencong.audit import AuditedCommand
 from provinces.choices import Role
 from provinces.models import Province
 
 
-class Command(BaseCommand):
+class Command(AuditedCommand):
     help = "Tạo dữ liệu và tài khoản mẫu (chạy lại không tạo trùng)."
 
     def add_arguments(self, parser):

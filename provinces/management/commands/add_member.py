@@ -1,13 +1,14 @@
 """Give a user a role in the Agency, a province or a commune (creates the user if missing)."""
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
+from khuyencong.audit import AuditedCommand
 from provinces.choices import Role
 from provinces.models import Commune, Province
 from provinces.services import member_add
 
 
-class Command(BaseCommand):
+class Command(AuditedCommand):
     help = "Thêm người dùng vào Cục, một tỉnh hoặc một xã với một vai trò (idempotent)."
 
     def add_arguments(self, parser):

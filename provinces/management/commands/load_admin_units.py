@@ -2,13 +2,12 @@
 
 import time
 
-from django.core.management.base import BaseCommand
-
+from khuyencong.audit import AuditedCommand
 from provinces.models import Commune, LegacyCommune, LegacyDistrict, LegacyProvince, Province
 from provinces.services import admin_units_load
 
 
-class Command(BaseCommand):
+class Command(AuditedCommand):
     help = "Nạp 34 tỉnh/thành, 3.321 xã/phường/đặc khu, đơn vị cũ và quan hệ kế thừa (chạy lại không đổi gì)."
 
     def handle(self, *args, **options):

@@ -17,11 +17,11 @@ from datetime import time as dtime
 
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
 from django.db import connection, transaction
 from django.utils import timezone
 
 from applications.models import Application, ApplicationEvent, Disbursement, Establishment, Settlement
+from khuyencong.audit import AuditedCommand
 from khuyencong.text import normalize_search
 from programs.choices import FundSource
 from programs.models import BudgetAllocation, Programme
@@ -62,7 +62,7 @@ def weighted(rng, mapping):
     return rng.choices(keys, weights=[mapping[k] for k in keys])[0]
 
 
-class Command(BaseCommand):
+class Command(AuditedCommand):
     help = "Generate a national-scale dataset for the benchmark (bench/bench.py)."
 
     def add_arguments(self, parser):

@@ -1,19 +1,15 @@
-"""Aggregates behind the dashboards and the reports. Every figure is a GROUP BY in the
-database; Python only rolls the grouped rows (a few thousand at most: provinces ×
-activity types × fund sources × states) up into the views a page needs, so the
-dashboard and the PDF of the same period always show the same numbers."""
+"""The dashboard of a scope and period (cached per scope), with its breakdowns."""
 
 import hashlib
 import statistics
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from django.db.models import (
-    BigIntegerField,
     Case,
     Count,
     F,
@@ -22,151 +18,32 @@ from django.db.models import (
     Q,
     Subquery,
     Sum,
-    Value,
     When,
     Window,
 )
 from django.db.models.functions import Coalesce, Lag
 from django.utils import timezone
 
-from applications.choices import COMMITTED_STATES, Status
+from applications.choices import Status
 from applications.filters import overdue_q
-from applications.models import Application, ApplicationEvent, Disbursement, Establishment, Settlement
+from applications.ledger import commitment_expression
+from applications.models import Application, ApplicationEvent
+from applications.workflow import COMMITTED_STATES
 from khuyencong.scoping import scope_for
-from programs.models import ActivityType, BudgetAllocation, Programme
-from programs.selectors import commitment_expression
+from programs.models import ActivityType
 from provinces.models import Commune, Province, Region
 
-ZERO = Value(0, output_field=BigIntegerField())
-# Stages whose time is measured (from entering the state to leaving it).
-STAGES = [Status.SUBMITTED, Status.RETURNED, Status.UNDER_APPRAISAL, Status.ENDORSED,
-          Status.UNDER_NATIONAL_APPRAISAL, Status.APPROVED, Status.IN_PROGRESS, Status.COMPLETED, Status.ACCEPTED]
-
-
-@dataclass(frozen=True)
-class Filters:
-    """What a dashboard or report covers. ``province_ids`` None means every province
-    the caller may see. With a quarter, the schemes of the plan year are counted as they
-    stand and the money paid out and settled is cumulative to the quarter's end."""
-
-    year: int | None = None
-    quarter: int | None = None
-    fund_source: str | None = None
-    province_ids: tuple | None = None
-
-    @property
-    def period_end(self) -> date | None:
-        if not (self.year and self.quarter):
-            return None
-        month = self.quarter * 3
-        first_next = date(self.year + (month == 12), month % 12 + 1, 1)
-        return first_next - timedelta(days=1)
-
-    def application_q(self, prefix: str = "") -> Q:
-        q = Q()
-        if self.year:
-            q &= Q(**{f"{prefix}year": self.year})
-        if self.fund_source:
-            q &= Q(**{f"{prefix}fund_source": self.fund_source})
-        if self.province_ids is not None:
-            q &= Q(**{f"{prefix}province_id__in": self.province_ids})
-        return q
-
-
-def _scoped(model, user):
-    return model.objects.visible_to(user) if user is not None else model.objects.all()
-
-
-def applications(user, filters: Filters):
-    return _scoped(Application, user).filter(filters.application_q()).order_by()
-
-
-def disbursements(user, filters: Filters):
-    qs = _scoped(Disbursement, user).filter(filters.application_q("application__"))
-    if filters.period_end:
-        qs = qs.filter(paid_on__lte=filters.period_end)
-    return qs.order_by()
-
-
-def settlements(user, filters: Filters):
-    qs = _scoped(Settlement, user).filter(filters.application_q("application__"))
-    if filters.period_end:
-        qs = qs.filter(decision_date__lte=filters.period_end)
-    return qs.order_by()
-
-
-# --- Measures and their roll-up ------------------------------------------------------------
-
-
-@dataclass
-class Measures:
-    count: int = 0
-    requested: int = 0
-    approved: int = 0
-    committed: int = 0  # effective commitment (programs.selectors: settled/cancelled release money)
-    approved_count: int = 0
-    rejected_count: int = 0
-    disbursed: int = 0
-    settled: int = 0
-    overdue: int = 0
-
-    def add(self, other: "Measures") -> None:
-        for name in self.__dataclass_fields__:
-            setattr(self, name, getattr(self, name) + getattr(other, name))
-
-    @property
-    def approval_rate(self) -> float | None:
-        """Approved ÷ decided (approved or rejected), in percent."""
-        decided = self.approved_count + self.rejected_count
-        return round(100 * self.approved_count / decided, 1) if decided else None
-
-    @property
-    def disbursement_rate(self) -> float | None:
-        return round(100 * self.disbursed / self.approved, 1) if self.approved else None
-
-    def as_dict(self) -> dict:
-        data = {name: getattr(self, name) for name in self.__dataclass_fields__}
-        data["approval_rate"] = self.approval_rate
-        return data
-
-
-def _measure_rows(user, filters: Filters, keys: list[str], *, app_keys=None) -> dict:
-    """{key tuple: Measures} from three GROUP BY queries: applications, disbursements and
-    settlements grouped by ``keys`` (application fields)."""
-    app_keys = app_keys or keys
-    result: dict = defaultdict(Measures)
-    committed = Q(status__in=COMMITTED_STATES)
-    rows = (applications(user, filters).values(*app_keys)
-            .annotate(n=Count("pk"), requested=Coalesce(Sum("requested_support"), ZERO),
-                      approved=Coalesce(Sum("approved_amount", filter=committed), ZERO),
-                      committed=Coalesce(Sum(commitment_expression()), ZERO),
-                      approved_n=Count("pk", filter=committed),
-                      rejected_n=Count("pk", filter=Q(status=Status.REJECTED)),
-                      overdue=Count("pk", filter=overdue_q())))
-    for row in rows:
-        m = result[tuple(row[k] for k in app_keys)]
-        m.count += row["n"]
-        m.requested += row["requested"]
-        m.approved += row["approved"]
-        m.committed += row["committed"]
-        m.approved_count += row["approved_n"]
-        m.rejected_count += row["rejected_n"]
-        m.overdue += row["overdue"]
-    prefixed = [f"application__{k}" for k in keys]
-    for row in disbursements(user, filters).values(*prefixed).annotate(total=Sum("amount")):
-        result[tuple(row[k] for k in prefixed)].disbursed += row["total"] or 0
-    for row in settlements(user, filters).values(*prefixed).annotate(total=Sum("settled_amount")):
-        result[tuple(row[k] for k in prefixed)].settled += row["total"] or 0
-    return result
-
-
-def rollup(rows: dict, key_index) -> dict:
-    """Sum grouped measures over another key: ``key_index`` picks from the row's key tuple."""
-    out: dict = defaultdict(Measures)
-    for key, measures in rows.items():
-        out[key_index(key)].add(measures)
-    return out
-
+from .base import (
+    STAGES,
+    ZERO,
+    Filters,
+    Measures,
+    _measure_rows,
+    applications,
+    disbursements,
+    rollup,
+    settlements,
+)
 
 # --- The dashboard -------------------------------------------------------------------------------
 
@@ -436,93 +313,3 @@ def commune_lines(user, filters: Filters, province_code: int) -> list[Line]:
     if None in rows:
         lines.append(Line(key=None, label="(Chưa có cơ sở thụ hưởng)", m=rows[None]))
     return lines
-
-
-# --- Reports ----------------------------------------------------------------------------------
-
-
-def regional_summary(*, user, filters: Filters, grouping: str, regions=None) -> dict:
-    """National → regions → provinces, and the breakdown by activity type × fund source."""
-    facts = _measure_rows(user, filters, ["province_id", "activity_type_id", "fund_source"])
-    activities = activity_labels()
-    province_rows = rollup(facts, lambda k: k[0])
-    names = province_names(filters.province_ids)
-    region_list = regions if regions is not None else region_members(grouping)
-    region_lines, province_lines = [], []
-    for region, members in region_list:
-        m = Measures()
-        for code in sorted(members, key=_province_sort):
-            if filters.province_ids is not None and code not in filters.province_ids:
-                continue
-            pm = province_rows.get(code, Measures())
-            m.add(pm)
-            province_lines.append(Line(key=code, label=names.get(code, str(code)), m=pm,
-                                       extra={"region": region.name}))
-        region_lines.append(Line(key=region.code, label=region.name, m=m))
-    total = Measures()
-    for m in facts.values():
-        total.add(m)
-    activity_fund = [Line(key=k, label=activities[k[0]].name if k[0] in activities else k[0], m=m,
-                          extra={"fund_source": k[1]})
-                     for k, m in sorted(rollup(facts, lambda k: (k[1], k[2])).items(),
-                                        key=lambda item: (activities[item[0][0]].position
-                                                          if item[0][0] in activities else 0, item[0]))]
-    by_activity = rollup(facts, lambda k: k[1])
-    return {"total": total, "regions": region_lines, "provinces": province_lines, "activity_fund": activity_fund,
-            "by_activity": [Line(key=c, label=at.name, m=by_activity[c]) for c, at in activities.items()
-                            if c in by_activity],
-            "green": green_share(by_activity, activities), "facts": facts}
-
-
-def province_annual(*, user, filters: Filters, province_code: int) -> dict:
-    facts = _measure_rows(user, filters, ["activity_type_id", "fund_source"])
-    activities = activity_labels()
-    by_activity = rollup(facts, lambda k: k[0])
-    total = Measures()
-    for m in facts.values():
-        total.add(m)
-    schemes = scheme_rows(user, filters)
-    return {"total": total, "communes": commune_lines(user, filters, province_code),
-            "by_activity": [Line(key=c, label=at.name, m=by_activity[c]) for c, at in activities.items()
-                            if c in by_activity],
-            "green": green_share(by_activity, activities), "schemes": schemes}
-
-
-def scheme_rows(user, filters: Filters):
-    """The list of schemes with their money, disbursed and settled amounts as
-    correlated sums (one query)."""
-    disbursed = (Disbursement.objects.filter(application_id=OuterRef("pk")).order_by().values("application_id")
-                 .annotate(t=Sum("amount")).values("t"))
-    if filters.period_end:
-        disbursed = disbursed.filter(paid_on__lte=filters.period_end)
-    commune = (Establishment.objects.filter(applications=OuterRef("pk")).order_by("pk").values("commune__name")[:1])
-    return (applications(user, filters)
-            .annotate(disbursed=Coalesce(Subquery(disbursed, output_field=BigIntegerField()), ZERO),
-                      settled=Coalesce(F("settlement__settled_amount"), ZERO), commune_name=Subquery(commune))
-            .select_related("activity_type").order_by("code"))
-
-
-def budget_ledger(*, user, filters: Filters) -> list[dict]:
-    """Allocated, committed, disbursed, settled and remaining per programme × province × year."""
-    keys = ["programme_id", "province_id", "year"]
-    facts = _measure_rows(user, filters, keys)
-    alloc_q = Q()
-    if filters.year:
-        alloc_q &= Q(year=filters.year)
-    if filters.province_ids is not None:
-        alloc_q &= Q(province_id__in=filters.province_ids)
-    if filters.fund_source:
-        alloc_q &= Q(programme__fund_source=filters.fund_source)
-    allocated = dict(((r["programme_id"], r["province_id"], r["year"]), r["amount"]) for r in
-                     _scoped(BudgetAllocation, user).filter(alloc_q).values("programme_id", "province_id", "year")
-                     .annotate(amount=Sum("amount")).order_by())
-    programmes = dict(Programme.objects.values_list("pk", "name"))
-    names = province_names()
-    rows = []
-    for key in sorted(set(facts) | set(allocated), key=lambda k: (k[2], _province_sort(k[1]), programmes.get(k[0], ""))):
-        m = facts.get(key, Measures())
-        alloc = allocated.get(key, 0)
-        rows.append({"programme": programmes.get(key[0], key[0]), "province": names.get(key[1], key[1]),
-                     "year": key[2], "allocated": alloc, "committed": m.committed, "disbursed": m.disbursed,
-                     "settled": m.settled, "remaining": alloc - m.committed})
-    return rows

@@ -1,0 +1,212 @@
+"""Serializers of the dossier: applications (read and write), cost lines, workflow
+actions, events, attachments, duplicates and the appraisal inputs."""
+
+from decimal import Decimal
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from applications import selectors, workflow
+from applications.choices import AttachmentKind, CouncilLevel
+from applications.models import (
+    Application,
+    ApplicationEvent,
+    Attachment,
+    CostLine,
+    Establishment,
+)
+from programs.models import ActivityType, Call, Programme
+from provinces.models import Organisation, Province
+
+from .base import ProvinceRecordField, ScopedPrimaryKeyRelatedField
+
+# --- Applications ---------------------------------------------------------------------
+
+
+class CostLineSerializer(serializers.ModelSerializer):
+    quantity = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=Decimal("0.01"))
+    unit_cost = serializers.IntegerField(min_value=0)
+    amount = serializers.IntegerField(required=False, allow_null=True,
+                                      help_text=_("Tùy chọn; nếu có phải bằng số lượng × đơn giá."))
+
+    class Meta:
+        model = CostLine
+        fields = ["item", "quantity", "unit", "unit_cost", "amount"]
+
+
+class ApplicationSerializer(serializers.ModelSerializer):
+    """The representation of an application; ``allowed_actions`` depends on the caller."""
+
+    province = serializers.IntegerField(source="province_id", read_only=True)
+    programme = serializers.IntegerField(source="programme_id", read_only=True)
+    call = serializers.IntegerField(source="call_id", read_only=True, allow_null=True)
+    activity_type = serializers.CharField(source="activity_type_id", read_only=True)
+    implementing_organisation = serializers.IntegerField(source="implementing_organisation_id", read_only=True)
+    establishments = serializers.SerializerMethodField()
+    cost_lines = CostLineSerializer(many=True, read_only=True)
+    status_label = serializers.CharField(source="get_status_display", read_only=True)
+    allowed_actions = serializers.SerializerMethodField()
+    days_in_status = serializers.IntegerField(read_only=True)
+    is_overdue = serializers.BooleanField(read_only=True)
+    duplicate_count = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Application
+        fields = ["id", "code", "title", "objectives", "province", "programme", "call", "fund_source",
+                  "activity_type", "implementing_organisation", "establishments", "cost_lines", "total_cost",
+                  "requested_support", "counterpart_funds", "approved_amount", "status", "status_label",
+                  "allowed_actions", "days_in_status", "is_overdue", "duplicate_count", "decision_number",
+                  "decision_date", "year", "start_date", "end_date", "expected_jobs", "expected_trainees",
+                  "expected_capacity", "version", "submitted_at", "status_changed_at", "created_at", "updated_at"]
+        read_only_fields = fields
+
+    def get_establishments(self, obj) -> list[int]:
+        # From the prefetch cache: no query per row.
+        return sorted(e.pk for e in obj.establishments.all())
+
+    def get_allowed_actions(self, obj) -> list[str]:
+        request = self.context.get("request")
+        if request is None:
+            return []
+        return [item.action for item in workflow.preview(obj, request.user) if item.allowed]
+
+    def get_duplicate_count(self, obj) -> int:
+        counts = self.context.get("duplicate_counts")
+        if counts is None:  # a single object: compute it for this one
+            counts = selectors.duplicate_counts([obj])
+        return counts.get(obj.pk, 0)
+
+
+class ApplicationWriteSerializer(serializers.Serializer):
+    """Input of create (POST) and edit (PUT/PATCH); the service validates the rules."""
+
+    province = serializers.PrimaryKeyRelatedField(
+        queryset=Province.objects.all(), required=False,
+        help_text=_("Mã tỉnh/thành (NSO); mặc định là tỉnh của các cơ sở thụ hưởng."))
+    title = serializers.CharField(max_length=300)
+    objectives = serializers.CharField(required=False, allow_blank=True)
+    programme = ProvinceRecordField(queryset=Programme.objects.all())
+    call = ProvinceRecordField(queryset=Call.objects.all(), required=False, allow_null=True)
+    fund_source = serializers.ChoiceField(choices=Programme._meta.get_field("fund_source").choices, required=False)
+    activity_type = serializers.SlugRelatedField(slug_field="code", queryset=ActivityType.objects.all())
+    implementing_organisation = ScopedPrimaryKeyRelatedField(queryset=Organisation.objects.all())
+    establishments = ScopedPrimaryKeyRelatedField(queryset=Establishment.objects.all(), many=True)
+    cost_lines = CostLineSerializer(many=True)
+    total_cost = serializers.IntegerField(min_value=0, required=False, allow_null=True,
+                                          help_text=_("Tùy chọn; nếu có phải bằng tổng các dòng dự toán."))
+    requested_support = serializers.IntegerField(min_value=0)
+    counterpart_funds = serializers.IntegerField(min_value=0)
+    year = serializers.IntegerField(min_value=2000, max_value=2100, required=False)
+    start_date = serializers.DateField(required=False, allow_null=True)
+    end_date = serializers.DateField(required=False, allow_null=True)
+    expected_jobs = serializers.IntegerField(min_value=0, required=False, allow_null=True)
+    expected_trainees = serializers.IntegerField(min_value=0, required=False, allow_null=True)
+    expected_capacity = serializers.CharField(max_length=255, required=False, allow_blank=True)
+    version = serializers.IntegerField(required=False, write_only=True,
+                                       help_text=_("Phiên bản đã đọc; khác phiên bản hiện tại → 409."))
+
+    def validate_establishments(self, value):
+        if not value and not self.partial:
+            raise serializers.ValidationError(_("Chọn ít nhất một cơ sở thụ hưởng."))
+        return value
+
+    def validate_cost_lines(self, value):
+        if not value:
+            raise serializers.ValidationError(_("Nhập ít nhất một dòng dự toán."))
+        return value
+
+    def service_arguments(self) -> dict:
+        """The validated input split the way the services take it."""
+        data = dict(self.validated_data)
+        args = {"expected_version": data.pop("version", None)}
+        if "establishments" in data:
+            args["establishments"] = data.pop("establishments")
+        if "cost_lines" in data:
+            args["cost_lines"] = [dict(line) for line in data.pop("cost_lines")]
+        args["province"] = data.pop("province", None)
+        args["data"] = data
+        return args
+
+
+class TransitionSerializer(serializers.Serializer):
+    action = serializers.ChoiceField(choices=list(workflow.ACTIONS))
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
+    decision_number = serializers.CharField(required=False, allow_blank=True, default="", max_length=60)
+    decision_date = serializers.DateField(required=False, allow_null=True, default=None)
+    approved_amount = serializers.IntegerField(required=False, allow_null=True, default=None)
+    version = serializers.IntegerField(required=False, allow_null=True, default=None)
+
+
+class ApplicationEventSerializer(serializers.ModelSerializer):
+    # Plain codes: the status enum is already named by ``Application.status`` in the schema.
+    from_status = serializers.CharField(read_only=True)
+    to_status = serializers.CharField(read_only=True)
+    actor = serializers.SerializerMethodField()
+    actor_name = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ApplicationEvent
+        fields = ["id", "action", "from_status", "to_status", "actor", "actor_name", "created_at", "reason",
+                  "payload"]
+
+    def get_actor(self, obj) -> str | None:
+        return obj.actor.username if obj.actor_id else None
+
+    def get_actor_name(self, obj) -> str | None:
+        return (obj.actor.get_full_name() or obj.actor.username) if obj.actor_id else None
+
+
+class AttachmentSerializer(serializers.ModelSerializer):
+    # A plain code: "kind" is already an enum of organisations and communes in the schema.
+    kind = serializers.CharField(read_only=True)
+    download_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Attachment
+        fields = ["id", "kind", "original_name", "content_type", "size", "sha256", "description", "uploaded_at",
+                  "download_url"]
+
+    def get_download_url(self, obj) -> str:
+        path = reverse("application-attachment-download",
+                       kwargs={"pk": obj.application_id, "attachment_id": obj.pk})
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request is not None else path
+
+
+class AttachmentUploadSerializer(serializers.Serializer):
+    kind = serializers.CharField(max_length=30, help_text=", ".join(AttachmentKind.values))
+    file = serializers.FileField()
+    description = serializers.CharField(required=False, allow_blank=True, max_length=255, default="")
+
+    def validate_kind(self, value):
+        if value not in AttachmentKind.values:
+            raise serializers.ValidationError(_("Loại tài liệu không hợp lệ: %(k)s.") % {"k": ", ".join(AttachmentKind.values)})
+        return value
+
+
+class DuplicateSerializer(serializers.ModelSerializer):
+    """Only what the national picture needs; the other application may be out of scope."""
+
+    province = serializers.IntegerField(source="province_id", read_only=True)
+    province_name = serializers.CharField(source="province.name", read_only=True)
+    activity_type = serializers.CharField(source="activity_type_id", read_only=True)
+
+    class Meta:
+        model = Application
+        fields = ["code", "province", "province_name", "year", "activity_type", "status", "requested_support",
+                  "approved_amount"]
+
+
+class ConflictDeclarationSerializer(serializers.Serializer):
+    has_conflict = serializers.BooleanField()
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class ScoresSerializer(serializers.Serializer):
+    scores = serializers.DictField(child=serializers.JSONField(), allow_empty=False,
+                                   help_text=_('{"<mã tiêu chí>": {"score": 8, "comment": "..."}}'))
+
+
+class ScoreSheetQuerySerializer(serializers.Serializer):
+    level = serializers.ChoiceField(choices=CouncilLevel.choices, required=False)

@@ -1,0 +1,273 @@
+"""The application (đề án khuyến công) and its dossier: cost lines, the code sequence,
+attachments and the events of its timeline."""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from khuyencong.scoping import ScopedQuerySet
+from khuyencong.text import normalize_search
+from programs.choices import FundSource
+from programs.models import ActivityType, Call, Programme
+from provinces.models import Organisation, Province
+
+from ..choices import STATUS_BADGE, AttachmentKind, Status
+from ..states import STATES
+from .establishments import Establishment
+
+
+class ApplicationQuerySet(ScopedQuerySet):
+    def scope_q(self, scope):
+        q = models.Q(province_id__in=scope.province_ids) if scope.province_ids else models.Q(pk__in=[])
+        if scope.commune_ids:
+            # A commune officer sees the schemes whose beneficiaries are in their commune.
+            through = Application.establishments.through
+            q |= models.Q(pk__in=through.objects.filter(establishment__commune_id__in=scope.commune_ids)
+                          .values("application_id"))
+        return q
+
+    def action_q(self, scope, action):
+        """The rules of ``applications.permissions`` as a filter: ``edit`` the staff of the
+        province or a commune officer whose commune holds every beneficiary; ``record`` the
+        staff of the province; ``decide`` the province approver (local funds) or the Agency
+        approver (national funds)."""
+        staff = models.Q(province_id__in=scope.staff_province_ids)
+        if action == "edit":
+            if not scope.commune_ids:
+                return staff
+            through = Application.establishments.through
+            inside = through.objects.filter(establishment__commune_id__in=scope.commune_ids)
+            outside = through.objects.exclude(establishment__commune_id__in=scope.commune_ids)
+            return staff | (models.Q(pk__in=inside.values("application_id"))
+                            & ~models.Q(pk__in=outside.values("application_id")))
+        if action == "record":
+            return staff
+        local = models.Q(fund_source=FundSource.LOCAL, province_id__in=scope.approver_province_ids)
+        return (local | models.Q(fund_source=FundSource.NATIONAL)) if scope.agency_approver else local
+
+    def search(self, query: str | None):
+        qs = self
+        for term in normalize_search(query).split():
+            qs = qs.filter(search_text__contains=term)
+        return qs
+
+
+class ApplicationRecordQuerySet(ScopedQuerySet):
+    """Records that belong to an application (files, events, money lines, decisions):
+    scoped through it, so every rule that admits a user to an application (a commune
+    officer's proposals included) admits them to its records. Their ``province_id``
+    column still carries the row-level-security policy."""
+
+    def scope_q(self, scope):
+        return models.Q(application__in=Application.objects.filter(Application.objects.scope_q(scope)))
+
+    def action_q(self, scope, action):
+        return models.Q(application__in=Application.objects.filter(Application.objects.action_q(scope, action)))
+
+
+class Application(models.Model):
+    """A khuyến công scheme (đề án): the dossier, its money and its place in the workflow.
+
+    ``status`` is changed only by ``services.application_transition``.
+    """
+
+    tenant_province_path = "province"
+
+    code = models.CharField(_("mã đề án"), max_length=32, unique=True, editable=False)
+    year = models.PositiveSmallIntegerField(_("năm kế hoạch"))
+    sequence = models.PositiveIntegerField(_("số thứ tự"), editable=False)
+    province = models.ForeignKey(Province, on_delete=models.PROTECT, related_name="applications",
+                                 verbose_name=_("tỉnh/thành phố"))
+    programme = models.ForeignKey(Programme, on_delete=models.PROTECT, related_name="applications",
+                                  verbose_name=_("chương trình"))
+    call = models.ForeignKey(Call, on_delete=models.PROTECT, null=True, blank=True, related_name="applications",
+                             verbose_name=_("đợt tiếp nhận"))
+    fund_source = models.CharField(_("nguồn kinh phí"), max_length=10, choices=FundSource.choices)
+    activity_type = models.ForeignKey(ActivityType, on_delete=models.PROTECT, related_name="applications",
+                                      verbose_name=_("nội dung khuyến công"))
+    implementing_organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT,
+                                                  related_name="implemented_applications",
+                                                  verbose_name=_("đơn vị thực hiện"))
+    establishments = models.ManyToManyField(Establishment, related_name="applications",
+                                            verbose_name=_("cơ sở thụ hưởng"))
+    title = models.CharField(_("tên đề án"), max_length=300)
+    objectives = models.TextField(_("mục tiêu"), blank=True)
+    start_date = models.DateField(_("bắt đầu"), null=True, blank=True)
+    end_date = models.DateField(_("kết thúc"), null=True, blank=True)
+    total_cost = models.BigIntegerField(_("tổng kinh phí (đồng)"), default=0, validators=[MinValueValidator(0)])
+    requested_support = models.BigIntegerField(_("kinh phí khuyến công đề nghị (đồng)"), default=0,
+                                               validators=[MinValueValidator(0)])
+    counterpart_funds = models.BigIntegerField(_("vốn đối ứng (đồng)"), default=0, validators=[MinValueValidator(0)])
+    approved_amount = models.BigIntegerField(_("kinh phí được phê duyệt (đồng)"), null=True, blank=True)
+    decision_number = models.CharField(_("số quyết định phê duyệt"), max_length=60, blank=True)
+    decision_date = models.DateField(_("ngày quyết định"), null=True, blank=True)
+    expected_jobs = models.PositiveIntegerField(_("việc làm dự kiến"), null=True, blank=True)
+    expected_trainees = models.PositiveIntegerField(_("số học viên dự kiến"), null=True, blank=True)
+    expected_capacity = models.CharField(_("năng lực sản xuất tăng thêm"), max_length=255, blank=True)
+    status = models.CharField(_("trạng thái"), max_length=30, choices=Status.choices, default=Status.DRAFT,
+                              editable=False, db_index=True)
+    status_changed_at = models.DateTimeField(_("vào trạng thái lúc"), default=timezone.now, editable=False)
+    version = models.PositiveIntegerField(_("phiên bản"), default=1, editable=False)
+    search_text = models.CharField(max_length=1200, editable=False, default="", db_index=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="+", verbose_name=_("người tạo"))
+    created_at = models.DateTimeField(_("tạo lúc"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("cập nhật lúc"), auto_now=True)
+    submitted_at = models.DateTimeField(_("nộp lúc"), null=True, blank=True, editable=False)
+
+    objects = ApplicationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("đề án khuyến công")
+        verbose_name_plural = _("đề án khuyến công")
+        ordering = ["-year", "-sequence"]
+        constraints = [
+            models.UniqueConstraint(fields=["province", "year", "sequence"], name="uniq_application_sequence"),
+            models.CheckConstraint(condition=models.Q(approved_amount__isnull=True)
+                                   | models.Q(approved_amount__lte=models.F("requested_support")),
+                                   name="approved_not_above_requested"),
+        ]
+        indexes = [models.Index(fields=["province", "status"]), models.Index(fields=["province", "year"])]
+
+    def __str__(self) -> str:
+        return f"{self.code} — {self.title}"
+
+    def refresh_search_text(self, establishment_names=()) -> None:
+        self.search_text = normalize_search(" ".join([self.code, self.title, *establishment_names]))[:1200]
+
+    @property
+    def status_badge(self) -> str:
+        return STATUS_BADGE.get(self.status, "secondary")
+
+    @property
+    def days_in_status(self) -> int:
+        return max(0, (timezone.now() - self.status_changed_at).days)
+
+    @property
+    def target_days(self) -> int | None:
+        return settings.KC_STATE_TARGET_DAYS.get(self.status)
+
+    @property
+    def is_overdue(self) -> bool:
+        target = self.target_days
+        return target is not None and self.days_in_status > target
+
+    @property
+    def appraisal_level(self) -> str | None:
+        """The council level appraising it now (the workflow's per-state table)."""
+        return STATES[self.status].appraisal_level
+
+
+class CostLine(models.Model):
+    """One line of the scheme's cost estimate."""
+
+    tenant_province_path = "application__province"
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="cost_lines",
+                                    verbose_name=_("đề án"))
+    position = models.PositiveSmallIntegerField(_("thứ tự"), default=0)
+    item = models.CharField(_("nội dung chi"), max_length=255)
+    quantity = models.DecimalField(_("số lượng"), max_digits=12, decimal_places=2,
+                                   validators=[MinValueValidator(Decimal("0.01"))])
+    unit = models.CharField(_("đơn vị tính"), max_length=30)
+    unit_cost = models.BigIntegerField(_("đơn giá (đồng)"), validators=[MinValueValidator(0)])
+    amount = models.BigIntegerField(_("thành tiền (đồng)"), editable=False)
+
+    objects = ApplicationRecordQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("dòng dự toán")
+        verbose_name_plural = _("dòng dự toán")
+        ordering = ["application", "position", "pk"]
+
+    def __str__(self) -> str:
+        return self.item
+
+    @staticmethod
+    def compute_amount(quantity: Decimal, unit_cost: int) -> int:
+        return int((Decimal(quantity) * unit_cost).to_integral_value())
+
+
+class ApplicationCodeSequence(models.Model):
+    """The last sequence number used for application codes of a province and year.
+    Locked while a code is allocated, so codes have neither gaps nor duplicates."""
+
+    tenant_province_path = "province"
+
+    province = models.ForeignKey(Province, on_delete=models.PROTECT, related_name="+")
+    year = models.PositiveSmallIntegerField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["province", "year"], name="uniq_code_sequence")]
+
+    def __str__(self) -> str:
+        return f"{self.province_id}/{self.year}: {self.last}"
+
+
+def attachment_path(instance, filename):
+    # Random, unguessable name; the original name is kept in the row.
+    import uuid
+
+    return f"attachments/{instance.application.province_id}/{instance.application_id}/{uuid.uuid4().hex}"
+
+
+class Attachment(models.Model):
+    """A file of the dossier, stored privately and served only through a scoped view."""
+
+    tenant_province_path = "application__province"
+
+    application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="attachments",
+                                    verbose_name=_("đề án"))
+    kind = models.CharField(_("loại tài liệu"), max_length=30, choices=AttachmentKind.choices)
+    file = models.FileField(_("tệp"), upload_to=attachment_path, max_length=255)
+    original_name = models.CharField(_("tên tệp"), max_length=255)
+    content_type = models.CharField(_("kiểu nội dung"), max_length=100)
+    size = models.PositiveBigIntegerField(_("dung lượng (byte)"))
+    sha256 = models.CharField(max_length=64)
+    description = models.CharField(_("mô tả"), max_length=255, blank=True)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                    verbose_name=_("người tải lên"))
+    uploaded_at = models.DateTimeField(_("tải lên lúc"), auto_now_add=True)
+    removed_at = models.DateTimeField(_("gỡ bỏ lúc"), null=True, blank=True)
+
+    objects = ApplicationRecordQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("tài liệu đính kèm")
+        verbose_name_plural = _("tài liệu đính kèm")
+        ordering = ["application", "kind", "uploaded_at"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class ApplicationEvent(models.Model):
+    """One recorded change of an application: a transition or an edit. Never updated."""
+
+    tenant_province_path = "application__province"
+
+    application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="events",
+                                    verbose_name=_("đề án"))
+    action = models.CharField(_("thao tác"), max_length=40)
+    from_status = models.CharField(_("từ trạng thái"), max_length=30, choices=Status.choices, blank=True)
+    to_status = models.CharField(_("sang trạng thái"), max_length=30, choices=Status.choices, blank=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                              related_name="+", verbose_name=_("người thực hiện"))
+    created_at = models.DateTimeField(_("lúc"), default=timezone.now)
+    reason = models.TextField(_("lý do / ghi chú"), blank=True)
+    payload = models.JSONField(_("dữ liệu kèm theo"), default=dict, blank=True)
+
+    objects = ApplicationRecordQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("sự kiện của đề án")
+        verbose_name_plural = _("sự kiện của đề án")
+        ordering = ["application", "created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.application_id} {self.action} {self.from_status}→{self.to_status}"

@@ -1,0 +1,24 @@
+"""Reads of the applications app that are more than a filter, one module per sub-domain:
+eligibility and duplicates of the dossier, the council and score sheet, the first-advance
+limit. The task list (``selectors.tasks``) reads the workflow, whose guards read these: it
+is imported on its own, not from here."""
+
+from .appraisal import MemberSheet, ScoreSheet, council_for, council_seat, score_sheet, weighted_total
+from .dossier import (
+    DUPLICATE_WINDOW_DAYS,
+    ELIGIBLE_LEGAL_FORMS,
+    duplicate_counts,
+    duplicates_for,
+    eligibility_problems,
+    establishment_history,
+    location_problem,
+    money_problems,
+)
+from .implementation import first_advance_limit
+
+__all__ = [
+    "DUPLICATE_WINDOW_DAYS", "ELIGIBLE_LEGAL_FORMS", "MemberSheet", "ScoreSheet", "council_for",
+    "council_seat", "duplicate_counts", "duplicates_for", "eligibility_problems",
+    "establishment_history", "first_advance_limit", "location_problem", "money_problems", "score_sheet",
+    "weighted_total",
+]

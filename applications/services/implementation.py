@@ -1,0 +1,284 @@
+"""Writes after the decision: contracts (and the start of implementation), disbursements,
+progress reports and inspections."""
+
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from khuyencong.errors import DomainConflict
+from khuyencong.templatetags.kc import format_vnd
+
+from .. import permissions, selectors
+from ..choices import AttachmentKind, DisbursementKind
+from ..ledger import disbursed_total
+from ..models import (
+    Application,
+    Attachment,
+    Contract,
+    Disbursement,
+    Inspection,
+    ProgressReport,
+)
+from ..permissions import require
+from ..workflow import Record
+from . import base
+from .base import (
+    _is_upload,
+    _lock,
+    _parse_date,
+    _parse_money,
+    _require_record,
+    _save_record,
+    _text,
+)
+from .dossier import _attachment_create
+from .transitions import _check_step, application_transition
+
+# After the decision: contracts, disbursements, monitoring, acceptance, settlement.
+#
+# Every function locks the application row (``_lock`` scopes it with ``visible_to``: another
+# province's application is Application.DoesNotExist), then checks the caller's role
+# (PermissionDenied) and the state (DomainConflict) — in the order application_transition
+# uses (state first) for the services that end in a transition — the input
+# (ValidationError, every field at once) and the rules (DomainConflict with every reason),
+# saves and records an event. Files arrive only after every other check has passed.
+
+
+def _documents(application, user, documents, kind: str, errors: dict) -> list:
+    """Attachments for a record: existing attachments of the application (objects or ids)
+    and/or files uploaded in the same call (stored as ``kind``). Uploads happen only when
+    every other check passed (``errors`` empty), so a refused call leaves no file behind."""
+    existing, uploads, bad = [], [], []
+    for document in documents or ():
+        if _is_upload(document):
+            uploads.append(document)
+            continue
+        pk = document.pk if isinstance(document, Attachment) else document
+        try:
+            existing.append(int(pk))
+        except (TypeError, ValueError):
+            bad.append(str(pk))
+    found = {a.pk: a for a in Attachment.objects.filter(application=application, pk__in=existing,
+                                                        removed_at__isnull=True)}
+    bad += [str(pk) for pk in existing if pk not in found]
+    if bad:
+        errors["documents"] = _("Tài liệu không thuộc hồ sơ đề án: %(d)s.") % {"d": ", ".join(bad)}
+    if errors:
+        return []
+    attachments = [found[pk] for pk in existing]
+    for upload in uploads:
+        attachments.append(_attachment_create(application, user, kind=kind, uploaded_file=upload, field="documents"))
+    return attachments
+
+
+# Contracts and the start of implementation ----------------------------------------------------
+
+
+def _contract_create(application, user, *, number, signed_on, beneficiary, value, documents=()) -> Contract:
+    errors = {}
+    number = _text(number)
+    if not number:
+        errors["number"] = _("Cần số hợp đồng.")
+    elif len(number) > 60:
+        errors["number"] = _("Số hợp đồng tối đa 60 ký tự.")
+    signed_on = _parse_date(signed_on, "signed_on", errors)
+    if signed_on and application.decision_date and signed_on < application.decision_date:
+        errors["signed_on"] = _("Hợp đồng ký trước ngày quyết định phê duyệt (%(d)s).") % {
+            "d": application.decision_date.strftime("%d/%m/%Y")}
+    value = _parse_money(value, "value", errors)
+    beneficiary_id = getattr(beneficiary, "pk", beneficiary)
+    establishment = None
+    if beneficiary_id in (None, ""):
+        errors["beneficiary"] = _("Chọn cơ sở thụ hưởng.")
+    else:
+        try:
+            establishment = application.establishments.filter(pk=int(beneficiary_id)).first()
+        except (TypeError, ValueError):
+            establishment = None
+        if establishment is None:
+            errors["beneficiary"] = _("Bên thụ hưởng phải là một cơ sở thụ hưởng của đề án.")
+    attachments = _documents(application, user, documents, AttachmentKind.CONTRACT, errors)
+    if errors:
+        raise ValidationError(errors)
+    contract = _save_record(Contract(application=application, number=number, signed_on=signed_on,
+                                     implementing_organisation_id=application.implementing_organisation_id,
+                                     beneficiary=establishment, value=value, created_by=user), attachments)
+    base.record_event(application, user, "contract_add",
+                      payload={"contract": contract.pk, "number": number, "signed_on": signed_on.isoformat(),
+                               "beneficiary": establishment.pk, "value": value, "documents": [a.pk for a in attachments]})
+    return contract
+
+
+@transaction.atomic
+def contract_add(*, user, application_id, number: str, signed_on, beneficiary, value: int,
+                 documents=()) -> Contract:
+    """Record a contract (implementing organisation × one beneficiary of the scheme) of an
+    approved or ongoing scheme. ``documents``: attachments of the application (or ids) and/or
+    uploaded files (stored as contract attachments)."""
+    application = _lock(application_id, user)
+    require(permissions.record(user, application))
+    _require_record(application, Record.CONTRACT, _("ghi nhận hợp đồng"))
+    return _contract_create(application, user, number=number, signed_on=signed_on, beneficiary=beneficiary,
+                            value=value, documents=documents)
+
+
+@transaction.atomic
+def implementation_start(*, user, application_id, contracts: list[dict]) -> Application:
+    """Record the contract(s) (``[{"number", "signed_on", "beneficiary", "value",
+    "documents"}]``; may be empty when a contract is already recorded) and move the
+    approved application to ``in_progress``, in one transaction."""
+    application = _lock(application_id, user)
+    _check_step(application, user, "start_implementation")
+    require(permissions.record(user, application))
+    errors = []
+    for index, data in enumerate(contracts or []):
+        if not isinstance(data, dict):
+            errors.append(f"#{index + 1}: " + _("Hợp đồng không hợp lệ."))
+            continue
+        try:
+            with transaction.atomic():
+                _contract_create(application, user, number=data.get("number"), signed_on=data.get("signed_on"),
+                                 beneficiary=data.get("beneficiary"), value=data.get("value"),
+                                 documents=data.get("documents") or ())
+        except ValidationError as exc:
+            errors.append(f"#{index + 1}: " + "; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items()))
+    if errors:
+        raise ValidationError({"contracts": errors})
+    return application_transition(user=user, application_id=application.pk, action="start_implementation")
+
+
+# Disbursements ----------------------------------------------------------------------------------
+
+def _disbursement_problems(application, kind: str, amount: int) -> list[str]:
+    """The money rules, read under the application row lock (so concurrent disbursements
+    of the same scheme are serialised and see each other's rows)."""
+    problems = []
+    approved = application.approved_amount or 0
+    already = disbursed_total(application)
+    if already + amount > approved:
+        problems.append(_("Tổng đã chi %(d)s + %(a)s vượt kinh phí được phê duyệt %(p)s (còn chi được %(r)s).")
+                        % {"d": format_vnd(already), "a": format_vnd(amount), "p": format_vnd(approved),
+                           "r": format_vnd(max(approved - already, 0))})
+    limit = selectors.first_advance_limit(application) if kind == DisbursementKind.ADVANCE else None
+    if limit is not None and amount > limit:
+        problems.append(_("Tạm ứng lần đầu tối đa %(p)s%% kinh phí được phê duyệt (%(l)s) cho nội dung “%(t)s”.")
+                        % {"p": application.activity_type.first_advance_percent, "l": format_vnd(limit),
+                           "t": application.activity_type.name})
+    return problems
+
+
+def _disbursement_create(application, user, *, kind, amount, paid_on, reference, note="", documents=()) -> Disbursement:
+    errors = {}
+    amount = _parse_money(amount, "amount", errors)
+    paid_on = _parse_date(paid_on, "paid_on", errors)
+    if paid_on and application.decision_date and paid_on < application.decision_date:
+        errors["paid_on"] = _("Ngày chi trước ngày quyết định phê duyệt (%(d)s).") % {
+            "d": application.decision_date.strftime("%d/%m/%Y")}
+    reference = _text(reference)
+    if not reference:
+        errors["reference"] = _("Cần số chứng từ.")
+    elif len(reference) > 60:
+        errors["reference"] = _("Số chứng từ tối đa 60 ký tự.")
+    note = _text(note)
+    if len(note) > 255:
+        errors["note"] = _("Ghi chú tối đa 255 ký tự.")
+    if errors:
+        raise ValidationError(errors)
+    problems = _disbursement_problems(application, kind, amount)
+    if problems:
+        raise DomainConflict(_("Không thể ghi khoản chi:"), problems)
+    attachments = _documents(application, user, documents, AttachmentKind.VOUCHER, errors)
+    if errors:
+        raise ValidationError(errors)
+    disbursement = _save_record(Disbursement(application=application, kind=kind, amount=amount, paid_on=paid_on,
+                                             reference=reference, note=note, created_by=user), attachments)
+    base.record_event(application, user, "disbursement_add",
+                      payload={"disbursement": disbursement.pk, "kind": kind, "amount": amount, "paid_on": paid_on.isoformat(),
+                               "reference": reference, "disbursed_total": disbursed_total(application),
+                               "documents": [a.pk for a in attachments]})
+    return disbursement
+
+
+@transaction.atomic
+def disbursement_add(*, user, application_id, kind: str, amount: int, paid_on, reference: str, note: str = "",
+                     documents=()) -> Disbursement:
+    """Record an advance (tạm ứng, while in progress) or a payment (in progress, completed or
+    accepted). The first advance is limited to the activity type's share of the approved
+    amount; the total disbursed never exceeds the approved amount. The final payment is
+    made only through ``application_settle``."""
+    application = _lock(application_id, user)
+    require(permissions.record(user, application))
+    if kind == DisbursementKind.FINAL:
+        raise ValidationError({"kind": _("Khoản thanh toán cuối chỉ được ghi khi quyết toán.")})
+    if kind not in (DisbursementKind.ADVANCE, DisbursementKind.PAYMENT):
+        raise ValidationError({"kind": _("Loại khoản chi không hợp lệ (tạm ứng hoặc thanh toán).")})
+    what = _("tạm ứng") if kind == DisbursementKind.ADVANCE else _("ghi khoản thanh toán")
+    _require_record(application, kind, what)  # the disbursement kinds are records of the workflow
+    return _disbursement_create(application, user, kind=kind, amount=amount, paid_on=paid_on, reference=reference,
+                                note=note, documents=documents)
+
+
+# Monitoring ---------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def progress_report_add(*, user, application_id, period_start, period_end, percent_done: int, narrative: str,
+                        documents=()) -> ProgressReport:
+    """A progress report of an ongoing (or suspended) scheme."""
+    application = _lock(application_id, user)
+    require(permissions.record(user, application))
+    _require_record(application, Record.PROGRESS_REPORT, _("báo cáo tiến độ"))
+    errors = {}
+    period_start = _parse_date(period_start, "period_start", errors)
+    period_end = _parse_date(period_end, "period_end", errors, not_future=False)
+    if period_start and period_end and period_end < period_start:
+        errors["period_end"] = _("Ngày cuối kỳ phải sau ngày đầu kỳ.")
+    try:
+        percent = int(percent_done)
+        if not 0 <= percent <= 100:
+            errors["percent_done"] = _("Khối lượng hoàn thành từ 0 đến 100 %.")
+    except (TypeError, ValueError):
+        percent = None
+        errors["percent_done"] = _("Khối lượng hoàn thành phải là số nguyên từ 0 đến 100.")
+    narrative = _text(narrative)
+    if not narrative:
+        errors["narrative"] = _("Cần nội dung báo cáo.")
+    attachments = _documents(application, user, documents, AttachmentKind.PROGRESS, errors)
+    if errors:
+        raise ValidationError(errors)
+    report = _save_record(ProgressReport(application=application, period_start=period_start, period_end=period_end,
+                                         percent_done=percent, narrative=narrative, reported_by=user), attachments)
+    base.record_event(application, user, "progress_report_add",
+                      payload={"progress_report": report.pk, "period_start": period_start.isoformat(),
+                               "period_end": period_end.isoformat(), "percent_done": percent,
+                               "documents": [a.pk for a in attachments]})
+    return report
+
+
+@transaction.atomic
+def inspection_add(*, user, application_id, inspected_on, inspectors: str, findings: str,
+                   documents=()) -> Inspection:
+    """A field inspection of an ongoing, suspended or completed scheme."""
+    application = _lock(application_id, user)
+    require(permissions.record(user, application))
+    _require_record(application, Record.INSPECTION, _("ghi kiểm tra thực địa"))
+    errors = {}
+    inspected_on = _parse_date(inspected_on, "inspected_on", errors)
+    inspectors = _text(inspectors)
+    if not inspectors:
+        errors["inspectors"] = _("Cần thành phần đoàn kiểm tra.")
+    elif len(inspectors) > 500:
+        errors["inspectors"] = _("Thành phần đoàn kiểm tra tối đa 500 ký tự.")
+    findings = _text(findings)
+    if not findings:
+        errors["findings"] = _("Cần kết quả kiểm tra.")
+    attachments = _documents(application, user, documents, AttachmentKind.INSPECTION, errors)
+    if errors:
+        raise ValidationError(errors)
+    inspection = _save_record(Inspection(application=application, inspected_on=inspected_on, inspectors=inspectors,
+                                         findings=findings, created_by=user), attachments)
+    base.record_event(application, user, "inspection_add",
+                      payload={"inspection": inspection.pk, "inspected_on": inspected_on.isoformat(),
+                               "documents": [a.pk for a in attachments]})
+    return inspection

@@ -1,0 +1,120 @@
+"""Pages of establishments: list, detail, create and edit."""
+
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404, redirect
+from django.utils.translation import gettext as _
+from django.views.generic import TemplateView
+
+from khuyencong.scoping import scope_for
+from khuyencong.web import PortalViewMixin, ScopedDetailView
+from provinces.models import Commune, Province
+
+from .. import permissions, selectors, services
+from ..filters import EstablishmentFilterSet
+from ..forms import EstablishmentForm, add_service_errors
+from ..models import Establishment
+from ..permissions import writable_provinces
+from .base import FilterFormListView
+
+# --- Establishments --------------------------------------------------------------------------------
+
+
+class EstablishmentListView(FilterFormListView):
+    model = Establishment
+    filterset_class = EstablishmentFilterSet
+    template_name = "applications/establishment_list.html"
+    partial_template_name = "applications/_establishment_table.html"
+    paginate_by = 25
+
+    def get_base_queryset(self):
+        return Establishment.objects.select_related("province", "commune")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["can_create"] = writable_provinces(self.request.user).exists()
+        scope = scope_for(self.request.user)
+        if len(scope.province_ids) == 1 and not scope.national:
+            context["communes"] = Commune.objects.filter(province_id__in=scope.province_ids).order_by("sort_key")
+        return context
+
+
+class EstablishmentDetailView(ScopedDetailView):
+    model = Establishment
+    template_name = "applications/establishment_detail.html"
+
+    def get_queryset(self):
+        return super().get_queryset().select_related("province", "commune", "created_by")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        est = self.object
+        context["location_problem"] = selectors.location_problem(est)
+        context["history"] = selectors.establishment_history(est, self.request.user)
+        context["can_edit"] = bool(permissions.write_in(self.request.user, est.province_id, est.commune_id))
+        return context
+
+
+class EstablishmentFormView(PortalViewMixin, TemplateView):
+    template_name = "applications/establishment_form.html"
+    object = None
+
+    def get_object(self):
+        return None
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            self.object = self.get_object()
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_provinces(self):
+        provinces = writable_provinces(self.request.user)
+        if self.object is not None:
+            provinces = Province.objects.filter(pk=self.object.province_id)
+        return list(provinces)
+
+    def get_form(self):
+        provinces = self.get_provinces()
+        if not provinces:
+            raise PermissionDenied(_("Bạn không có quyền ghi dữ liệu cơ sở."))
+        data = self.request.POST if self.request.method == "POST" else None
+        form = EstablishmentForm(data, instance=self.object, provinces=provinces)
+        scope = scope_for(self.request.user)
+        if scope.commune_ids and not scope.province_ids and not scope.superuser:
+            field = form.fields["commune"]
+            field.queryset = field.queryset.filter(code__in=scope.commune_ids)
+        return form
+
+    def get(self, request, *args, **kwargs):
+        return self.render_to_response(self.get_context_data(form=self.get_form()))
+
+    def post(self, request, *args, **kwargs):
+        form = self.get_form()
+        if form.is_valid():
+            try:
+                if self.object is None:
+                    est = services.establishment_create(user=request.user, data=form.service_data())
+                    messages.success(request, _("Đã thêm cơ sở “%(n)s”.") % {"n": est.name})
+                else:
+                    est = services.establishment_update(user=request.user, establishment=self.object,
+                                                        data=form.service_data())
+                    messages.success(request, _("Đã lưu cơ sở “%(n)s”.") % {"n": est.name})
+                return redirect("applications:establishment_detail", est.pk)
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+        return self.render_to_response(self.get_context_data(form=form), status=400)
+
+
+class EstablishmentCreateView(EstablishmentFormView):
+    pass
+
+
+class EstablishmentUpdateView(EstablishmentFormView):
+    def get_object(self):
+        obj = get_object_or_404(Establishment.objects.visible_to(self.request.user), pk=self.kwargs["pk"])
+        if not permissions.write_in(self.request.user, obj.province_id, obj.commune_id):
+            raise PermissionDenied(_("Bạn không có quyền sửa cơ sở này."))
+        return obj
+
+

@@ -1,4 +1,0 @@
-"""Page URLs of the programs app."""
-
-app_name = "programs"
-urlpatterns = []
