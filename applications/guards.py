@@ -4,7 +4,11 @@ now (empty when it can). ``inputs`` are the typed inputs of the action (reason, 
 number and date, approved amount), or None when the workflow only previews the action;
 a guard that needs them says nothing in a preview."""
 
+from datetime import date
+
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from khuyencong.templatetags.kc import format_vnd
@@ -103,3 +107,50 @@ def settlement_recorded(application, user, inputs) -> list[str]:
     if not Settlement.objects.filter(application=application).exists():
         return [_("Chưa ghi nhận quyết toán.")]
     return []
+
+
+# --- Decision dates (field rules of the decisions the workflow records) ---------------------------
+
+
+def decision_window(year: int) -> tuple[date, date]:
+    """Dates a decision on a scheme of plan ``year`` may carry: from the preparation of
+    that year's plan (``KC_DECISION_WINDOW_MONTHS_BEFORE`` months before it starts) to
+    the end of the year."""
+    first_month = year * 12 - settings.KC_DECISION_WINDOW_MONTHS_BEFORE  # months since year 0, January = 0
+    return date(first_month // 12, first_month % 12 + 1, 1), date(year, 12, 31)
+
+
+def decision_date_problem(action: str, application, day: date) -> str | None:
+    """Why the decision of ``action`` cannot carry ``day``, or None."""
+    check = settlement_decision_date_problem if action == "settle" else approval_decision_date_problem
+    return check(application, day)
+
+
+def approval_decision_date_problem(application, day: date) -> str | None:
+    """Why an approval decision cannot carry ``day``, or None: not in the future, not
+    before the dossier was submitted, not outside the plan year's window."""
+    if day > timezone.localdate():
+        return _("Ngày quyết định không được ở tương lai.")
+    if application.submitted_at and day < timezone.localdate(application.submitted_at):
+        return (_("Ngày quyết định %(d)s trước ngày nộp hồ sơ %(s)s.")
+                % {"d": day.strftime("%d/%m/%Y"), "s": timezone.localtime(application.submitted_at).strftime("%d/%m/%Y")})
+    first, last = decision_window(application.year)
+    if not first <= day <= last:
+        return (_("Ngày quyết định phải trong khoảng %(a)s – %(b)s của kế hoạch năm %(y)s.")
+                % {"a": first.strftime("%d/%m/%Y"), "b": last.strftime("%d/%m/%Y"), "y": application.year})
+    return None
+
+
+def settlement_decision_date_problem(application, day: date) -> str | None:
+    """A settlement decision: not in the future, not before the approval decision nor the
+    acceptance."""
+    if day > timezone.localdate():
+        return _("Ngày quyết định không được ở tương lai.")
+    if application.decision_date and day < application.decision_date:
+        return (_("Ngày quyết định quyết toán %(d)s trước ngày quyết định phê duyệt %(a)s.")
+                % {"d": day.strftime("%d/%m/%Y"), "a": application.decision_date.strftime("%d/%m/%Y")})
+    acceptance = Acceptance.objects.filter(application=application).first()
+    if acceptance is not None and day < acceptance.accepted_on:
+        return (_("Ngày quyết định quyết toán %(d)s trước ngày nghiệm thu %(n)s.")
+                % {"d": day.strftime("%d/%m/%Y"), "n": acceptance.accepted_on.strftime("%d/%m/%Y")})
+    return None

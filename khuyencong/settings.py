@@ -455,6 +455,9 @@ KC_SOURCE_URL = os.environ.get("KC_SOURCE_URL", "/ma-nguon/")
 import datetime as _dt  # noqa: E402
 
 KC_DECREE_235_EFFECTIVE = _dt.date(2025, 10, 15)
+# A decision on a scheme of plan year Y may be dated from this many months before Y starts
+# (when the year's plan is prepared) to 31 December of Y.
+KC_DECISION_WINDOW_MONTHS_BEFORE = int(os.environ.get("KC_DECISION_WINDOW_MONTHS_BEFORE", 6))
 
 # --- Reports (Celery beat) -----------------------------------------------------------
 from celery.schedules import crontab  # noqa: E402

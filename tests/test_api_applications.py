@@ -252,7 +252,7 @@ def test_tax_code_is_unique_nationwide(tn_client, hcm_client):
     assert tn_client.post(ESTABLISHMENTS, establishment_payload(), format="json").status_code == 201
     response = hcm_client.post(ESTABLISHMENTS, establishment_payload(commune=THU_DUC_WARD), format="json")
     assert response.status_code == 400, response.content
-    assert "trong cả nước" in response.json()["errors"]["tax_code"][0]
+    assert "đã có trong sổ đăng ký" in response.json()["errors"]["tax_code"][0]
 
 
 def test_edit_establishment_and_location_rule(hcm_client):

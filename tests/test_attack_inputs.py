@@ -39,3 +39,66 @@ def test_nul_characters_are_a_400(tn_officer, api_client_for):
     assert response.status_code == 400 and "NUL" in json.dumps(response.json(), ensure_ascii=False)
     assert not Establishment.objects.exists()
     assert client.post(URL, _body(), format="json").status_code == 201
+
+
+def _as_application_role():
+    from django.db import connection
+
+    from khuyencong import rls
+
+    with connection.cursor() as cursor:
+        cursor.execute(f"SET LOCAL ROLE {rls.APP_ROLE}")
+    rls.set_scope("")
+
+
+def test_a_tax_code_of_another_province_is_one_400_that_does_not_say_where(tn_officer, hcm_officer, api_client_for):
+    """Under row-level security the other province's establishment is invisible: the
+    database's unique constraint catches the clash. The PATCH was a 500; the create's
+    message differed from a same-province clash, telling which codes exist elsewhere."""
+    from .conftest import THU_DUC_WARD
+
+    tn, hcm = api_client_for(tn_officer), api_client_for(hcm_officer)
+    own = tn.post(URL, _body(), format="json").json()
+    second = tn.post(URL, _body(tax_code="3901234568", name="Cơ sở thứ hai"), format="json").json()
+    elsewhere = hcm.post(URL, _body(tax_code="0301234567", commune=THU_DUC_WARD), format="json")
+    assert elsewhere.status_code == 201
+    _as_application_role()
+    same_province = tn.post(URL, _body(name="Trùng trong tỉnh"), format="json")
+    other_province = tn.post(URL, _body(name="Trùng tỉnh khác", tax_code="0301234567"), format="json")
+    patched = tn.patch(f"{URL}{second['id']}/", {"tax_code": "0301234567"}, format="json")
+    for response in (same_province, other_province, patched):
+        assert response.status_code == 400, response.content
+    messages = {r.json()["errors"]["tax_code"][0] for r in (same_province, other_province, patched)}
+    assert len(messages) == 1 and "đã có trong sổ đăng ký" in messages.pop()
+    assert tn.get(f"{URL}{second['id']}/").json()["tax_code"] == "3901234568"
+    assert own["tax_code"] == "3901234567"
+
+
+def test_numbers_and_text_have_bounds(tn_officer, api_client_for):
+    """A unit cost of 10^25 was accepted until approval failed with "bigint out of range";
+    a cost line amount "abc" in a change request was a 500; a 31 MB note was stored."""
+    from applications.models import Application
+    from tests.factories import build_world, make_application
+
+    setup = build_world(province_codes=(80,)).provinces[80]
+    application = make_application(setup)
+    client = api_client_for(setup.officer)
+    url = f"/api/v1/applications/{application.pk}/"
+    before = Application.objects.values("total_cost", "version").get(pk=application.pk)
+    for line in ({"item": "Máy", "quantity": "1", "unit": "bộ", "unit_cost": 10**25},
+                 {"item": "Máy", "quantity": "99999999", "unit": "bộ", "unit_cost": 10**14},
+                 {"item": "Máy", "quantity": "1", "unit": "bộ", "unit_cost": 1000, "amount": "abc"}):
+        response = client.patch(url, {"cost_lines": [line]}, format="json")
+        assert response.status_code == 400, (line, response.content)
+    response = client.patch(url, {"objectives": "x" * 10_001}, format="json")
+    assert response.status_code == 400 and "objectives" in response.json()["errors"]
+    assert Application.objects.values("total_cost", "version").get(pk=application.pk) == before
+    # The same cost line checks in a change request (the service parses what the form sends).
+    from applications.services.dossier import _clean_cost_lines
+
+    for line in ({"item": "Máy", "quantity": "1", "unit": "bộ", "unit_cost": 1000, "amount": "abc"},
+                 {"item": "Máy", "quantity": "1", "unit": "bộ", "unit_cost": str(10**25)},
+                 {"item": "Máy", "quantity": "NaN", "unit": "bộ", "unit_cost": 1000}):
+        with pytest.raises(Exception) as caught:
+            _clean_cost_lines([line])
+        assert type(caught.value).__name__ == "ValidationError", line

@@ -168,7 +168,7 @@ def test_establishment_tax_code_clash_elsewhere_is_reported(client, tn, hcm):
     response = client.post(reverse("applications:establishment_create"),
                            establishment_post(commune, tax_code="3909999999"))
     assert response.status_code == 400
-    assert "đã được đăng ký cho một cơ sở khác trong cả nước" in text(response)
+    assert "đã có trong sổ đăng ký" in text(response)
 
 
 def test_establishment_search_ignores_diacritics_and_htmx_gets_the_table(client, tn):

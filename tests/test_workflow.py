@@ -14,7 +14,7 @@ from django.db import transaction
 from django.test import override_settings
 from django.utils import timezone
 
-from applications import selectors, services, workflow
+from applications import guards, selectors, services, workflow
 from applications.choices import CouncilLevel, Status
 from applications.ledger import budget_position
 from applications.models import Application, AppraisalCouncil
@@ -446,7 +446,9 @@ def test_approved_amount_may_not_exceed_the_requested_support(cast, appraised):
 
 
 def test_approved_amount_is_checked_against_the_cap_valid_on_the_decision_date(cast, appraised):
-    # While the dossier was being appraised, the People's Council lowered the local cap.
+    # The dossier was submitted a month ago; while it was appraised, the People's Council
+    # lowered the local cap.
+    Application.objects.filter(pk=appraised.pk).update(submitted_at=timezone.now() - timedelta(days=30))
     lowered_on = TODAY() - timedelta(days=5)
     support_rule_create(user=cast.setup.approver, fund_source=LOCAL, province=cast.setup.province,
                         activity_type_id="MMTB", max_amount=150_000_000, valid_from=lowered_on)
@@ -458,6 +460,28 @@ def test_approved_amount_is_checked_against_the_cap_valid_on_the_decision_date(c
     approved = act(cast.setup.approver, appraised, "approve", approved_amount=180_000_000,
                    decision_date=lowered_on - timedelta(days=1))
     assert approved.status == Status.APPROVED and approved.approved_amount == 180_000_000
+
+
+def test_a_decision_date_cannot_precede_submission_nor_leave_the_plan_year(cast, appraised, settings):
+    """Backdated decisions (attack run): a dossier submitted today cannot be approved by a
+    decision dated before it, nor one outside the plan year's window, nor in the future;
+    the date picks the support rule, so a backdated one could choose an older cap."""
+    submitted = timezone.localtime(appraised.submitted_at).date()
+    for day in (submitted - timedelta(days=1), date(2025, 7, 1), TODAY() + timedelta(days=1)):
+        with pytest.raises(ValidationError) as caught:
+            act(cast.setup.approver, appraised, "approve", decision_date=day)
+        assert "decision_date" in caught.value.message_dict, day
+    assert snapshot(appraised)[:2] == (Status.UNDER_APPRAISAL, appraised.version)
+    # A dossier of a plan year long past (submitted then): the window is that year's.
+    Application.objects.filter(pk=appraised.pk).update(year=TODAY().year - 2,
+                                                       submitted_at=timezone.now() - timedelta(days=900))
+    with pytest.raises(ValidationError) as caught:
+        act(cast.setup.approver, appraised, "approve", decision_date=TODAY())
+    assert "kế hoạch năm" in caught.value.message_dict["decision_date"][0]
+    first, last = guards.decision_window(2026)
+    assert (first, last) == (date(2025, 7, 1), date(2026, 12, 31))
+    settings.KC_DECISION_WINDOW_MONTHS_BEFORE = 18
+    assert guards.decision_window(2026)[0] == date(2024, 7, 1)
 
 
 def test_percent_cap_applies_to_the_approved_amount(cast):

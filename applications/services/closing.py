@@ -117,6 +117,10 @@ def application_settle(*, user, application_id, settled_amount: int, decision_nu
     elif len(decision_number) > 60:
         errors["decision_number"] = _("Số quyết định tối đa 60 ký tự.")
     decision_date = _parse_date(decision_date, "decision_date", errors)
+    if decision_date and "decision_date" not in errors:
+        problem = guards.settlement_decision_date_problem(application, decision_date)
+        if problem:
+            errors["decision_date"] = problem
     reference = _text(final_payment_reference)
     if final and not reference:
         errors["final_payment_reference"] = _("Cần số chứng từ của khoản thanh toán cuối.")

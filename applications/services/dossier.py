@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from khuyencong.errors import DomainConflict
+from khuyencong.limits import MAX_MONEY, MAX_QUANTITY
 from khuyencong.templatetags.kc import format_vnd
 from programs.choices import FundSource
 from provinces.choices import OrganisationKind
@@ -56,9 +57,11 @@ def _clean_cost_lines(raw_lines) -> list[CostLine]:
         item = str(raw.get("item") or "").strip()
         unit = str(raw.get("unit") or "").strip()
         try:
-            quantity = Decimal(str(raw.get("quantity"))).quantize(Decimal("0.01"))
-            if quantity <= 0:
-                line_errors["quantity"] = _("Số lượng phải lớn hơn 0.")
+            quantity = Decimal(str(raw.get("quantity")))
+            if not quantity.is_finite() or quantity <= 0 or quantity > MAX_QUANTITY:
+                line_errors["quantity"] = _("Số lượng phải lớn hơn 0 và không quá %(m)s.") % {"m": f"{MAX_QUANTITY:,}".replace(",", ".")}
+            else:
+                quantity = quantity.quantize(Decimal("0.01"))
         except (InvalidOperation, TypeError, ValueError):
             quantity = None
             line_errors["quantity"] = _("Số lượng không hợp lệ.")
@@ -66,7 +69,9 @@ def _clean_cost_lines(raw_lines) -> list[CostLine]:
             unit_cost = int(raw.get("unit_cost"))
             if unit_cost < 0:
                 line_errors["unit_cost"] = _("Đơn giá không được âm.")
-        except (TypeError, ValueError):
+            elif unit_cost > MAX_MONEY:
+                line_errors["unit_cost"] = _("Đơn giá không được quá %(m)s.") % {"m": format_vnd(MAX_MONEY)}
+        except (TypeError, ValueError, OverflowError):
             unit_cost = None
             line_errors["unit_cost"] = _("Đơn giá phải là số nguyên (đồng).")
         if not item:
@@ -77,10 +82,19 @@ def _clean_cost_lines(raw_lines) -> list[CostLine]:
             errors[str(index)] = line_errors
             continue
         amount = CostLine.compute_amount(quantity, unit_cost)
-        if "amount" in raw and raw["amount"] not in (None, "") and int(raw["amount"]) != amount:
-            errors[str(index)] = {"amount": _("Thành tiền phải bằng số lượng × đơn giá (%(a)s).")
-                                  % {"a": format_vnd(amount)}}
+        if amount > MAX_MONEY:
+            errors[str(index)] = {"amount": _("Thành tiền không được quá %(m)s.") % {"m": format_vnd(MAX_MONEY)}}
             continue
+        given = raw.get("amount")
+        if given not in (None, ""):
+            try:
+                matches = int(given) == amount
+            except (TypeError, ValueError, OverflowError):
+                matches = False
+            if not matches:
+                errors[str(index)] = {"amount": _("Thành tiền phải bằng số lượng × đơn giá (%(a)s).")
+                                      % {"a": format_vnd(amount)}}
+                continue
         lines.append(CostLine(position=index, item=item[:255], quantity=quantity, unit=unit[:30], unit_cost=unit_cost,
                               amount=amount))
     if errors:

@@ -17,12 +17,31 @@ ESTABLISHMENT_FIELDS = ("name", "legal_form", "tax_code", "representative", "pro
                         "craft_village_name", "phone", "email", "employees", "founded_year", "note", "is_active")
 
 
+def _tax_code_taken() -> ValidationError:
+    # One answer wherever the other establishment is: the caller learns that the code is
+    # registered (the register is national), never in which province. Under row-level
+    # security the other province's row is invisible and only the database's unique
+    # constraint sees it, so both paths must say the same.
+    return ValidationError({"tax_code": _("Mã số thuế này đã có trong sổ đăng ký cơ sở. Nếu cơ sở thuộc phạm vi của "
+                                          "bạn, hãy tìm và cập nhật cơ sở đó; nếu không, liên hệ Cục để được hỗ trợ.")})
+
+
 def _check_tax_code_unique(establishment: Establishment) -> None:
     if establishment.tax_code:
         clash = Establishment.objects.filter(tax_code=establishment.tax_code).exclude(pk=establishment.pk)
         if clash.exists():
-            # The clash may be in another province: say so without revealing its details.
-            raise ValidationError({"tax_code": _("Mã số thuế này đã được đăng ký cho một cơ sở khác trong cả nước.")})
+            raise _tax_code_taken()
+
+
+def _save_unique(establishment: Establishment) -> None:
+    """Save; the national unique constraint on the tax code answers like the check above."""
+    try:
+        with transaction.atomic():
+            establishment.save()
+    except IntegrityError as exc:
+        if "tax_code" in str(exc):
+            raise _tax_code_taken() from exc
+        raise
 
 
 @transaction.atomic
@@ -35,11 +54,7 @@ def establishment_create(*, user, data: dict) -> Establishment:
     establishment.tax_code = (establishment.tax_code or "").strip()
     establishment.full_clean(validate_unique=False, validate_constraints=False)
     _check_tax_code_unique(establishment)
-    try:
-        with transaction.atomic():
-            establishment.save()
-    except IntegrityError as exc:
-        raise ValidationError({"tax_code": _("Mã số thuế này đã được đăng ký cho một cơ sở khác.")}) from exc
+    _save_unique(establishment)
     return establishment
 
 
@@ -53,5 +68,5 @@ def establishment_update(*, user, establishment: Establishment, data: dict) -> E
     require(permissions.write_in(user, establishment.province_id, establishment.commune_id))
     establishment.full_clean(validate_unique=False, validate_constraints=False)
     _check_tax_code_unique(establishment)
-    establishment.save()
+    _save_unique(establishment)
     return establishment

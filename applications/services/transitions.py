@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from khuyencong.errors import DomainConflict
 from khuyencong.scoping import scope_for
 
-from .. import workflow
+from .. import guards, workflow
 from ..models import Application
 from . import base
 from .base import _check_version, _lock
@@ -34,8 +34,8 @@ def _transition_inputs(transition, *, reason, decision_number, decision_date, ap
                 errors["decision_date"] = _("Ngày quyết định không hợp lệ (YYYY-MM-DD).")
         if not decision_date and "decision_date" not in errors:
             errors["decision_date"] = _("Cần ngày quyết định.")
-        elif isinstance(decision_date, date) and decision_date > timezone.localdate():
-            errors["decision_date"] = _("Ngày quyết định không được ở tương lai.")
+        elif decision_date and not isinstance(decision_date, date):
+            errors["decision_date"] = _("Ngày quyết định không hợp lệ (YYYY-MM-DD).")
     if transition.requires_amount:
         if approved_amount in (None, ""):
             errors["approved_amount"] = _("Cần kinh phí phê duyệt.")
@@ -83,6 +83,10 @@ def application_transition(*, user, application_id, action: str, reason: str = "
         _check_step(application, user, action)
         inputs = _transition_inputs(transition, reason=reason, decision_number=decision_number,
                                     decision_date=decision_date, approved_amount=approved_amount)
+        if transition.requires_decision:
+            problem = guards.decision_date_problem(action, application, inputs["decision_date"])
+            if problem:
+                raise ValidationError({"decision_date": problem})
         problems = []
         for guard in transition.guards:
             problems.extend(guard(application, user, inputs))

@@ -6,6 +6,7 @@ from rest_framework import serializers
 
 from applications.choices import AcceptanceResult
 from applications.models import Acceptance, Settlement
+from khuyencong.limits import MAX_MONEY, MAX_TEXT
 
 from .implementation import DisbursementSerializer
 
@@ -13,7 +14,7 @@ from .implementation import DisbursementSerializer
 class CompletionSerializer(serializers.Serializer):
     report_file = serializers.FileField(required=False, allow_null=True, default=None,
                                         help_text=_("Báo cáo hoàn thành (PDF, ảnh, DOCX, XLSX)."))
-    narrative = serializers.CharField(required=False, allow_blank=True, default="")
+    narrative = serializers.CharField(required=False, allow_blank=True, max_length=MAX_TEXT, default="")
 
 
 class AcceptanceSerializer(serializers.ModelSerializer):
@@ -31,12 +32,12 @@ class AcceptanceSerializer(serializers.ModelSerializer):
 
 class AcceptanceInputSerializer(serializers.Serializer):
     accepted_on = serializers.DateField(required=False, allow_null=True, default=None)
-    committee_members = serializers.CharField(required=False, allow_blank=True, default="")
+    committee_members = serializers.CharField(required=False, allow_blank=True, max_length=MAX_TEXT, default="")
     result = serializers.ChoiceField(choices=AcceptanceResult.choices)
-    conditions = serializers.CharField(required=False, allow_blank=True, default="")
-    achieved_jobs = serializers.IntegerField(required=False, allow_null=True, default=None)
-    achieved_trainees = serializers.IntegerField(required=False, allow_null=True, default=None)
-    machinery_installed = serializers.CharField(required=False, allow_blank=True, default="")
+    conditions = serializers.CharField(required=False, allow_blank=True, max_length=MAX_TEXT, default="")
+    achieved_jobs = serializers.IntegerField(required=False, allow_null=True, default=None, max_value=MAX_MONEY)
+    achieved_trainees = serializers.IntegerField(required=False, allow_null=True, default=None, max_value=MAX_MONEY)
+    machinery_installed = serializers.CharField(required=False, allow_blank=True, max_length=MAX_TEXT, default="")
     minutes_file = serializers.FileField(required=False, allow_null=True, default=None,
                                          help_text=_("Biên bản nghiệm thu; không cần nếu hồ sơ đã có."))
 
@@ -54,7 +55,7 @@ class SettlementSerializer(serializers.ModelSerializer):
 
 class SettlementInputSerializer(serializers.Serializer):
     settled_amount = serializers.IntegerField(required=False, allow_null=True, default=None, help_text=_("Đồng."))
-    decision_number = serializers.CharField(required=False, allow_blank=True, default="")
+    decision_number = serializers.CharField(required=False, allow_blank=True, max_length=MAX_TEXT, default="")
     decision_date = serializers.DateField(required=False, allow_null=True, default=None)
-    final_payment_amount = serializers.IntegerField(required=False, allow_null=True, default=0)
-    final_payment_reference = serializers.CharField(required=False, allow_blank=True, default="")
+    final_payment_amount = serializers.IntegerField(required=False, allow_null=True, default=0, max_value=MAX_MONEY)
+    final_payment_reference = serializers.CharField(required=False, allow_blank=True, max_length=MAX_TEXT, default="")

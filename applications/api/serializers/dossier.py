@@ -16,6 +16,7 @@ from applications.models import (
     CostLine,
     Establishment,
 )
+from khuyencong.limits import MAX_MONEY, MAX_TEXT
 from programs.models import ActivityType, Call, Programme
 from provinces.models import Organisation, Province
 
@@ -26,7 +27,7 @@ from .base import ProvinceRecordField, ScopedPrimaryKeyRelatedField
 
 class CostLineSerializer(serializers.ModelSerializer):
     quantity = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=Decimal("0.01"))
-    unit_cost = serializers.IntegerField(min_value=0)
+    unit_cost = serializers.IntegerField(min_value=0, max_value=MAX_MONEY)
     amount = serializers.IntegerField(required=False, allow_null=True,
                                       help_text=_("Tùy chọn; nếu có phải bằng số lượng × đơn giá."))
 
@@ -85,7 +86,7 @@ class ApplicationWriteSerializer(serializers.Serializer):
         queryset=Province.objects.all(), required=False,
         help_text=_("Mã tỉnh/thành (NSO); mặc định là tỉnh của các cơ sở thụ hưởng."))
     title = serializers.CharField(max_length=300)
-    objectives = serializers.CharField(required=False, allow_blank=True)
+    objectives = serializers.CharField(required=False, allow_blank=True, max_length=MAX_TEXT)
     programme = ProvinceRecordField(queryset=Programme.objects.all())
     call = ProvinceRecordField(queryset=Call.objects.all(), required=False, allow_null=True)
     fund_source = serializers.ChoiceField(choices=Programme._meta.get_field("fund_source").choices, required=False)
@@ -95,13 +96,13 @@ class ApplicationWriteSerializer(serializers.Serializer):
     cost_lines = CostLineSerializer(many=True)
     total_cost = serializers.IntegerField(min_value=0, required=False, allow_null=True,
                                           help_text=_("Tùy chọn; nếu có phải bằng tổng các dòng dự toán."))
-    requested_support = serializers.IntegerField(min_value=0)
-    counterpart_funds = serializers.IntegerField(min_value=0)
+    requested_support = serializers.IntegerField(min_value=0, max_value=MAX_MONEY)
+    counterpart_funds = serializers.IntegerField(min_value=0, max_value=MAX_MONEY)
     year = serializers.IntegerField(min_value=2000, max_value=2100, required=False)
     start_date = serializers.DateField(required=False, allow_null=True)
     end_date = serializers.DateField(required=False, allow_null=True)
-    expected_jobs = serializers.IntegerField(min_value=0, required=False, allow_null=True)
-    expected_trainees = serializers.IntegerField(min_value=0, required=False, allow_null=True)
+    expected_jobs = serializers.IntegerField(min_value=0, required=False, allow_null=True, max_value=MAX_MONEY)
+    expected_trainees = serializers.IntegerField(min_value=0, required=False, allow_null=True, max_value=MAX_MONEY)
     expected_capacity = serializers.CharField(max_length=255, required=False, allow_blank=True)
     version = serializers.IntegerField(required=False, write_only=True,
                                        help_text=_("Phiên bản đã đọc; khác phiên bản hiện tại → 409."))
@@ -131,11 +132,11 @@ class ApplicationWriteSerializer(serializers.Serializer):
 
 class TransitionSerializer(serializers.Serializer):
     action = serializers.ChoiceField(choices=list(workflow.ACTIONS))
-    reason = serializers.CharField(required=False, allow_blank=True, default="")
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=MAX_TEXT, default="")
     decision_number = serializers.CharField(required=False, allow_blank=True, default="", max_length=60)
     decision_date = serializers.DateField(required=False, allow_null=True, default=None)
-    approved_amount = serializers.IntegerField(required=False, allow_null=True, default=None)
-    version = serializers.IntegerField(required=False, allow_null=True, default=None)
+    approved_amount = serializers.IntegerField(required=False, allow_null=True, default=None, max_value=MAX_MONEY)
+    version = serializers.IntegerField(required=False, allow_null=True, default=None, max_value=MAX_MONEY)
 
 
 class ApplicationEventSerializer(serializers.ModelSerializer):
@@ -200,7 +201,7 @@ class DuplicateSerializer(serializers.ModelSerializer):
 
 class ConflictDeclarationSerializer(serializers.Serializer):
     has_conflict = serializers.BooleanField()
-    note = serializers.CharField(required=False, allow_blank=True, default="")
+    note = serializers.CharField(required=False, allow_blank=True, max_length=MAX_TEXT, default="")
 
 
 class ScoresSerializer(serializers.Serializer):

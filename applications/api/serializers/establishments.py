@@ -6,6 +6,7 @@ from rest_framework import serializers
 
 from applications import selectors
 from applications.models import Establishment
+from khuyencong.limits import MAX_TEXT
 from provinces.models import Commune, Province
 
 # --- Establishments ---------------------------------------------------------------------
@@ -17,7 +18,7 @@ class EstablishmentSerializer(serializers.ModelSerializer):
     commune = serializers.PrimaryKeyRelatedField(queryset=Commune.objects.all(), help_text=_("Mã xã/phường (NSO)."))
     commune_name = serializers.CharField(source="commune.name", read_only=True)
     # Checked by the service (format, then uniqueness across the country).
-    tax_code = serializers.CharField(required=False, allow_blank=True)
+    tax_code = serializers.CharField(required=False, allow_blank=True, max_length=MAX_TEXT)
     location_eligible = serializers.SerializerMethodField()
     location_problem = serializers.SerializerMethodField()
 

@@ -5,6 +5,7 @@ reports, inspections, change requests."""
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from applications.api.serializers.dossier import CostLineSerializer
 from applications.choices import ChangeKind, DisbursementKind
 from applications.models import (
     ChangeRequest,
@@ -13,6 +14,7 @@ from applications.models import (
     Inspection,
     ProgressReport,
 )
+from khuyencong.limits import MAX_MONEY, MAX_TEXT
 
 # --- After the decision: records of implementation ----------------------------------------
 # Representations read the rows; inputs only shape the request, the services check every rule
@@ -20,7 +22,7 @@ from applications.models import (
 
 
 class DocumentsField(serializers.ListField):
-    child = serializers.IntegerField(min_value=1)
+    child = serializers.IntegerField(min_value=1, max_value=MAX_MONEY)
 
     def __init__(self, **kwargs):
         kwargs.setdefault("required", False)
@@ -50,7 +52,7 @@ class ContractSerializer(DocumentIdsMixin, serializers.ModelSerializer):
 
 
 class ContractInputSerializer(serializers.Serializer):
-    number = serializers.CharField(required=False, allow_blank=True, default="")
+    number = serializers.CharField(required=False, allow_blank=True, max_length=MAX_TEXT, default="")
     signed_on = serializers.DateField(required=False, allow_null=True, default=None)
     beneficiary = serializers.IntegerField(required=False, allow_null=True, default=None,
                                            help_text=_("Mã cơ sở thụ hưởng của đề án."))
@@ -84,8 +86,8 @@ class DisbursementInputSerializer(serializers.Serializer):
                                    help_text=_("advance (tạm ứng) hoặc payment (thanh toán)."))
     amount = serializers.IntegerField(required=False, allow_null=True, default=None, help_text=_("Đồng."))
     paid_on = serializers.DateField(required=False, allow_null=True, default=None)
-    reference = serializers.CharField(required=False, allow_blank=True, default="")
-    note = serializers.CharField(required=False, allow_blank=True, default="")
+    reference = serializers.CharField(required=False, allow_blank=True, max_length=MAX_TEXT, default="")
+    note = serializers.CharField(required=False, allow_blank=True, max_length=MAX_TEXT, default="")
     documents = DocumentsField()
 
 
@@ -102,8 +104,8 @@ class ProgressReportSerializer(DocumentIdsMixin, serializers.ModelSerializer):
 class ProgressReportInputSerializer(serializers.Serializer):
     period_start = serializers.DateField(required=False, allow_null=True, default=None)
     period_end = serializers.DateField(required=False, allow_null=True, default=None)
-    percent_done = serializers.IntegerField(required=False, allow_null=True, default=None)
-    narrative = serializers.CharField(required=False, allow_blank=True, default="")
+    percent_done = serializers.IntegerField(required=False, allow_null=True, default=None, max_value=MAX_MONEY)
+    narrative = serializers.CharField(required=False, allow_blank=True, max_length=MAX_TEXT, default="")
     documents = DocumentsField()
 
 
@@ -118,8 +120,8 @@ class InspectionSerializer(DocumentIdsMixin, serializers.ModelSerializer):
 
 class InspectionInputSerializer(serializers.Serializer):
     inspected_on = serializers.DateField(required=False, allow_null=True, default=None)
-    inspectors = serializers.CharField(required=False, allow_blank=True, default="")
-    findings = serializers.CharField(required=False, allow_blank=True, default="")
+    inspectors = serializers.CharField(required=False, allow_blank=True, max_length=MAX_TEXT, default="")
+    findings = serializers.CharField(required=False, allow_blank=True, max_length=MAX_TEXT, default="")
     documents = DocumentsField()
 
 
@@ -139,15 +141,16 @@ class ChangeRequestSerializer(serializers.ModelSerializer):
 
 class ChangeRequestInputSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=ChangeKind.choices)
-    description = serializers.CharField(required=False, allow_blank=True, default="")
+    description = serializers.CharField(required=False, allow_blank=True, max_length=MAX_TEXT, default="")
     new_start_date = serializers.DateField(required=False, allow_null=True, default=None)
     new_end_date = serializers.DateField(required=False, allow_null=True, default=None)
-    new_approved_amount = serializers.IntegerField(required=False, allow_null=True, default=None)
-    new_cost_lines = serializers.ListField(child=serializers.DictField(), required=False, allow_null=True,
-                                           default=None,
-                                           help_text=_('[{"item", "quantity", "unit", "unit_cost"}]'))
+    new_approved_amount = serializers.IntegerField(required=False, allow_null=True, default=None, max_value=MAX_MONEY)
+    new_cost_lines = CostLineSerializer(many=True, required=False, allow_null=True, default=None)
+
+    def validate_new_cost_lines(self, value):
+        return None if value is None else [dict(line) for line in value]
 
 
 class ChangeDecisionSerializer(serializers.Serializer):
     approve = serializers.BooleanField()
-    note = serializers.CharField(required=False, allow_blank=True, default="")
+    note = serializers.CharField(required=False, allow_blank=True, max_length=MAX_TEXT, default="")
