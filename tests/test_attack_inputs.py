@@ -102,3 +102,12 @@ def test_numbers_and_text_have_bounds(tn_officer, api_client_for):
         with pytest.raises(Exception) as caught:
             _clean_cost_lines([line])
         assert type(caught.value).__name__ == "ValidationError", line
+
+
+def test_page_forms_bound_text_and_numbers():
+    from applications.forms.implementation import ChangeRequestForm, DisbursementForm
+
+    form = ChangeRequestForm(data={"kind": "schedule", "description": "x" * 10_001})
+    assert not form.is_valid() and "description" in form.errors
+    field = next(f for f in DisbursementForm().fields.values() if f.__class__.__name__ == "IntegerField")
+    assert field.max_value == 10**15

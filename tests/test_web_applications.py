@@ -5,6 +5,7 @@ workflow buttons and the council member's scoring page."""
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from applications import services as app_services
 from applications.choices import CouncilLevel, Status
@@ -409,7 +410,7 @@ def test_failed_guard_shows_every_reason(client, tn):
     page = text(client.get(reverse("applications:application_detail", args=[application.pk])))
     assert "chưa khai báo xung đột lợi ích" in page  # why approve is disabled
     response = client.post(reverse("applications:transition", args=[application.pk, "approve"]),
-                           {"decision_number": "1/QĐ", "decision_date": "2026-01-05",
+                           {"decision_number": "1/QĐ", "decision_date": timezone.localdate().isoformat(),
                             "approved_amount": application.requested_support}, follow=True)
     page = text(response)
     assert "Chưa thể “Phê duyệt”" in page and page.count("chưa khai báo xung đột lợi ích") >= 3
@@ -427,7 +428,7 @@ def test_decision_form_prefills_and_shows_cap_and_budget(client, tn):
     assert "250.000.000 ₫" in page  # 50 % of 500.000.000, below the 300.000.000 cap
     assert "2.000.000.000 ₫" in page  # remaining allocation
     response = client.post(reverse("applications:transition", args=[application.pk, "approve"]),
-                           {"decision_number": "15/QĐ-SCT", "decision_date": "2026-01-05",
+                           {"decision_number": "15/QĐ-SCT", "decision_date": timezone.localdate().isoformat(),
                             "approved_amount": str(application.requested_support + 1)})
     assert response.status_code == 400 and "vượt kinh phí đề nghị" in text(response)
     response = client.post(reverse("applications:transition", args=[application.pk, "approve"]),

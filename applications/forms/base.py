@@ -4,6 +4,9 @@ widgets, the date input."""
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator, MaxValueValidator
+
+from khuyencong.limits import MAX_MONEY, MAX_TEXT
 
 
 def add_service_errors(form, exc: ValidationError, *, aliases=None) -> list[str]:
@@ -30,6 +33,7 @@ class BootstrapMixin:
     """Bootstrap classes on every widget (the templates render fields as they are)."""
 
     def _style(self):
+        self._bound()
         for field in self.fields.values():
             widget = field.widget
             if isinstance(widget, forms.CheckboxInput):
@@ -40,6 +44,19 @@ class BootstrapMixin:
                 widget.attrs.setdefault("class", "form-select")
             else:
                 widget.attrs.setdefault("class", "form-control")
+
+
+    def _bound(self):
+        """Every free-text and number field has an upper bound (khuyencong.limits), as the
+        API's serializers do: no 31 MB note, no amount that overflows a column."""
+        for field in self.fields.values():
+            if isinstance(field, forms.CharField) and field.max_length is None:
+                field.max_length = MAX_TEXT
+                field.validators.append(MaxLengthValidator(MAX_TEXT))
+                field.widget.attrs.setdefault("maxlength", str(MAX_TEXT))
+            elif isinstance(field, forms.IntegerField) and field.max_value is None:
+                field.max_value = MAX_MONEY
+                field.validators.append(MaxValueValidator(MAX_MONEY))
 
 
 class DateInput(forms.DateInput):
