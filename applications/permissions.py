@@ -15,7 +15,7 @@ from provinces.models import Province
 
 from . import selectors
 from .choices import CouncilLevel
-from .models import ConflictDeclaration
+from .models import ConflictDeclaration, CouncilMember
 
 
 class Permission(NamedTuple):
@@ -97,19 +97,65 @@ def decide(user, application) -> Permission:
     return ALLOWED if allowed else Permission(False, message)
 
 
-def open_dossier(user, application) -> Permission:
-    """A council member without another role opens the dossier of an application under
-    appraisal only after declaring no conflict of interest."""
+def council_only(user) -> bool:
+    """A council member with no other role: the conflict gate and blind scoring apply to
+    them; officers, approvers, the Agency and auditors read the appraisal as they did."""
     scope = scope_for(user)
-    if scope.superuser or not scope.roles or scope.roles - {Role.COUNCIL_MEMBER}:
+    return not scope.superuser and scope.roles == {Role.COUNCIL_MEMBER}
+
+
+def closed_dossiers(user, applications, level: str | None = None) -> dict:
+    """``{application id: reason}`` of the dossiers closed to ``user``: a council member
+    who sits on the council appraising the application at ``level`` (default: its current
+    level) and has not declared, or declared a conflict of interest, reads only what the
+    declaration needs (code, title, call) — not the dossier, its timeline or its score
+    sheet. A fixed number of queries however many applications."""
+    if not council_only(user):
+        return {}
+    councils = selectors.councils_for(applications, level)
+    seated = set(CouncilMember.objects.filter(user=user, council_id__in=set(councils.values()))
+                 .values_list("council_id", flat=True))
+    gated = [a for a in applications if councils.get(a.pk) in seated]
+    if not gated:
+        return {}
+    declared = {(d.application_id, d.level): d.has_conflict for d in ConflictDeclaration.objects.filter(
+        user=user, application_id__in=[a.pk for a in gated])}
+    closed = {}
+    for application in gated:
+        has_conflict = declared.get((application.pk, level or application.appraisal_level))
+        if has_conflict is None:
+            closed[application.pk] = _("Khai báo xung đột lợi ích trước khi xem hồ sơ, diễn biến và phiếu chấm "
+                                       "điểm của đề án.")
+        elif has_conflict:
+            closed[application.pk] = _("Bạn đã khai báo có xung đột lợi ích với đề án này nên không xem hồ sơ, "
+                                       "diễn biến và phiếu chấm điểm.")
+    return closed
+
+
+def open_dossier(user, application, level: str | None = None) -> Permission:
+    """Read the dossier, its timeline and its score sheet (at ``level``, default the
+    current one): closed to a council member until they declare no conflict of interest."""
+    reason = closed_dossiers(user, [application], level).get(application.pk)
+    return ALLOWED if reason is None else Permission(False, reason)
+
+
+def see_others_scores(user, sheet) -> Permission:
+    """Blind scoring: a council member scoring the application reads the other members'
+    scores and comments only after submitting their own for every criterion."""
+    if not council_only(user):
         return ALLOWED
-    level = application.appraisal_level
-    if level is None or selectors.council_seat(application, user, level) is None:
+    mine = next((m for m in sheet.members if m.member.user_id == user.pk), None)
+    if mine is None or mine.complete:
         return ALLOWED
-    if ConflictDeclaration.objects.filter(application=application, level=level, user=user,
-                                          has_conflict=False).exists():
-        return ALLOWED
-    return Permission(False, _("Khai báo không có xung đột lợi ích trước khi xem hồ sơ."))
+    return Permission(False, _("Chấm đủ các tiêu chí trước khi xem điểm và nhận xét của các thành viên khác."))
+
+
+def blind_levels(user, application) -> set:
+    """The appraisal levels at which ``user`` still scores blind (``see_others_scores``)."""
+    if not council_only(user):
+        return set()
+    return {level for level in CouncilLevel.values
+            if not see_others_scores(user, selectors.score_sheet(application, level))}
 
 
 def set_up_council(user, level, province_id) -> Permission:

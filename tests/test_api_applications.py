@@ -603,6 +603,76 @@ def test_council_member_declares_before_scoring(tn, make_member):
                            format="json").status_code == 404
 
 
+def test_conflict_gate_covers_the_dossier_its_timeline_and_score_sheet(tn, world, make_member):
+    application = to_under_appraisal(tn, make_application(tn))
+    scorer, undeclared, conflicted = tn.council
+    score_all(application, [scorer], CouncilLevel.PROVINCIAL, score=9)
+    app_services.conflict_declare(user=conflicted, application_id=application.pk, has_conflict=True,
+                                  note="Người nhà của chủ cơ sở")
+    url = f"{APPS}{application.pk}/"
+    for member, why in ((undeclared, "Khai báo xung đột lợi ích trước"), (conflicted, "đã khai báo có xung đột")):
+        client = client_of(member)
+        for endpoint, query in (("score-sheet/", {}), ("score-sheet/", {"level": "provincial"}), ("events/", {})):
+            response = client.get(f"{url}{endpoint}", query)
+            assert response.status_code == 403, (member.username, endpoint)
+            assert why in response.json()["detail"] and "Đạt" not in response.content.decode()
+        # What the declaration needs, and nothing more of the dossier.
+        body = client.get(url).json()
+        assert (body["code"], body["title"], body["call"]) == (application.code, application.title,
+                                                               application.call_id)
+        assert why in body["closed_reason"]
+        assert not {"cost_lines", "establishments", "requested_support", "objectives"} & set(body)
+        row = next(r for r in client.get(APPS).json()["results"] if r["id"] == application.pk)
+        assert row == body
+    # A conflicted member still does not score.
+    scores = {"scores": {str(c.pk): {"score": 7} for c in application.call.criteria.all()}}
+    assert client_of(conflicted).post(f"{url}scores/", scores, format="json").status_code == 403
+    # Officers, approvers, the Agency and auditors read everything, as before.
+    for user in (tn.officer, tn.approver, world.agency_officer, make_member(Role.AUDITOR, TAY_NINH)):
+        client = client_of(user)
+        assert "cost_lines" in client.get(url).json()
+        assert any(e["action"] == "scores_submitted" for e in client.get(f"{url}events/").json())
+        sheet = {m["username"]: m for m in client.get(f"{url}score-sheet/").json()["members"]}
+        assert sheet[scorer.username]["weighted_total"] == 90
+        assert {s["comment"] for s in sheet[scorer.username]["scores"].values()} == {"Đạt"}
+
+
+def test_council_members_score_blind(tn):
+    application = to_under_appraisal(tn, make_application(tn))
+    first, second, _third = tn.council
+    score_all(application, [first], CouncilLevel.PROVINCIAL, score=9)
+    app_services.conflict_declare(user=second, application_id=application.pk, has_conflict=False)
+    member, url = client_of(second), f"{APPS}{application.pk}/"
+    criteria = list(application.call.criteria.all())
+
+    def reads():
+        sheet = {m["username"]: m for m in member.get(f"{url}score-sheet/").json()["members"]}
+        submitted = [e for e in member.get(f"{url}events/").json()
+                     if e["action"] == "scores_submitted" and e["actor"] == first.username]
+        return sheet, submitted
+
+    # Declared, not yet scored; then part of the criteria: the others' scores stay hidden.
+    partial = {"scores": {str(criteria[0].pk): {"score": 6, "comment": "Một phần"}}}
+    for step in ("declared", "partial"):
+        if step == "partial":
+            assert member.post(f"{url}scores/", partial, format="json").status_code == 200
+        sheet, submitted = reads()
+        other = sheet[first.username]
+        assert other["scores"] == {} and other["weighted_total"] is None and other.get("hidden") is True, step
+        assert other["complete"] is True  # who has finished is not a secret; the scores are
+        assert submitted and all("scores" not in e["payload"] for e in submitted), step
+        mine = sheet[second.username]
+        assert mine["hidden"] is False
+        assert (step == "partial") == ({s["comment"] for s in mine["scores"].values()} == {"Một phần"})
+    # Once the member's own set is complete, the others' scores and comments open.
+    full = {"scores": {str(c.pk): {"score": 8, "comment": "Khá"} for c in criteria}}
+    assert member.post(f"{url}scores/", full, format="json").status_code == 200
+    sheet, submitted = reads()
+    assert sheet[first.username]["weighted_total"] == 90 and sheet[first.username]["hidden"] is False
+    assert {s["comment"] for s in sheet[first.username]["scores"].values()} == {"Đạt"}
+    assert submitted and all(e["payload"]["scores"] for e in submitted)
+
+
 # --- Attachments ---------------------------------------------------------------------------------
 
 

@@ -521,6 +521,24 @@ def test_member_with_conflict_does_not_see_the_dossier(client, tn):
     assert client.get(reverse("applications:application_detail", args=[application.pk])).status_code == 302
 
 
+def test_member_scores_blind_on_the_dossier_page(client, tn):
+    application = to_under_appraisal(tn, make_application(tn))
+    first, second, _third = tn.council
+    score_all(application, [first], CouncilLevel.PROVINCIAL, score=9)
+    detail = reverse("applications:application_detail", args=[application.pk])
+    client_for(client, tn.officer)
+    assert "90,00" in text(client.get(detail))
+    client_for(client, second)
+    client.post(reverse("applications:scoring", args=[application.pk]), {"declare": "1", "has_conflict": "0"})
+    page = text(client.get(detail))
+    assert 'id="score-sheet"' in page and "90,00" not in page  # the first member's total stays hidden
+    criteria = list(application.call.criteria.all())
+    client.post(reverse("applications:scoring", args=[application.pk]),
+                {"score": "1", **{f"score_{c.pk}": "8" for c in criteria}})
+    page = text(client.get(detail))
+    assert "90,00" in page and "80,00" in page
+
+
 def test_non_member_cannot_open_scoring(client, tn):
     application = make_application(tn)
     to_under_appraisal(tn, application)

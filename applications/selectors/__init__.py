@@ -3,7 +3,16 @@ eligibility and duplicates of the dossier, the council and score sheet, the firs
 limit. The task list (``selectors.tasks``) reads the workflow, whose guards read these: it
 is imported on its own, not from here."""
 
-from .appraisal import MemberSheet, ScoreSheet, council_for, council_seat, score_sheet, weighted_total
+from .appraisal import (
+    MemberSheet,
+    ScoreSheet,
+    blind_events,
+    council_for,
+    council_seat,
+    councils_for,
+    score_sheet,
+    weighted_total,
+)
 from .dossier import (
     DUPLICATE_WINDOW_DAYS,
     ELIGIBLE_LEGAL_FORMS,
@@ -17,8 +26,8 @@ from .dossier import (
 from .implementation import first_advance_limit
 
 __all__ = [
-    "DUPLICATE_WINDOW_DAYS", "ELIGIBLE_LEGAL_FORMS", "MemberSheet", "ScoreSheet", "council_for",
-    "council_seat", "duplicate_counts", "duplicates_for", "eligibility_problems",
+    "DUPLICATE_WINDOW_DAYS", "ELIGIBLE_LEGAL_FORMS", "MemberSheet", "ScoreSheet", "blind_events", "council_for",
+    "council_seat", "councils_for", "duplicate_counts", "duplicates_for", "eligibility_problems",
     "establishment_history", "first_advance_limit", "location_problem", "money_problems", "score_sheet",
     "weighted_total",
 ]

@@ -1,9 +1,10 @@
 """Reads of the appraisal: the council of an application, the consolidated score sheet,
 the caller's seat."""
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from ..models import (
@@ -28,6 +29,29 @@ def council_for(application: Application, level: str) -> AppraisalCouncil | None
     return None
 
 
+def councils_for(applications, level: str | None = None) -> dict:
+    """``{application id: council id}`` of the council appraising each application at
+    ``level`` (default: its current level), by ``council_for``'s rule, in one query."""
+    levels = {a.pk: level or a.appraisal_level for a in applications}
+    wanted = [a for a in applications if levels[a.pk]]
+    if not wanted:
+        return {}
+    call_ids = {a.call_id for a in wanted if a.call_id}
+    councils = list(AppraisalCouncil.objects.filter(Q(application_id__in=[a.pk for a in wanted])
+                                                    | Q(call_id__in=call_ids, application__isnull=True))
+                    .order_by("-created_at", "-pk").values("pk", "level", "application_id", "call_id"))
+    result = {}
+    for application in wanted:
+        lvl = levels[application.pk]
+        council = next((c for c in councils if c["application_id"] == application.pk and c["level"] == lvl), None)
+        if council is None and application.call_id:
+            council = next((c for c in councils if c["application_id"] is None
+                            and c["call_id"] == application.call_id and c["level"] == lvl), None)
+        if council is not None:
+            result[application.pk] = council["pk"]
+    return result
+
+
 @dataclass
 class MemberSheet:
     member: CouncilMember
@@ -35,10 +59,12 @@ class MemberSheet:
     has_conflict: bool = False
     scores: dict = field(default_factory=dict)  # criterion id -> Score
     weighted_total: Decimal | None = None
+    scored_all: bool = False
+    hidden: bool = False  # blind scoring: this member's scores are not shown to the reader
 
     @property
     def complete(self) -> bool:
-        return self.weighted_total is not None
+        return self.scored_all
 
 
 @dataclass
@@ -85,6 +111,13 @@ class ScoreSheet:
             problems.append(_("Điểm bình quân %(a)s thấp hơn điểm đạt %(p)s.") % {"a": self.average, "p": self.pass_mark})
         return problems
 
+    def blind_for(self, user_id) -> "ScoreSheet":
+        """The sheet as a member still scoring reads it: their own scores, and of the others
+        only who declared and who finished, not their scores, comments or totals."""
+        members = [m if m.member.user_id == user_id else replace(m, scores={}, weighted_total=None, hidden=True)
+                   for m in self.members]
+        return replace(self, members=members, average=None)
+
 
 def _display(user) -> str:
     return user.get_full_name() or user.username
@@ -117,12 +150,25 @@ def score_sheet(application: Application, level: str) -> ScoreSheet:
                             scores=scores.get(member.user_id, {}))
         if sheet.declared and not sheet.has_conflict:
             sheet.weighted_total = weighted_total(criteria, sheet.scores)
+            sheet.scored_all = sheet.weighted_total is not None
         sheets.append(sheet)
     result = ScoreSheet(council=council, criteria=criteria, members=sheets, pass_mark=pass_mark)
     totals = [m.weighted_total for m in result.scoring_members if m.weighted_total is not None]
     if result.finished and totals:
         result.average = (sum(totals) / len(totals)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
     return result
+
+
+def blind_events(events, user_id, levels) -> list:
+    """The timeline as a member scoring blind at ``levels`` reads it: the other members'
+    submitted scores (the events' payload) are left out."""
+    events = list(events)
+    for event in events:
+        payload = event.payload or {}
+        if (event.action == "scores_submitted" and event.actor_id != user_id
+                and payload.get("level") in levels):
+            event.payload = {"level": payload.get("level")}
+    return events
 
 
 def council_seat(application: Application, user, level: str | None = None) -> CouncilMember | None:

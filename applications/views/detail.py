@@ -97,7 +97,11 @@ def application_context(application, user) -> dict:
         levels.append(CouncilLevel.PROVINCIAL)
     context["sheets"] = []
     for level in levels:
+        if not permissions.open_dossier(user, application, level):
+            continue  # a council member who has not declared, or declared a conflict, at that level
         level_sheet = selectors.score_sheet(application, level)
+        if not permissions.see_others_scores(user, level_sheet):
+            level_sheet = level_sheet.blind_for(user.pk)
         context["sheets"].append({
             "level": level, "label": CouncilLevel(level).label, "sheet": level_sheet,
             "rows": [(m, [m.scores.get(c.pk) for c in level_sheet.criteria]) for m in level_sheet.members]})

@@ -62,6 +62,21 @@ class ApplicationSerializer(serializers.ModelSerializer):
                   "expected_capacity", "version", "submitted_at", "status_changed_at", "created_at", "updated_at"]
         read_only_fields = fields
 
+    # What a council member reads of a dossier closed to them (``permissions.closed_dossiers``):
+    # enough to declare a conflict of interest.
+    CLOSED_FIELDS = ("id", "code", "title", "call", "status", "status_label", "allowed_actions")
+
+    def to_representation(self, instance):
+        reason = self.context.get("closed_dossiers", {}).get(instance.pk)
+        if reason is None:
+            return super().to_representation(instance)
+        data = {}
+        for name in self.CLOSED_FIELDS:
+            value = self.fields[name].get_attribute(instance)
+            data[name] = None if value is None else self.fields[name].to_representation(value)
+        data["closed_reason"] = reason
+        return data
+
     def get_establishments(self, obj) -> list[int]:
         # From the prefetch cache: no query per row.
         return sorted(e.pk for e in obj.establishments.all())

@@ -72,6 +72,7 @@ class ApplicationViewSet(ScopedModelViewSet):
         page = super().paginate_queryset(queryset)
         if page is not None:
             self._duplicate_counts = selectors.duplicate_counts(page)
+            self._closed_dossiers = permissions.closed_dossiers(self.request.user, page)
         return page
 
     def get_serializer_context(self):
@@ -79,12 +80,19 @@ class ApplicationViewSet(ScopedModelViewSet):
         counts = getattr(self, "_duplicate_counts", None)
         if counts is not None:
             context["duplicate_counts"] = counts
+        closed = getattr(self, "_closed_dossiers", None)
+        if closed is not None:
+            context["closed_dossiers"] = closed
         return context
+
+    def retrieve(self, request, *args, **kwargs):
+        return self._represent(self.get_object().pk)
 
     def _represent(self, application_id, status_code=status.HTTP_200_OK):
         instance = self.get_queryset().get(pk=application_id)
-        return Response(ApplicationSerializer(instance, context=self.get_serializer_context()).data,
-                        status=status_code)
+        context = self.get_serializer_context()
+        context["closed_dossiers"] = permissions.closed_dossiers(self.request.user, [instance])
+        return Response(ApplicationSerializer(instance, context=context).data, status=status_code)
 
     # --- create and edit -------------------------------------------------------------
 
@@ -159,9 +167,13 @@ class ApplicationViewSet(ScopedModelViewSet):
     def events(self, request, pk=None):
         """The timeline: every transition and edit, oldest first."""
         application = self.get_object()
+        self._require_dossier_open(application)
         # The application is in scope (get_object); its events follow it.
         events = (ApplicationEvent.objects.filter(application=application)
                   .select_related("actor").order_by("created_at", "pk"))
+        blind = permissions.blind_levels(request.user, application)
+        if blind:
+            events = selectors.blind_events(events, request.user.pk, blind)
         return Response(ApplicationEventSerializer(events, many=True).data)
 
     # --- attachments -------------------------------------------------------------------
@@ -188,10 +200,10 @@ class ApplicationViewSet(ScopedModelViewSet):
                  .order_by("kind", "uploaded_at", "pk"))
         return Response(AttachmentSerializer(files, many=True, context=context).data)
 
-    def _require_dossier_open(self, application):
-        """A council member (with no other role) opens the files of an application under
-        appraisal only after declaring no conflict of interest."""
-        permission = permissions.open_dossier(self.request.user, application)
+    def _require_dossier_open(self, application, level=None):
+        """A council member (with no other role) opens the files, timeline and score sheet
+        of an application under appraisal only after declaring no conflict of interest."""
+        permission = permissions.open_dossier(self.request.user, application, level)
         if not permission:
             raise exceptions.PermissionDenied(permission.reason)
 
@@ -242,7 +254,10 @@ class ApplicationViewSet(ScopedModelViewSet):
         query = ScoreSheetQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         level = query.validated_data.get("level") or application.appraisal_level or CouncilLevel.PROVINCIAL
+        self._require_dossier_open(application, level)
         sheet = selectors.score_sheet(application, level)
+        if not permissions.see_others_scores(request.user, sheet):
+            sheet = sheet.blind_for(request.user.pk)
         return Response(score_sheet_data(sheet, level))
 
     @extend_schema(request=ConflictDeclarationSerializer, responses={201: OpenApiTypes.OBJECT})
@@ -282,7 +297,7 @@ def score_sheet_data(sheet, level) -> dict:
             "user": m.member.user_id, "username": m.member.user.username,
             "name": m.member.user.get_full_name() or m.member.user.username, "role": m.member.role,
             "declared": m.declared, "has_conflict": m.has_conflict, "complete": m.complete,
-            "weighted_total": m.weighted_total,
+            "hidden": m.hidden, "weighted_total": m.weighted_total,
             "scores": {str(cid): {"score": s.score, "comment": s.comment} for cid, s in m.scores.items()},
         } for m in sheet.members],
         "average": sheet.average,
