@@ -133,7 +133,8 @@ def test_payment_form_says_what_is_wrong_and_saves_nothing(client, tn):
     response = client.post(record_url(application, "thanh-toan"), {
         "kind": "advance", "amount": "150000000", "paid_on": TODAY().isoformat(), "reference": "TU-9"})
     assert response.status_code == 409
-    assert "Tạm ứng lần đầu tối đa 70%" in text(response)
+    assert "tạm ứng tối đa 70% kinh phí được phê duyệt" in text(response)
+    assert "tối đa 140.000.000 ₫" in text(response)
     assert 'value="TU-9"' in text(response)
     assert not Disbursement.objects.filter(application=application).exists()
     response = client.post(record_url(application, "thanh-toan"), {
