@@ -4,8 +4,6 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 
-from khuyencong.templatetags.kc import format_vnd
-
 from ..choices import Milestone, Status
 
 # The acceptance milestone is reached once a passed acceptance moved the scheme on.

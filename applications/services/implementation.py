@@ -89,6 +89,7 @@ def _parse_schedule(schedule, value, approved: int, errors: dict) -> list[dict]:
         if not isinstance(raw, dict):
             problems.append(_("Đợt %(n)s không hợp lệ.") % {"n": index})
             continue
+        raw = {k: v for k, v in raw.items() if v is not None}  # the API sends absent fields as null
         instalment = {"milestone": raw.get("milestone")}
         if instalment["milestone"] not in Milestone.values:
             problems.append(_("Đợt %(n)s: mốc thanh toán không hợp lệ (ký hợp đồng, sau báo cáo tiến độ, "
