@@ -14,11 +14,18 @@ from .dossier import (
     location_problem,
     money_problems,
 )
-from .implementation import Payable, first_advance_limit, instalment_amount, instalment_label, payable_now
+from .implementation import (
+    Payable,
+    first_advance_limit,
+    instalment_amount,
+    instalment_due,
+    instalment_label,
+    payable_now,
+)
 
 __all__ = [
     "DUPLICATE_WINDOW_DAYS", "ELIGIBLE_LEGAL_FORMS", "MemberSheet", "ScoreSheet", "council_for",
     "council_seat", "duplicate_counts", "duplicates_for", "eligibility_problems",
-    "establishment_history", "first_advance_limit", "instalment_amount", "instalment_label", "payable_now", "Payable", "location_problem", "money_problems", "score_sheet",
+    "establishment_history", "first_advance_limit", "instalment_amount", "instalment_due", "instalment_label", "payable_now", "Payable", "location_problem", "money_problems", "score_sheet",
     "weighted_total",
 ]
