@@ -87,7 +87,7 @@ def payable_now(application, *, disbursements=None, contracts=None, progress_rep
     if share is not None and share < limit:
         limit = share
         reason = (_("tạm ứng tối đa %(p)s%% kinh phí được phê duyệt cho nội dung “%(t)s” cho đến báo cáo tiến độ "
-                    "đầu tiên hoặc nghiệm thu (advance cap until the first progress report or the acceptance)")
+                    "đầu tiên hoặc nghiệm thu")
                   % {"p": application.activity_type.first_advance_percent, "t": application.activity_type.name})
     if any(c.payment_schedule for c in contracts):
         due = 0
@@ -99,6 +99,5 @@ def payable_now(application, *, disbursements=None, contracts=None, progress_rep
                        if instalment_due(i, application, reports))
         if due < limit:
             limit = due
-            reason = _("tổng các đợt thanh toán đã đến hạn theo lịch thanh toán của hợp đồng "
-                       "(instalments due under the contract's payment schedule)")
+            reason = _("tổng các đợt thanh toán đã đến hạn theo lịch thanh toán của hợp đồng")
     return Payable(limit=limit, paid=paid, reason=reason)
