@@ -84,6 +84,14 @@ class DisbursementKind(models.TextChoices):
     FINAL = "final", _("Thanh toán khi quyết toán")
 
 
+class Milestone(models.TextChoices):
+    """When an instalment of a contract's payment schedule falls due."""
+
+    SIGNING = "signing", _("Khi ký hợp đồng")
+    PROGRESS_REPORT = "progress_report", _("Sau báo cáo tiến độ")
+    ACCEPTANCE = "acceptance", _("Sau nghiệm thu")
+
+
 class ChangeKind(models.TextChoices):
     SCHEDULE = "schedule", _("Điều chỉnh tiến độ")
     COST_LINES = "cost_lines", _("Điều chỉnh dự toán")

@@ -513,3 +513,34 @@ def test_disbursements_list_filters(w, api_client_for):
     assert agency.get("/api/v1/disbursements/", {"year": TODAY().year - 1}).json()["count"] == 0
     assert api_client_for(w.tn.officer).get("/api/v1/disbursements/").json()["count"] == 2
     assert agency.get("/api/v1/disbursements/", {"kind": "bogus"}).status_code == 400
+
+
+def test_contract_payment_schedule_through_the_api(w, api_client_for):
+    officer = api_client_for(w.tn.officer)
+    application = make_application(w.tn)
+    approve_local(w.tn, application)
+    contract = {"number": "02/2026/HĐ-KC", "signed_on": TODAY().isoformat(),
+                "beneficiary": application.establishments.first().pk, "value": 200_000_000}
+    bad = officer.post(nested(application, "start-implementation"), {"contracts": [
+        {**contract, "payment_schedule": [{"milestone": "signing", "percent": 60},
+                                          {"milestone": "acceptance", "percent": 50}]}]}, format="json")
+    assert bad.status_code == 400, bad.content
+    assert "100%" in str(bad.json()["errors"])
+    assert fresh(application).status == Status.APPROVED
+    schedule = [{"milestone": "signing", "percent": 20}, {"milestone": "progress_report", "report": 1, "percent": 50},
+                {"milestone": "acceptance", "amount": 60_000_000}]
+    started = officer.post(nested(application, "start-implementation"), {"contracts": [
+        {**contract, "payment_schedule": schedule}]}, format="json")
+    assert started.status_code == 200, started.content
+    listed = officer.get(nested(application, "contracts")).json()["results"]
+    assert [{k: v for k, v in i.items() if v is not None} for i in listed[0]["payment_schedule"]] == schedule
+    body = {"paid_on": TODAY().isoformat(), "reference": "UNC"}
+    over = officer.post(nested(application, "disbursements"), {**body, "kind": "advance", "amount": 40_000_001},
+                        format="json")
+    assert over.status_code == 409
+    reason = over.json()["errors"]["reasons"][0]
+    assert "lịch thanh toán" in reason and "40.000.000 ₫" in reason
+    assert officer.post(nested(application, "disbursements"), {**body, "kind": "advance", "amount": 40_000_000},
+                        format="json").status_code == 201
+    assert officer.post(nested(application, "disbursements"), {**body, "amount": 1, "kind": "payment"},
+                        format="json").status_code == 409

@@ -82,7 +82,7 @@ def test_approved_application_through_implementation_to_settlement(transactional
     page.fill("#id_amount", "150000000")
     page.fill("#id_reference", "TU-07")
     page.click("#save-record")
-    page.wait_for_selector(".alert:has-text('Tạm ứng lần đầu tối đa 70%')")
+    page.wait_for_selector(".alert:has-text('tạm ứng tối đa 70% kinh phí được phê duyệt')")
     page.fill("#id_amount", "120000000")
     page.click("#save-record")
     page.wait_for_selector("#disbursements")

@@ -11,7 +11,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
-from applications import services
+from applications import selectors, services
 from applications.choices import AttachmentKind, ChangeStatus, Status
 from applications.ledger import budget_position, ledger
 from applications.models import Acceptance, Application, ChangeRequest, Disbursement, Settlement
@@ -75,6 +75,12 @@ def running_app(w, *, national=False, **kwargs) -> Application:
 def pay(user, application, amount, kind="payment", **extra):
     data = {"paid_on": TODAY(), "reference": f"UNC-{amount}", **extra}
     return services.disbursement_add(user=user, application_id=application.pk, kind=kind, amount=amount, **data)
+
+
+def report_progress(user, application, percent=40):
+    return services.progress_report_add(user=user, application_id=application.pk,
+                                        period_start=TODAY() - timedelta(days=30), period_end=TODAY(),
+                                        percent_done=percent, narrative="Đã nhận máy, đang lắp đặt")
 
 
 def contract_data(application, **extra):
@@ -178,7 +184,8 @@ def test_first_advance_is_limited_to_the_activity_types_share(w):
     assert unchanged(application) == before
     advance = pay(setup.officer, application, 140_000_000, kind="advance")
     assert advance.kind == "advance" and advance.created_by == setup.officer
-    # A second advance is not limited by the share, only by the approved amount.
+    # After the first progress report the share no longer applies, only the approved amount.
+    report_progress(setup.officer, application)
     pay(setup.officer, application, 60_000_000, kind="advance")
     event = fresh(application).events.filter(action="disbursement_add").last()
     assert event.payload["disbursed_total"] == APPROVED
@@ -198,10 +205,119 @@ def test_first_advance_share_for_cluster_infrastructure_is_30_percent_and_config
     pay(setup.officer, application, 80_000_000, kind="advance")
 
 
+def test_first_advance_share_caps_the_total_however_it_is_split(w):
+    """The attack: 1 ₫ then 199.999.999 ₫ (or a plain payment) paid everything on day one."""
+    setup = w.setup
+    application = running_app(w)  # MMTB: 70 % of 200 million = 140 million before the first milestone
+    pay(setup.officer, application, 1, kind="advance")
+    for kind in ("advance", "payment"):
+        with pytest.raises(DomainConflict) as caught:
+            pay(setup.officer, application, APPROVED - 1, kind=kind)
+        assert any("70%" in r and format_vnd(140_000_000) in r and format_vnd(139_999_999) in r
+                   for r in caught.value.reasons), caught.value.reasons
+    pay(setup.officer, application, 100_000_000, kind="payment")
+    pay(setup.officer, application, 39_999_999, kind="advance")
+    with pytest.raises(DomainConflict):
+        pay(setup.officer, application, 1)
+    assert services.disbursed_total(application) == 140_000_000
+    assert selectors.first_advance_limit(fresh(application)) == 140_000_000
+    assert selectors.payable_now(fresh(application)).available == 0
+    report_progress(setup.officer, application)  # the first milestone: the rest may be paid
+    assert selectors.first_advance_limit(fresh(application)) is None
+    assert selectors.payable_now(fresh(application)).available == 60_000_000
+    pay(setup.officer, application, 60_000_000)
+
+
+def test_without_a_progress_report_the_rest_is_paid_after_acceptance(w):
+    setup = w.setup
+    application = running_app(w)
+    pay(setup.officer, application, 140_000_000, kind="advance")
+    complete_implementation(setup, application)
+    with pytest.raises(DomainConflict):
+        pay(setup.officer, application, 1)
+    accept_implementation(setup, application)
+    pay(setup.officer, application, 60_000_000)
+
+
+def schedule_app(w, schedule, *, value=APPROVED):
+    application = approved_app(w)
+    services.implementation_start(user=w.setup.officer, application_id=application.pk,
+                                  contracts=[contract_data(application, value=value, payment_schedule=schedule)])
+    return fresh(application)
+
+
+def test_payments_follow_the_contracts_payment_schedule(w):
+    setup = w.setup
+    application = schedule_app(w, [
+        {"milestone": "signing", "percent": 30},
+        {"milestone": "progress_report", "report": 1, "percent": 30},
+        {"milestone": "progress_report", "report": 2, "amount": 20_000_000},
+        {"milestone": "acceptance", "percent": 20},
+    ])
+    assert fresh(application).contracts.get().payment_schedule[1] == {"milestone": "progress_report", "report": 1,
+                                                                    "percent": 30}
+    with pytest.raises(DomainConflict) as caught:
+        pay(setup.officer, application, 60_000_001, kind="advance")
+    assert any(format_vnd(60_000_000) in r and "lịch thanh toán" in r for r in caught.value.reasons)
+    pay(setup.officer, application, 30_000_000, kind="advance")
+    pay(setup.officer, application, 30_000_000)
+    report_progress(setup.officer, application)  # instalment 2 due: 120 million
+    with pytest.raises(DomainConflict):
+        pay(setup.officer, application, 60_000_001)
+    pay(setup.officer, application, 60_000_000)
+    report_progress(setup.officer, application, percent=80)  # instalment 3: 140 million
+    assert selectors.payable_now(fresh(application)).available == 20_000_000
+    pay(setup.officer, application, 20_000_000)
+    complete_implementation(setup, application)
+    with pytest.raises(DomainConflict):
+        pay(setup.officer, application, 1)
+    accept_implementation(setup, application)  # the last instalment: 180 million of the 200 approved
+    with pytest.raises(DomainConflict):
+        pay(setup.officer, application, 40_000_001)
+    pay(setup.officer, application, 40_000_000)
+    assert services.disbursed_total(application) == 180_000_000
+
+
+def test_a_schedule_never_lifts_the_first_advance_share(w):
+    setup = w.setup
+    application = schedule_app(w, [{"milestone": "signing", "percent": 100}])
+    with pytest.raises(DomainConflict) as caught:
+        pay(setup.officer, application, 140_000_001, kind="advance")
+    assert any("70%" in r for r in caught.value.reasons)
+    pay(setup.officer, application, 140_000_000, kind="advance")
+
+
+def test_payment_schedule_is_validated(w):
+    setup = w.setup
+    application = approved_app(w)
+    bad = {
+        "percents over 100": [{"milestone": "signing", "percent": 70}, {"milestone": "acceptance", "percent": 40}],
+        "amounts over the approved amount": [{"milestone": "signing", "amount": 150_000_000},
+                                             {"milestone": "acceptance", "amount": 60_000_000}],
+        "unknown milestone": [{"milestone": "whenever", "percent": 10}],
+        "both percent and amount": [{"milestone": "signing", "percent": 10, "amount": 5}],
+        "neither": [{"milestone": "signing"}],
+        "zero percent": [{"milestone": "signing", "percent": 0}],
+        "not a list": "30% on signing",
+    }
+    for label, schedule in bad.items():
+        with pytest.raises(ValidationError) as caught:
+            services.contract_add(user=setup.officer, application_id=application.pk,
+                                  **contract_data(application, payment_schedule=schedule))
+        assert "payment_schedule" in caught.value.message_dict, label
+    with pytest.raises(ValidationError) as caught:
+        services.implementation_start(user=setup.officer, application_id=application.pk, contracts=[
+            contract_data(application, payment_schedule=bad["percents over 100"])])
+    assert "100%" in " ".join(caught.value.message_dict["contracts"])
+    assert application.contracts.count() == 0
+    assert fresh(application).status == Status.APPROVED
+
+
 def test_total_disbursed_never_exceeds_the_approved_amount(w):
     setup = w.setup
     application = running_app(w)
     pay(setup.officer, application, 140_000_000, kind="advance")
+    report_progress(setup.officer, application)
     pay(setup.approver, application, 50_000_000)
     with pytest.raises(DomainConflict) as caught:
         pay(setup.officer, application, 10_000_001)
@@ -238,6 +354,7 @@ def test_disbursement_states_kinds_roles_and_inputs(w):
         pay(setup.officer, application, 1_000_000)
     services.application_transition(user=setup.approver, application_id=application.pk, action="resume")
     pay(setup.officer, application, 100_000_000, kind="advance", documents=[pdf_file("unc.pdf")])
+    report_progress(setup.officer, application)
     complete_implementation(setup, application)
     with pytest.raises(DomainConflict):  # no advance once the work is done
         pay(setup.officer, application, 1_000_000, kind="advance")
@@ -412,6 +529,7 @@ def test_amount_decrease_may_not_go_below_what_was_paid(w):
     setup = w.setup
     application = running_app(w)
     pay(setup.officer, application, 140_000_000, kind="advance")
+    report_progress(setup.officer, application)
     with pytest.raises(DomainConflict) as caught:
         change(setup.officer, application, "amount", new_approved_amount=130_000_000)
     assert any(format_vnd(140_000_000) in r for r in caught.value.reasons)
@@ -668,6 +786,7 @@ def test_concurrent_disbursements_never_exceed_the_approved_amount(units):
     application = make_application(setup)
     approve_local(setup, application)
     implement(setup, application)
+    report_progress(setup.officer, application)  # past the first milestone: only the approved amount limits
     officer_id, approver_id = setup.officer.pk, setup.approver.pk
     threads, amount = 12, 30_000_000  # 360 million asked for, 200 million approved: 6 fit
 
@@ -700,3 +819,17 @@ def test_concurrent_disbursements_never_exceed_the_approved_amount(units):
     results, _elapsed = run_in_threads(6, advance)
     assert sorted(kind for kind, _value in results) == ["error"] * 5 + ["ok"]
     assert services.disbursed_total(second) == 120_000_000
+
+    # Racing small advances before the first milestone: their TOTAL stays within the 70 % share.
+    third = make_application(setup, establishments=list(application.establishments.all()))
+    approve_local(setup, third)
+    implement(setup, third)
+
+    def split(i):
+        user = get_user_model().objects.get(pk=officer_id if i % 2 else approver_id)
+        return services.disbursement_add(user=user, application_id=third.pk, kind="advance" if i % 3 else "payment",
+                                         amount=30_000_000, paid_on=timezone.localdate(), reference=f"TU3-{i}").pk
+
+    results, _elapsed = run_in_threads(8, split)
+    assert sorted(kind for kind, _value in results) == ["error"] * 4 + ["ok"] * 4  # 4 × 30 ≤ 140 < 5 × 30
+    assert services.disbursed_total(third) == 120_000_000

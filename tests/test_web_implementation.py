@@ -133,7 +133,8 @@ def test_payment_form_says_what_is_wrong_and_saves_nothing(client, tn):
     response = client.post(record_url(application, "thanh-toan"), {
         "kind": "advance", "amount": "150000000", "paid_on": TODAY().isoformat(), "reference": "TU-9"})
     assert response.status_code == 409
-    assert "Tạm ứng lần đầu tối đa 70%" in text(response)
+    assert "tạm ứng tối đa 70% kinh phí được phê duyệt" in text(response)
+    assert "tối đa 140.000.000 ₫" in text(response)
     assert 'value="TU-9"' in text(response)
     assert not Disbursement.objects.filter(application=application).exists()
     response = client.post(record_url(application, "thanh-toan"), {
@@ -180,6 +181,33 @@ def test_start_implementation_page_collects_the_contract(client, tn):
     assert response.status_code == 302
     assert fresh(application).status == Status.IN_PROGRESS
     assert application.contracts.get().number == "05/2026/HĐ-KC"
+
+
+def test_start_implementation_form_records_the_payment_schedule_and_the_page_shows_what_is_payable(client, tn):
+    application = approved(tn)
+    login(client, tn.officer)
+    contract = {"number": "06/2026/HĐ-KC", "signed_on": TODAY().isoformat(),
+                "beneficiary": application.establishments.first().pk, "value": "200000000"}
+    response = client.post(step_url(application, "start_implementation"), {
+        **contract, "schedule_signing": "60", "schedule_acceptance": "50"})
+    assert response.status_code == 400
+    assert "Tổng tỷ lệ các đợt 110% vượt 100% giá trị hợp đồng." in text(response)
+    assert fresh(application).status == Status.APPROVED
+    response = client.post(step_url(application, "start_implementation"), {
+        **contract, "schedule_signing": "25", "schedule_report_1": "45", "schedule_acceptance": "30"})
+    assert response.status_code == 302
+    assert fresh(application).contracts.get().payment_schedule == [
+        {"milestone": "signing", "percent": 25}, {"milestone": "progress_report", "report": 1, "percent": 45},
+        {"milestone": "acceptance", "percent": 30}]
+    page = text(client.get(reverse("applications:application_detail", args=[application.pk])))
+    assert "Lịch thanh toán:" in page and "Sau báo cáo tiến độ số 1" in page and format_vnd(90_000_000) in page
+    payable = re.search(r'id="payable-now">([^<]*)<', page).group(1)
+    assert payable == format_vnd(50_000_000)  # 25 % of the contract on signing
+    response = client.post(record_url(application, "thanh-toan"), {
+        "kind": "advance", "amount": "50000001", "paid_on": TODAY().isoformat(), "reference": "TU-6"})
+    assert response.status_code == 409
+    assert "lịch thanh toán của hợp đồng" in text(response)
+    assert not Disbursement.objects.filter(application=application).exists()
 
 
 def test_completion_acceptance_and_settlement_pages(client, tn):

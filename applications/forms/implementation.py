@@ -39,8 +39,22 @@ class ContractForm(RecordForm):
     signed_on = forms.DateField(label=_("Ngày ký"), required=False, widget=DateInput())
     beneficiary = forms.TypedChoiceField(label=_("Bên thụ hưởng"), coerce=int, required=False, empty_value=None)
     value = forms.IntegerField(label=_("Giá trị hợp đồng (đồng)"), required=False)
+    # The payment schedule, as percentages of the contract value due at each milestone (the
+    # API also takes amounts and later progress reports); all empty: the default rule.
+    schedule_signing = forms.IntegerField(label=_("Tạm ứng khi ký hợp đồng (%)"), required=False)
+    schedule_report_1 = forms.IntegerField(label=_("Sau báo cáo tiến độ số 1 (%)"), required=False)
+    schedule_report_2 = forms.IntegerField(label=_("Sau báo cáo tiến độ số 2 (%)"), required=False)
+    schedule_acceptance = forms.IntegerField(
+        label=_("Sau nghiệm thu (%)"), required=False,
+        help_text=_("Lịch thanh toán theo hợp đồng, tỷ lệ % giá trị hợp đồng, cộng lại không quá 100 %. Để trống: "
+                    "tổng tạm ứng không quá tỷ lệ tạm ứng của nội dung cho đến báo cáo tiến độ đầu tiên hoặc "
+                    "nghiệm thu."))
     document = _document_field(_("Bản hợp đồng (tùy chọn)"))
     date_fields = ("signed_on",)
+    schedule_fields = (("schedule_signing", {"milestone": "signing"}),
+                       ("schedule_report_1", {"milestone": "progress_report", "report": 1}),
+                       ("schedule_report_2", {"milestone": "progress_report", "report": 2}),
+                       ("schedule_acceptance", {"milestone": "acceptance"}))
 
     def __init__(self, *args, application, **kwargs):
         super().__init__(*args, application=application, **kwargs)
@@ -54,8 +68,10 @@ class ContractForm(RecordForm):
 
     def service_arguments(self) -> dict:
         data = self.cleaned_data
+        schedule = [{**milestone, "percent": data[name]} for name, milestone in self.schedule_fields
+                    if data.get(name) is not None]
         return {"number": data["number"], "signed_on": data["signed_on"], "beneficiary": data["beneficiary"],
-                "value": data["value"], "documents": self.documents()}
+                "value": data["value"], "documents": self.documents(), "payment_schedule": schedule}
 
 
 class DisbursementForm(RecordForm):

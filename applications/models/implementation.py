@@ -28,6 +28,11 @@ class Contract(models.Model):
     beneficiary = models.ForeignKey(Establishment, on_delete=models.PROTECT, related_name="contracts",
                                     verbose_name=_("bên thụ hưởng"))
     value = models.BigIntegerField(_("giá trị (đồng)"), validators=[MinValueValidator(0)])
+    # The instalments the contract states, checked by the service and read by
+    # ``selectors.payable_now``: ``[{"milestone": "signing" | "progress_report" | "acceptance",
+    # "report": N (progress reports only), "percent": P of the value | "amount": đồng}]``.
+    # Empty: the default rule (the first-advance share until the first milestone).
+    payment_schedule = models.JSONField(_("lịch thanh toán"), default=list, blank=True)
     documents = models.ManyToManyField(Attachment, blank=True, related_name="+", verbose_name=_("tài liệu"))
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(_("tạo lúc"), auto_now_add=True)

@@ -23,11 +23,19 @@ from .dossier import (
     location_problem,
     money_problems,
 )
-from .implementation import first_advance_limit
+from .implementation import (
+    Payable,
+    first_advance_limit,
+    instalment_amount,
+    instalment_due,
+    instalment_label,
+    payable_now,
+)
 
 __all__ = [
-    "DUPLICATE_WINDOW_DAYS", "ELIGIBLE_LEGAL_FORMS", "MemberSheet", "ScoreSheet", "blind_events", "council_for",
-    "council_seat", "councils_for", "duplicate_counts", "duplicates_for", "eligibility_problems",
-    "establishment_history", "first_advance_limit", "location_problem", "money_problems", "score_sheet",
+    "DUPLICATE_WINDOW_DAYS", "ELIGIBLE_LEGAL_FORMS", "MemberSheet", "Payable", "ScoreSheet", "blind_events",
+    "council_for", "council_seat", "councils_for", "duplicate_counts", "duplicates_for", "eligibility_problems",
+    "establishment_history", "first_advance_limit", "instalment_amount", "instalment_due", "instalment_label",
+    "location_problem", "money_problems", "payable_now", "score_sheet",
     "weighted_total",
 ]

@@ -10,7 +10,7 @@ from khuyencong.errors import DomainConflict
 from khuyencong.templatetags.kc import format_vnd
 
 from .. import permissions, selectors
-from ..choices import AttachmentKind, DisbursementKind
+from ..choices import AttachmentKind, DisbursementKind, Milestone
 from ..ledger import disbursed_total
 from ..models import (
     Application,
@@ -75,7 +75,64 @@ def _documents(application, user, documents, kind: str, errors: dict) -> list:
 # Contracts and the start of implementation ----------------------------------------------------
 
 
-def _contract_create(application, user, *, number, signed_on, beneficiary, value, documents=()) -> Contract:
+def _parse_schedule(schedule, value, approved: int, errors: dict) -> list[dict]:
+    """The payment schedule of a contract: instalments ``{"milestone", "report" (progress
+    reports only), "percent" | "amount"}``; percentages add up to at most 100 % and the
+    instalments together stay within the approved amount."""
+    if schedule in (None, "", []):
+        return []
+    if not isinstance(schedule, list | tuple):
+        errors["payment_schedule"] = _("Lịch thanh toán phải là danh sách các đợt.")
+        return []
+    cleaned, problems = [], []
+    for index, raw in enumerate(schedule, start=1):
+        if not isinstance(raw, dict):
+            problems.append(_("Đợt %(n)s không hợp lệ.") % {"n": index})
+            continue
+        raw = {k: v for k, v in raw.items() if v is not None}  # the API sends absent fields as null
+        instalment = {"milestone": raw.get("milestone")}
+        if instalment["milestone"] not in Milestone.values:
+            problems.append(_("Đợt %(n)s: mốc thanh toán không hợp lệ (ký hợp đồng, sau báo cáo tiến độ, "
+                              "sau nghiệm thu).") % {"n": index})
+        if instalment["milestone"] == Milestone.PROGRESS_REPORT:
+            try:
+                instalment["report"] = int(raw.get("report") or 1)
+                if not 1 <= instalment["report"] <= 100:
+                    raise ValueError
+            except (TypeError, ValueError):
+                problems.append(_("Đợt %(n)s: số thứ tự báo cáo tiến độ từ 1 đến 100.") % {"n": index})
+        percent, amount = raw.get("percent"), raw.get("amount")
+        if (percent in (None, "")) == (amount in (None, "")):
+            problems.append(_("Đợt %(n)s: ghi tỷ lệ phần trăm hoặc số tiền (một trong hai).") % {"n": index})
+            continue
+        key, given = ("percent", percent) if percent not in (None, "") else ("amount", amount)
+        try:
+            number = int(given)
+            if isinstance(given, bool) or number != given and str(number) != str(given).strip():
+                raise ValueError
+        except (TypeError, ValueError):
+            number = None
+        if number is None or number <= 0 or (key == "percent" and number > 100):
+            problems.append(_("Đợt %(n)s: tỷ lệ phải là số nguyên từ 1 đến 100.") % {"n": index} if key == "percent"
+                            else _("Đợt %(n)s: số tiền phải là số nguyên dương (đồng).") % {"n": index})
+            continue
+        instalment[key] = number
+        cleaned.append(instalment)
+    percent_total = sum(i.get("percent", 0) for i in cleaned)
+    if percent_total > 100:
+        problems.append(_("Tổng tỷ lệ các đợt %(p)s%% vượt 100%% giá trị hợp đồng.") % {"p": percent_total})
+    if value is not None and not problems:
+        total = sum(selectors.instalment_amount(i, value) for i in cleaned)
+        if total > approved:
+            problems.append(_("Tổng các đợt thanh toán %(t)s vượt kinh phí được phê duyệt %(a)s.")
+                            % {"t": format_vnd(total), "a": format_vnd(approved)})
+    if problems:
+        errors["payment_schedule"] = problems
+    return cleaned
+
+
+def _contract_create(application, user, *, number, signed_on, beneficiary, value, documents=(),
+                     payment_schedule=()) -> Contract:
     errors = {}
     number = _text(number)
     if not number:
@@ -87,6 +144,7 @@ def _contract_create(application, user, *, number, signed_on, beneficiary, value
         errors["signed_on"] = _("Hợp đồng ký trước ngày quyết định phê duyệt (%(d)s).") % {
             "d": application.decision_date.strftime("%d/%m/%Y")}
     value = _parse_money(value, "value", errors)
+    schedule = _parse_schedule(payment_schedule, value, application.approved_amount or 0, errors)
     beneficiary_id = getattr(beneficiary, "pk", beneficiary)
     establishment = None
     if beneficiary_id in (None, ""):
@@ -103,30 +161,33 @@ def _contract_create(application, user, *, number, signed_on, beneficiary, value
         raise ValidationError(errors)
     contract = _save_record(Contract(application=application, number=number, signed_on=signed_on,
                                      implementing_organisation_id=application.implementing_organisation_id,
-                                     beneficiary=establishment, value=value, created_by=user), attachments)
+                                     beneficiary=establishment, value=value, payment_schedule=schedule,
+                                     created_by=user), attachments)
     base.record_event(application, user, "contract_add",
                       payload={"contract": contract.pk, "number": number, "signed_on": signed_on.isoformat(),
-                               "beneficiary": establishment.pk, "value": value, "documents": [a.pk for a in attachments]})
+                               "beneficiary": establishment.pk, "value": value, "payment_schedule": schedule,
+                               "documents": [a.pk for a in attachments]})
     return contract
 
 
 @transaction.atomic
 def contract_add(*, user, application_id, number: str, signed_on, beneficiary, value: int,
-                 documents=()) -> Contract:
+                 documents=(), payment_schedule=()) -> Contract:
     """Record a contract (implementing organisation × one beneficiary of the scheme) of an
     approved or ongoing scheme. ``documents``: attachments of the application (or ids) and/or
-    uploaded files (stored as contract attachments)."""
+    uploaded files (stored as contract attachments); ``payment_schedule``: the instalments it
+    states (see ``Contract.payment_schedule``), or none for the default rule."""
     application = _lock(application_id, user)
     require(permissions.record(user, application))
     _require_record(application, Record.CONTRACT, _("ghi nhận hợp đồng"))
     return _contract_create(application, user, number=number, signed_on=signed_on, beneficiary=beneficiary,
-                            value=value, documents=documents)
+                            value=value, documents=documents, payment_schedule=payment_schedule)
 
 
 @transaction.atomic
 def implementation_start(*, user, application_id, contracts: list[dict]) -> Application:
     """Record the contract(s) (``[{"number", "signed_on", "beneficiary", "value",
-    "documents"}]``; may be empty when a contract is already recorded) and move the
+    "documents", "payment_schedule"}]``; may be empty when a contract is already recorded) and move the
     approved application to ``in_progress``, in one transaction."""
     application = _lock(application_id, user)
     _check_step(application, user, "start_implementation")
@@ -140,7 +201,8 @@ def implementation_start(*, user, application_id, contracts: list[dict]) -> Appl
             with transaction.atomic():
                 _contract_create(application, user, number=data.get("number"), signed_on=data.get("signed_on"),
                                  beneficiary=data.get("beneficiary"), value=data.get("value"),
-                                 documents=data.get("documents") or ())
+                                 documents=data.get("documents") or (),
+                                 payment_schedule=data.get("payment_schedule") or ())
         except ValidationError as exc:
             errors.append(f"#{index + 1}: " + "; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items()))
     if errors:
@@ -152,7 +214,8 @@ def implementation_start(*, user, application_id, contracts: list[dict]) -> Appl
 
 def _disbursement_problems(application, kind: str, amount: int) -> list[str]:
     """The money rules, read under the application row lock (so concurrent disbursements
-    of the same scheme are serialised and see each other's rows)."""
+    of the same scheme are serialised and see each other's rows). Advances and payments
+    alike: the total paid stays within what the schedule allows now (``payable_now``)."""
     problems = []
     approved = application.approved_amount or 0
     already = disbursed_total(application)
@@ -160,11 +223,12 @@ def _disbursement_problems(application, kind: str, amount: int) -> list[str]:
         problems.append(_("Tổng đã chi %(d)s + %(a)s vượt kinh phí được phê duyệt %(p)s (còn chi được %(r)s).")
                         % {"d": format_vnd(already), "a": format_vnd(amount), "p": format_vnd(approved),
                            "r": format_vnd(max(approved - already, 0))})
-    limit = selectors.first_advance_limit(application) if kind == DisbursementKind.ADVANCE else None
-    if limit is not None and amount > limit:
-        problems.append(_("Tạm ứng lần đầu tối đa %(p)s%% kinh phí được phê duyệt (%(l)s) cho nội dung “%(t)s”.")
-                        % {"p": application.activity_type.first_advance_percent, "l": format_vnd(limit),
-                           "t": application.activity_type.name})
+    payable = selectors.payable_now(application)
+    if payable.limit < approved and already + amount > payable.limit:
+        problems.append(_("Đến thời điểm này chỉ được chi tổng cộng tối đa %(l)s (%(why)s); đã chi %(d)s, "
+                          "còn chi được %(r)s.")
+                        % {"l": format_vnd(payable.limit), "why": payable.reason, "d": format_vnd(already),
+                           "r": format_vnd(payable.available)})
     return problems
 
 
@@ -204,8 +268,10 @@ def _disbursement_create(application, user, *, kind, amount, paid_on, reference,
 def disbursement_add(*, user, application_id, kind: str, amount: int, paid_on, reference: str, note: str = "",
                      documents=()) -> Disbursement:
     """Record an advance (tạm ứng, while in progress) or a payment (in progress, completed or
-    accepted). The first advance is limited to the activity type's share of the approved
-    amount; the total disbursed never exceeds the approved amount. The final payment is
+    accepted). Before the first milestone (a progress report, or the acceptance) the total
+    paid is limited to the activity type's share of the approved amount, however it is split;
+    a contract's payment schedule limits it to the instalments due; the total disbursed never
+    exceeds the approved amount. The final payment is
     made only through ``application_settle``."""
     application = _lock(application_id, user)
     require(permissions.record(user, application))

@@ -82,14 +82,25 @@ def implementation_context(application, user) -> dict:
     paid = sum(d.amount for d in disbursements)
     approved = application.approved_amount or 0
     change_requests = list(application.change_requests.select_related("requested_by", "decided_by"))
+    contracts = list(application.contracts.select_related("beneficiary", "implementing_organisation"))
+    progress_reports = list(application.progress_reports.order_by("-period_end", "-pk"))
+    for contract in contracts:  # the schedule as the page shows it: what, how much, due yet
+        contract.schedule_rows = [
+            (selectors.instalment_label(i), selectors.instalment_amount(i, contract.value),
+             selectors.instalment_due(i, application, len(progress_reports)))
+            for i in contract.payment_schedule]
+    # The same rule the disbursement service applies (selectors.payable_now).
+    payable = selectors.payable_now(application, disbursements=disbursements, contracts=contracts,
+                                    progress_reports=progress_reports)
     context = {
         "show_implementation": True,
-        "contracts": list(application.contracts.select_related("beneficiary", "implementing_organisation")),
+        "contracts": contracts,
         "disbursements": disbursements,
         "disbursed_total": paid,
         "disbursable": max(approved - paid, 0),
-        "first_advance_limit": selectors.first_advance_limit(application, disbursements),
-        "progress_reports": list(application.progress_reports.order_by("-period_end", "-pk")),
+        "payable": payable,
+        "first_advance_limit": selectors.first_advance_limit(application, disbursements, progress_reports),
+        "progress_reports": progress_reports,
         "inspections": list(application.inspections.order_by("-inspected_on", "-pk")),
         "change_requests": change_requests,
         "pending_changes": sum(1 for c in change_requests if c.status == ChangeStatus.PENDING),

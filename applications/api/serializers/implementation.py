@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from applications.api.serializers.dossier import CostLineSerializer
-from applications.choices import ChangeKind, DisbursementKind
+from applications.choices import ChangeKind, DisbursementKind, Milestone
 from applications.models import (
     ChangeRequest,
     Contract,
@@ -38,16 +38,28 @@ class DocumentIdsMixin(serializers.Serializer):
         return sorted(a.pk for a in obj.documents.all())  # prefetched
 
 
+class InstalmentSerializer(serializers.Serializer):
+    """One instalment of a contract's payment schedule (the service checks the rules)."""
+
+    milestone = serializers.ChoiceField(choices=Milestone.choices)
+    report = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=100,
+                                      help_text=_("Số thứ tự báo cáo tiến độ (mốc “sau báo cáo tiến độ”)."))
+    percent = serializers.IntegerField(required=False, allow_null=True,
+                                       help_text=_("Tỷ lệ phần trăm giá trị hợp đồng (hoặc ghi số tiền)."))
+    amount = serializers.IntegerField(required=False, allow_null=True, help_text=_("Đồng (hoặc ghi tỷ lệ)."))
+
+
 class ContractSerializer(DocumentIdsMixin, serializers.ModelSerializer):
     application = serializers.IntegerField(source="application_id", read_only=True)
     implementing_organisation = serializers.IntegerField(source="implementing_organisation_id", read_only=True)
     beneficiary = serializers.IntegerField(source="beneficiary_id", read_only=True)
     beneficiary_name = serializers.CharField(source="beneficiary.name", read_only=True)
+    payment_schedule = InstalmentSerializer(many=True, read_only=True)
 
     class Meta:
         model = Contract
         fields = ["id", "application", "number", "signed_on", "implementing_organisation", "beneficiary",
-                  "beneficiary_name", "value", "documents", "created_at"]
+                  "beneficiary_name", "value", "payment_schedule", "documents", "created_at"]
         read_only_fields = fields
 
 
@@ -57,6 +69,9 @@ class ContractInputSerializer(serializers.Serializer):
     beneficiary = serializers.IntegerField(required=False, allow_null=True, default=None,
                                            help_text=_("Mã cơ sở thụ hưởng của đề án."))
     value = serializers.IntegerField(required=False, allow_null=True, default=None, help_text=_("Đồng."))
+    payment_schedule = InstalmentSerializer(many=True, required=False, default=list, help_text=_(
+        "Lịch thanh toán: các đợt, mỗi đợt một mốc và tỷ lệ hoặc số tiền; để trống thì tạm ứng tối đa tỷ lệ "
+        "của nội dung cho đến báo cáo tiến độ đầu tiên hoặc nghiệm thu."))
     documents = DocumentsField()
 
 
