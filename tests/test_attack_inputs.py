@@ -111,3 +111,18 @@ def test_page_forms_bound_text_and_numbers():
     assert not form.is_valid() and "description" in form.errors
     field = next(f for f in DisbursementForm().fields.values() if f.__class__.__name__ == "IntegerField")
     assert field.max_value == 10**15
+
+
+def test_every_api_write_uses_the_safe_json_parser(tn_officer, api_client_for):
+    """The record endpoints (contracts, payments, change requests…) once set DRF's plain
+    JSON parser themselves: deep nesting there was still a 500."""
+    from tests.factories import build_world, make_application
+
+    setup = build_world(province_codes=(80,)).provinces[80]
+    application = make_application(setup)
+    client = api_client_for(setup.officer)
+    deep = "[" * 100_000 + "]" * 100_000
+    for path in ("change-requests/", "disbursements/", "transitions/"):
+        response = client.generic("POST", f"/api/v1/applications/{application.pk}/{path}", deep,
+                                  content_type="application/json")
+        assert response.status_code == 400, (path, response.status_code)

@@ -9,7 +9,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, status
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from applications import permissions, selectors, services, workflow
@@ -54,7 +54,6 @@ class ApplicationViewSet(ScopedModelViewSet):
                 .order_by("-year", "-sequence", "province_id"))
     serializer_class = ApplicationSerializer
     filterset_class = ApplicationFilterSet
-    parser_classes = [JSONParser, FormParser, MultiPartParser]
 
     def perform_content_negotiation(self, request, force=False):
         # A download answers whatever the client accepts (a PDF reader sends

@@ -5,7 +5,6 @@ list of disbursements."""
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from applications import services
@@ -46,7 +45,6 @@ class ApplicationRecordViewSet(viewsets.GenericViewSet):
 
     filter_backends = []
     input_serializer_class = None
-    parser_classes = [JSONParser, FormParser, MultiPartParser]
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
@@ -80,12 +78,12 @@ class ApplicationRecordViewSet(viewsets.GenericViewSet):
 class ApplicationRecordListViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApplicationRecordViewSet):
     """List (paginated), retrieve and create the records of one application."""
 
-    def create(self, request, application_pk=None):
-        return self._created(self.perform_service(self._input(request)))
+    # The service that records one: called as service(user=, application_id=, **validated input).
+    service = None
 
-    def perform_service(self, data):
-        """Each concrete viewset calls its service here (abstract hook of this base class)."""
-        raise NotImplementedError(f"{type(self).__name__} must define perform_service()")
+    def create(self, request, application_pk=None):
+        data = self._input(request)
+        return self._created(self.service(user=request.user, application_id=self.application.pk, **data))
 
 
 class ContractViewSet(ApplicationRecordListViewSet):
@@ -94,13 +92,12 @@ class ContractViewSet(ApplicationRecordListViewSet):
     queryset = Contract.objects.select_related("beneficiary").prefetch_related("documents").order_by("signed_on", "pk")
     serializer_class = ContractSerializer
     input_serializer_class = ContractInputSerializer
+    service = staticmethod(services.contract_add)
 
     @extend_schema(request=ContractInputSerializer, responses={201: ContractSerializer})
     def create(self, request, application_pk=None):
         return super().create(request, application_pk)
 
-    def perform_service(self, data):
-        return services.contract_add(user=self.request.user, application_id=self.application.pk, **data)
 
 
 class ApplicationDisbursementViewSet(ApplicationRecordListViewSet):
@@ -110,13 +107,12 @@ class ApplicationDisbursementViewSet(ApplicationRecordListViewSet):
                 .order_by("paid_on", "pk"))
     serializer_class = DisbursementSerializer
     input_serializer_class = DisbursementInputSerializer
+    service = staticmethod(services.disbursement_add)
 
     @extend_schema(request=DisbursementInputSerializer, responses={201: DisbursementSerializer})
     def create(self, request, application_pk=None):
         return super().create(request, application_pk)
 
-    def perform_service(self, data):
-        return services.disbursement_add(user=self.request.user, application_id=self.application.pk, **data)
 
 
 class ProgressReportViewSet(ApplicationRecordListViewSet):
@@ -125,13 +121,12 @@ class ProgressReportViewSet(ApplicationRecordListViewSet):
     queryset = ProgressReport.objects.prefetch_related("documents").order_by("period_end", "pk")
     serializer_class = ProgressReportSerializer
     input_serializer_class = ProgressReportInputSerializer
+    service = staticmethod(services.progress_report_add)
 
     @extend_schema(request=ProgressReportInputSerializer, responses={201: ProgressReportSerializer})
     def create(self, request, application_pk=None):
         return super().create(request, application_pk)
 
-    def perform_service(self, data):
-        return services.progress_report_add(user=self.request.user, application_id=self.application.pk, **data)
 
 
 class InspectionViewSet(ApplicationRecordListViewSet):
@@ -140,13 +135,12 @@ class InspectionViewSet(ApplicationRecordListViewSet):
     queryset = Inspection.objects.prefetch_related("documents").order_by("inspected_on", "pk")
     serializer_class = InspectionSerializer
     input_serializer_class = InspectionInputSerializer
+    service = staticmethod(services.inspection_add)
 
     @extend_schema(request=InspectionInputSerializer, responses={201: InspectionSerializer})
     def create(self, request, application_pk=None):
         return super().create(request, application_pk)
 
-    def perform_service(self, data):
-        return services.inspection_add(user=self.request.user, application_id=self.application.pk, **data)
 
 
 class ChangeRequestViewSet(ApplicationRecordListViewSet):
@@ -155,13 +149,12 @@ class ChangeRequestViewSet(ApplicationRecordListViewSet):
     queryset = ChangeRequest.objects.order_by("-created_at", "-pk")
     serializer_class = ChangeRequestSerializer
     input_serializer_class = ChangeRequestInputSerializer
+    service = staticmethod(services.change_request_create)
 
     @extend_schema(request=ChangeRequestInputSerializer, responses={201: ChangeRequestSerializer})
     def create(self, request, application_pk=None):
         return super().create(request, application_pk)
 
-    def perform_service(self, data):
-        return services.change_request_create(user=self.request.user, application_id=self.application.pk, **data)
 
     @extend_schema(request=ChangeDecisionSerializer, responses={200: ChangeRequestSerializer})
     @action(detail=True, methods=["post"])
