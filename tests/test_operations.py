@@ -213,7 +213,7 @@ def test_the_portal_serves_its_own_source_without_local_files_or_secrets(client)
     assert response.status_code == 200 and response["Content-Type"] == "application/gzip"
     with tarfile.open(fileobj=io.BytesIO(response.content), mode="r:gz") as archive:
         names = set(archive.getnames())
-    assert {"khuyencong/manage.py", "khuyencong/LICENSE", "khuyencong/khuyencong/settings.py"} <= names
+    assert {"khuyencong/manage.py", "khuyencong/LICENSE", "khuyencong/khuyencong/settings/__init__.py"} <= names
     assert not [n for n in names if n.split("/")[1] in {"var", ".venv", ".git", ".env"} or n.endswith(".pyc")]
 
 
