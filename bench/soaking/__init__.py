@@ -1,0 +1,1 @@
+"""The parts of bench/soak.py, split by what they do."""
