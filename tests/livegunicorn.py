@@ -6,6 +6,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -13,13 +14,9 @@ from contextlib import contextmanager
 
 from django.conf import settings
 
+from .pgcluster import free_port
+
 SECRET = "test-secret-key-" + "x" * 40
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def production_env(**extra) -> dict:
@@ -44,13 +41,17 @@ def live_database_url(**query) -> str:
 
 
 @contextmanager
-def gunicorn(env: dict, workers: int = 1):
-    """Start gunicorn on a free port; yields its base URL; stops it afterwards."""
+def gunicorn(env: dict, workers: int = 1, threads: int = 1):
+    """Start gunicorn on a free port; yields its base URL; stops it afterwards. Its output
+    goes to a file (a pipe nobody reads would stop the server once full) and is shown if it
+    fails to start."""
     port = free_port()
+    log = tempfile.TemporaryFile()
+    worker_class = ["--worker-class", "gthread", "--threads", str(threads)] if threads > 1 else []
     proc = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "khuyencong.wsgi:application", "--bind", f"127.0.0.1:{port}",
-         "--workers", str(workers), "--timeout", "30", "--no-control-socket"],
-        cwd=settings.BASE_DIR, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+         "--workers", str(workers), *worker_class, "--timeout", "30", "--no-control-socket"],
+        cwd=settings.BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30
@@ -60,7 +61,8 @@ def gunicorn(env: dict, workers: int = 1):
                     break
             except OSError:
                 if proc.poll() is not None or time.monotonic() > deadline:
-                    raise AssertionError(proc.stderr.read().decode()[-3000:]) from None
+                    log.seek(0)
+                    raise AssertionError(log.read().decode()[-3000:]) from None
                 time.sleep(0.2)
         yield base
     finally:
@@ -71,8 +73,7 @@ def gunicorn(env: dict, workers: int = 1):
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait(timeout=10)
-        if proc.stderr:
-            proc.stderr.close()
+        log.close()
 
 
 def fetch(url: str, headers: dict | None = None, data: bytes | None = None, method: str | None = None):

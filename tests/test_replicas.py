@@ -14,13 +14,14 @@ import re
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
+from contextlib import contextmanager
 
 import pytest
 import requests
 from django.conf import settings
 
-from .pgcluster import Topology, free_port, missing_tools, wait_until
+from .livegunicorn import gunicorn, production_env
+from .pgcluster import Topology, missing_tools, wait_until
 
 pytestmark = pytest.mark.replica
 
@@ -39,9 +40,7 @@ def _base_env(topology: Topology) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_", "KC_DB_SCOPE"))}
     env.update({"DJANGO_SETTINGS_MODULE": "khuyencong.settings", "KC_ALLOW_DEV_KEY": "1",
                 "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
-                "STATIC_ROOT": str(topology.root / "static"), "VAR_DIR": str(topology.root / "var"),
-                "KC_ENFORCE_2FA": "0", "SECURE_SSL_REDIRECT": "0", "SESSION_COOKIE_SECURE": "0",
-                "CSRF_COOKIE_SECURE": "0", "CELERY_TASK_ALWAYS_EAGER": "1"})
+                "VAR_DIR": str(topology.root / "var"), "CELERY_TASK_ALWAYS_EAGER": "1"})
     return env
 
 
@@ -60,7 +59,6 @@ def topology():
         _manage(env, "migrate", "--noinput", "-v", "0")
         _manage(env, "load_admin_units")
         _manage(env, "seed_demo")
-        _manage(env, "collectstatic", "--noinput", "-v", "0")
         with topo.connect(topo.primary_port) as conn:
             conn.execute("CREATE ROLE kc_web LOGIN IN ROLE kc_app")
         topo.tokens = {user: _manage(env, "create_api_token", user).strip() for user in USERS}
@@ -72,21 +70,11 @@ def topology():
 
 
 class Server:
-    def __init__(self, topology: Topology, **settings_env):
-        self.port = free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        env = {**_base_env(topology), "DATABASE_URL": topology.url("kc"),
-               "DATABASE_REPLICA_URLS": topology.url("kc_replica"), "DATABASE_DISABLE_SERVER_SIDE_CURSORS": "1",
-               "KC_REPLICA_CHECK_SECONDS": "0", **settings_env}
-        self.log = topology.root / f"gunicorn-{self.port}.log"
-        with open(self.log, "wb") as out:  # a file, never a pipe nobody reads
-            self.process = subprocess.Popen(
-                [str(Path(sys.executable).parent / "gunicorn"), "khuyencong.wsgi", "-b", f"127.0.0.1:{self.port}",
-                 "-w", "1", "-k", "gthread", "--threads", "4", "--timeout", "60"],
-                cwd=settings.BASE_DIR, env=env, stdout=out, stderr=subprocess.STDOUT)
-        wait_until(lambda: requests.get(f"{self.base}/api/v1/", timeout=5).status_code in (200, 401, 403), 60,
-                   "gunicorn to answer")
-        self.tokens = topology.tokens
+    """A gunicorn (1 worker × 4 threads, production settings) through PgBouncer as kc_web,
+    with the replica configured, and the demo accounts' tokens."""
+
+    def __init__(self, base: str, tokens: dict):
+        self.base, self.tokens = base, tokens
 
     def api(self, user, path, method="GET", **kwargs):
         headers = {"Authorization": f"Token {self.tokens[user]}"}
@@ -101,20 +89,21 @@ class Server:
         assert response.status_code == 200 and "dang-xuat" in response.text, response.status_code
         return session
 
-    def stop(self):
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
+
+@contextmanager
+def serving(topology: Topology, **settings_env):
+    env = production_env(DATABASE_URL=topology.url("kc"), DATABASE_REPLICA_URLS=topology.url("kc_replica"),
+                         DATABASE_ROLE="", DATABASE_DISABLE_SERVER_SIDE_CURSORS="1", KC_REPLICA_CHECK_SECONDS="0",
+                         **settings_env)
+    with gunicorn(env, threads=4) as base:
+        yield Server(base, topology.tokens)
 
 
 @pytest.fixture(scope="module")
 def server(topology):
     # A replica is trusted however far behind it is: reads that reach it are visibly its own.
-    running = Server(topology, KC_REPLICA_MAX_LAG_SECONDS="100000", KC_REPLICA_STICKY_SECONDS="120")
-    yield running
-    running.stop()
+    with serving(topology, KC_REPLICA_MAX_LAG_SECONDS="100000", KC_REPLICA_STICKY_SECONDS="120") as running:
+        yield running
 
 
 def _owner_count(topology, sql, *params) -> int:
@@ -186,11 +175,8 @@ def test_replica_serves_reads_writers_read_their_own_and_lag_or_failure_falls_ba
     # Another officer's list is served by the paused replica: the row is not there yet.
     assert server.api("tayninh_lanhdao", "establishments/", params=search).json()["count"] == 0
     # A server that allows no lag sends that read to the primary.
-    strict = Server(topology, KC_REPLICA_MAX_LAG_SECONDS="0")
-    try:
+    with serving(topology, KC_REPLICA_MAX_LAG_SECONDS="0") as strict:
         assert strict.api("tayninh_lanhdao", "establishments/", params=search).json()["count"] == 1
-    finally:
-        strict.stop()
     with topology.connect(topology.replica_port, "kc") as replica:
         replica.execute("SELECT pg_wal_replay_resume()")
         wait_until(lambda: replica.execute("SELECT count(*) FROM applications_establishment WHERE tax_code = "
