@@ -92,13 +92,6 @@ def set_scope(value: str) -> None:
                 conn.kc_scope_pending = True
 
 
-def current_scope() -> str:
-    """The database scope in force on this connection now ('' when none is set)."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT coalesce(current_setting(%s, true), '')", [SETTING])
-        return cursor.fetchone()[0]
-
-
 def carry_scope(rows: Iterable) -> Iterable:
     """Make a lazy iterable of rows read under the database scope in force *now*.
 

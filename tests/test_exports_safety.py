@@ -95,7 +95,9 @@ def test_the_scope_does_not_outlive_the_stream(data, tn_officer, client):
     as_application_role()
     client.force_login(tn_officer)
     assert csv_rows(client.get(reverse("reports:export_establishments", args=["csv"])))
-    assert rls.current_scope() == ""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT coalesce(current_setting('kc.scope', true), '')")
+        assert cursor.fetchone()[0] == ""
     assert not Establishment.objects.exists()  # nothing visible outside a request
 
 

@@ -59,11 +59,6 @@ def replica_reads_enabled() -> bool:
     return _replica_reads.get()
 
 
-def wrote() -> bool:
-    """Whether this request (or task) has written a record its user reads."""
-    return _wrote.get()
-
-
 def _primary_lsn() -> str:
     with connections[PRIMARY].cursor() as cursor:
         cursor.execute("SELECT pg_current_wal_lsn()::text")
@@ -114,10 +109,6 @@ def is_healthy(alias: str) -> bool:
             healthy = False
     _health[alias] = (now, healthy)
     return healthy
-
-
-def forget_health() -> None:
-    _health.clear()
 
 
 def read_alias() -> str:
