@@ -39,8 +39,9 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
-from django.db import models
 from django.db.models.fields.files import FieldFile
+
+from .scoping import scope_for
 
 # Models audited: whole apps, plus named models of the other apps. Reference tables
 # loaded in bulk (geography, activity types) and technical counters are left out.
@@ -200,6 +201,8 @@ def _province_id(instance):
 
 
 def _write(instance, action: str, before: dict, after: dict, model=None):
+    # Imported here: this module is imported before Django is set up (manage.py wraps every
+    # command in an audit context), when models cannot be imported yet.
     from django.contrib.contenttypes.models import ContentType
 
     from .models import AuditEntry
@@ -350,22 +353,6 @@ class AuditedCommand(BaseCommand):
             return super().execute(*args, **options)
 
 
-class AuditEntryQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        """Auditors and Agency staff only: Agency roles and Agency auditors see every entry,
-        a province auditor the entries of their provinces; everyone else nothing."""
-        from .scoping import scope_for
-
-        scope = scope_for(user)
-        if scope.superuser or scope.audit_all:
-            return self.all()
-        if not scope.audit_province_ids:
-            return self.none()
-        return self.filter(province_id__in=scope.audit_province_ids)
-
-
 def can_browse(user) -> bool:
-    from .scoping import scope_for
-
     scope = scope_for(user)
     return scope.superuser or scope.audit_all or bool(scope.audit_province_ids)

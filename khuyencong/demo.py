@@ -2,6 +2,7 @@
 TP Hồ Chí Minh and the Agency. Idempotent; everything goes through the services."""
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
@@ -321,11 +322,11 @@ def _representative(i: int) -> str:
 
 def _cost_lines(activity: str, total: int) -> list[dict]:
     if activity == "DAO_TAO":
-        return [{"item": "Thù lao giảng viên", "quantity": "1", "unit": "khóa", "unit_cost": total * 4 // 10},
-                {"item": "Nguyên vật liệu thực hành", "quantity": "1", "unit": "gói", "unit_cost": total * 6 // 10}]
+        return [{"item": "Thù lao giảng viên", "quantity": Decimal("1"), "unit": "khóa", "unit_cost": total * 4 // 10},
+                {"item": "Nguyên vật liệu thực hành", "quantity": Decimal("1"), "unit": "gói", "unit_cost": total * 6 // 10}]
     machine = total * 85 // 100
-    return [{"item": "Máy móc, thiết bị chính", "quantity": "1", "unit": "bộ", "unit_cost": machine},
-            {"item": "Lắp đặt, chạy thử, chuyển giao", "quantity": "1", "unit": "gói", "unit_cost": total - machine}]
+    return [{"item": "Máy móc, thiết bị chính", "quantity": Decimal("1"), "unit": "bộ", "unit_cost": machine},
+            {"item": "Lắp đặt, chạy thử, chuyển giao", "quantity": Decimal("1"), "unit": "gói", "unit_cost": total - machine}]
 
 
 def _drive(app, steps, *, officer, approver, council, agency_officer, agency_approver, agency_council):

@@ -20,7 +20,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler, set_rollback
 
-from .errors import DomainConflict
+from .errors import DomainConflict, is_keyed, row_errors
 
 
 class Conflict(exceptions.APIException):
@@ -39,6 +39,23 @@ def _flatten(detail):
             return [str(item) for item in detail]
         return [_flatten(item) for item in detail]
     return [str(detail)]
+
+
+def _validation_detail(exc: DjangoValidationError) -> dict:
+    """A service's ValidationError as DRF would word it: field → messages, and the errors of
+    a list field's rows aligned with the input (``[{}, {"amount": [...]}]``)."""
+    if not hasattr(exc, "error_dict"):
+        return {"non_field_errors": exc.messages}
+    detail = {}
+    for field, errors in exc.error_dict.items():
+        rows = row_errors(errors)
+        if rows is None:
+            detail[field] = [message for error in errors for message in error.messages]
+        elif is_keyed(errors):
+            detail[field] = {str(key): columns for key, columns in rows.items()}
+        else:
+            detail[field] = [rows.get(index, {}) for index in range(max(rows) + 1)]
+    return detail
 
 
 logger = logging.getLogger(__name__)
@@ -77,9 +94,7 @@ def api_exception_handler(exc, context):
                 "errors": {"reasons": exc.reasons or [exc.message]}}
         return Response(body, status=status.HTTP_409_CONFLICT)
     if isinstance(exc, DjangoValidationError):
-        exc = exceptions.ValidationError(
-            exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
-        )
+        exc = exceptions.ValidationError(_validation_detail(exc))
     elif isinstance(exc, (Http404, ObjectDoesNotExist)):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):

@@ -8,6 +8,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .scoping import scope_for
 from .text import normalize_search, strip_division_prefix, vietnamese_sort_key
 
 
@@ -97,10 +98,17 @@ class AuditAction(models.TextChoices):
     DELETE = "delete", _("Xóa")
 
 
-def _audit_queryset():
-    from .audit import AuditEntryQuerySet
+class AuditEntryQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Auditors and Agency staff only: Agency roles and Agency auditors see every entry,
+        a province auditor the entries of their provinces; everyone else nothing."""
+        scope = scope_for(user)
+        if scope.superuser or scope.audit_all:
+            return self.all()
+        if not scope.audit_province_ids:
+            return self.none()
+        return self.filter(province_id__in=scope.audit_province_ids)
 
-    return AuditEntryQuerySet
 
 
 class AuditEntry(models.Model):
@@ -132,7 +140,7 @@ class AuditEntry(models.Model):
     province = models.ForeignKey("provinces.Province", on_delete=models.DO_NOTHING, db_constraint=False, null=True,
                                  blank=True, related_name="+", verbose_name=_("tỉnh/thành phố"))
 
-    objects = _audit_queryset().as_manager()
+    objects = AuditEntryQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("nhật ký thay đổi")

@@ -7,15 +7,19 @@ import logging
 import time
 from datetime import date, timedelta
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from khuyencong.celery import app as celery_app
 from khuyencong.db.router import replica_reads
+from khuyencong.errors import DomainConflict
 from khuyencong.scoping import scope_for
 from provinces.choices import AGENCY_ROLES, PROVINCE_STAFF
 from provinces.models import Province, Region
@@ -24,6 +28,8 @@ from .choices import KIND_SCOPES, ReportFormat, ReportKind, ReportScope, RunStat
 from .models import ReportFile, ReportRun
 
 logger = logging.getLogger(__name__)
+
+RUN_TASK = "reports.tasks.report_run_task"
 
 QUEUE_DOWN = _("Không gửi được yêu cầu lập báo cáo vì hàng đợi tác vụ (Redis) không hoạt động. Chưa có báo cáo nào "
                "được tạo; vui lòng thử lại sau ít phút hoặc báo quản trị hệ thống. / The task queue (Redis) is not "
@@ -98,9 +104,13 @@ def _validate(*, kind, scope, region, province, year, quarter, formats) -> list[
 
 
 def _celery():
-    from khuyencong.celery import app
+    return celery_app
 
-    return app
+
+def _run_task():
+    """The task that produces a run, found by name in the Celery registry: the tasks module
+    imports this one, never the reverse."""
+    return celery_app.tasks[RUN_TASK]
 
 
 def broker_available() -> bool:
@@ -118,8 +128,7 @@ def broker_available() -> bool:
 
 def _enqueue_after_commit(run_id: int) -> None:
     def send():
-        from .tasks import report_run_task
-
+        report_run_task = _run_task()
         app = _celery()
         if app.conf.task_always_eager:
             # In-process (quick start without Redis): the run records its own failure.
@@ -210,8 +219,6 @@ def report_run_retry(*, user, run_id: int) -> ReportRun:
     if not allowed:
         raise PermissionDenied(reason)
     if run.status != RunStatus.FAILED:
-        from khuyencong.errors import DomainConflict
-
         raise DomainConflict(_("Chỉ chạy lại được báo cáo bị lỗi."))
     if not broker_available():
         raise ReportQueueUnavailable()
@@ -286,6 +293,8 @@ def report_run_execute(*, run_id: int, task_id: str | None = None) -> bool:
     """Produce the run's files. Idempotent: a finished run is left alone; a rerun
     (retry, redelivery after a worker died) replaces partial output. Returns True when
     this call produced the files."""
+    # Imported here: building and rendering documents loads WeasyPrint and openpyxl, which
+    # only the worker needs (web processes queue runs, they never render them).
     from . import documents
     from .renderers import RENDERERS
 
@@ -312,8 +321,6 @@ def report_run_execute(*, run_id: int, task_id: str | None = None) -> bool:
             data_as_of=document.data_as_of)
         return True
     except BaseException as exc:
-        from celery.exceptions import SoftTimeLimitExceeded
-
         message = (_("Quá thời gian cho phép khi lập báo cáo.") if isinstance(exc, SoftTimeLimitExceeded)
                    else f"{type(exc).__name__}: {exc}")
         ReportRun.objects.filter(pk=run.pk).update(status=RunStatus.FAILED, error=message[:2000],
@@ -324,8 +331,6 @@ def report_run_execute(*, run_id: int, task_id: str | None = None) -> bool:
 def stale_runs():
     """Runs nobody is working on: "running" with an old heartbeat (the worker died), or
     still "queued" long after the request (the message was lost)."""
-    from django.db.models import Q
-
     now = timezone.now()
     return ReportRun.objects.filter(
         Q(status=RunStatus.RUNNING, heartbeat_at__lt=now - stale_after())
@@ -334,8 +339,7 @@ def stale_runs():
 
 def stale_runs_requeue() -> list[int]:
     """Queue the stale runs again; the task's claim makes a double delivery harmless."""
-    from .tasks import report_run_task
-
+    report_run_task = _run_task()
     ids = list(stale_runs().values_list("pk", flat=True))
     for run_id in ids:
         report_run_task.apply_async(args=[run_id])

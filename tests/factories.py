@@ -168,7 +168,7 @@ def make_application(setup: ProvinceSetup, *, national=False, establishments=Non
               "activity_type": ActivityType.objects.get(code=activity_type),
               "implementing_organisation": setup.centre, "requested_support": requested,
               "counterpart_funds": total - requested, "objectives": "Nâng cao năng suất"},
-        cost_lines=[{"item": "Máy sấy", "quantity": "1", "unit": "bộ", "unit_cost": total}],
+        cost_lines=[{"item": "Máy sấy", "quantity": Decimal("1"), "unit": "bộ", "unit_cost": total}],
     )
     if attachments:
         for kind in REQUIRED_ATTACHMENT_KINDS:

@@ -843,3 +843,17 @@ def test_empty_status_parameter_means_any_status(api_client_for, tn_officer):
     blank = client.get("/api/v1/applications/?status=&fund_source=")
     assert blank.status_code == 200
     assert blank.json()["count"] == everything
+
+
+def test_row_errors_of_the_service_come_back_aligned_with_the_input(tn_officer):
+    """The service's per-row rule (amount = quantity × unit cost) travels as structured data:
+    the second row's error sits at index 1, under its column, as a nested serializer's would."""
+    setup = light_setup(TAY_NINH)
+    est = make_establishment(setup)
+    lines = [cost_line(unit_cost=300_000_000), cost_line(item="Lắp đặt", unit_cost=200_000_000, amount=1)]
+    response = client_of(tn_officer).post(APPS, application_payload(setup, [est], cost_lines=lines), format="json")
+    assert response.status_code == 400, response.content
+    rows = response.json()["errors"]["cost_lines"]
+    assert rows[0] == {} and list(rows[1]) == ["amount"]
+    assert "số lượng × đơn giá (200.000.000 ₫)" in rows[1]["amount"][0]
+    assert not Application.objects.exists()

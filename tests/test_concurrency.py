@@ -136,7 +136,7 @@ def test_parallel_creations_get_consecutive_codes(units):
                   "activity_type": ActivityType.objects.get(code="MMTB"),
                   "implementing_organisation": Organisation.objects.get(pk=setup.centre.pk),
                   "requested_support": 100_000_000, "counterpart_funds": 100_000_000},
-            cost_lines=[{"item": "Máy", "quantity": "1", "unit": "bộ", "unit_cost": 200_000_000}])
+            cost_lines=[{"item": "Máy", "quantity": 1, "unit": "bộ", "unit_cost": 200_000_000}])
         return application.code
 
     results, elapsed = run_in_threads(threads, create)

@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from applications import selectors, services
+from applications.api.serializers.dossier import ScoresSerializer
 from applications.choices import REQUIRED_ATTACHMENT_KINDS, CouncilLevel, CouncilRole, Status
 from applications.models import Application, ConflictDeclaration, Score
 from khuyencong.errors import DomainConflict
@@ -192,10 +193,12 @@ def test_scores_outside_the_scale_or_the_call_are_refused(tn):
     member = tn.council[0]
     services.conflict_declare(user=member, application_id=application.pk, has_conflict=False)
     criterion = application.call.criteria.first()
-    for bad in (11, "10.01", -1, "mười"):
+    for bad in (11, Decimal("10.01"), -1):
         with pytest.raises(ValidationError) as caught:
             services.scores_submit(user=member, application_id=application.pk, scores={criterion.pk: {"score": bad}})
         assert "scores" in caught.value.message_dict
+    serializer = ScoresSerializer(data={"scores": {str(criterion.pk): {"score": "mười"}}})
+    assert not serializer.is_valid() and "scores" in serializer.errors  # not a number: stops at the boundary
     foreign = tn.national_call.criteria.first()
     with pytest.raises(ValidationError):
         services.scores_submit(user=member, application_id=application.pk, scores={foreign.pk: {"score": 5}})
@@ -248,7 +251,7 @@ def _in_call(setup, call):
         data={"title": "Máy ép dầu lạc", "programme": call.programme, "call": call,
               "activity_type": ActivityType.objects.get(code="MMTB"), "implementing_organisation": setup.centre,
               "requested_support": 100_000_000, "counterpart_funds": 150_000_000},
-        cost_lines=[{"item": "Máy ép", "quantity": "1", "unit": "bộ", "unit_cost": 250_000_000}])
+        cost_lines=[{"item": "Máy ép", "quantity": 1, "unit": "bộ", "unit_cost": 250_000_000}])
     for kind in REQUIRED_ATTACHMENT_KINDS:
         services.attachment_add(user=setup.officer, application_id=application.pk, kind=kind,
                                 uploaded_file=pdf_file())

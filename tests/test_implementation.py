@@ -12,7 +12,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from applications import selectors, services
+from applications.api.serializers.implementation import ChangeRequestInputSerializer, ContractInputSerializer
 from applications.choices import AttachmentKind, ChangeStatus, Status
+from applications.forms import ContractForm
 from applications.ledger import budget_position, ledger
 from applications.models import Acceptance, Application, ChangeRequest, Disbursement, Settlement
 from khuyencong.errors import DomainConflict
@@ -128,10 +130,13 @@ def test_contract_is_refused_in_the_wrong_state_role_or_province_and_for_bad_inp
         services.contract_add(user=setup.officer, application_id=application.pk, number=" ",
                               signed_on=TODAY() + timedelta(days=1), beneficiary=stranger, value=0)
     assert set(caught.value.message_dict) == {"number", "signed_on", "beneficiary", "value"}
-    with pytest.raises(ValidationError) as caught:
-        services.contract_add(user=setup.officer, application_id=application.pk,
-                              **contract_data(application, signed_on="31/12/2026", value="nhiều"))
-    assert set(caught.value.message_dict) == {"signed_on", "value"}
+    # Untyped input stops where it is shaped: the serializer and the form refuse it field by field.
+    raw = {"number": "12/2026/HĐ-KC", "signed_on": "31/12/2026", "value": "nhiều",
+           "beneficiary": application.establishments.first().pk}
+    serializer = ContractInputSerializer(data=raw)
+    assert not serializer.is_valid() and set(serializer.errors) == {"signed_on", "value"}
+    form = ContractForm(data=raw, application=application)
+    assert not form.is_valid() and {"signed_on", "value"} <= set(form.errors)
     assert not application.contracts.exists() and not application.events.filter(action="contract_add").exists()
 
 
@@ -298,13 +303,14 @@ def test_payment_schedule_is_validated(w):
         "both percent and amount": [{"milestone": "signing", "percent": 10, "amount": 5}],
         "neither": [{"milestone": "signing"}],
         "zero percent": [{"milestone": "signing", "percent": 0}],
-        "not a list": "30% on signing",
     }
     for label, schedule in bad.items():
         with pytest.raises(ValidationError) as caught:
             services.contract_add(user=setup.officer, application_id=application.pk,
                                   **contract_data(application, payment_schedule=schedule))
         assert "payment_schedule" in caught.value.message_dict, label
+    serializer = ContractInputSerializer(data={"payment_schedule": "30% on signing"})
+    assert not serializer.is_valid() and "payment_schedule" in serializer.errors  # not a list
     with pytest.raises(ValidationError) as caught:
         services.implementation_start(user=setup.officer, application_id=application.pk, contracts=[
             contract_data(application, payment_schedule=bad["percents over 100"])])
@@ -483,9 +489,9 @@ def test_schedule_change_is_applied_with_before_and_after_in_the_event(w):
     assert event.payload["before"]["end_date"] is None and event.payload["after"]["end_date"] == "2027-06-30"
     with pytest.raises(DomainConflict):  # decided once
         decide(setup.approver, request)
-    with pytest.raises(ValidationError) as caught:
-        change(setup.officer, application, "schedule", new_start_date=date(2027, 9, 1), new_end_date="sai")
-    assert set(caught.value.message_dict) == {"new_end_date"}
+    serializer = ChangeRequestInputSerializer(data={"kind": "schedule", "description": "Lùi hạn",
+                                                     "new_start_date": "2027-09-01", "new_end_date": "sai"})
+    assert not serializer.is_valid() and set(serializer.errors) == {"new_end_date"}
     with pytest.raises(DomainConflict):  # ends before it starts
         change(setup.officer, application, "schedule", new_start_date=date(2027, 9, 1))
 
@@ -549,8 +555,8 @@ def test_amount_decrease_may_not_go_below_what_was_paid(w):
 def test_cost_lines_change_replaces_the_lines_and_recomputes_the_money(w):
     setup = w.setup
     application = running_app(w)
-    lines = [{"item": "Máy sấy", "quantity": "1", "unit": "bộ", "unit_cost": 420_000_000},
-             {"item": "Lắp đặt", "quantity": "2", "unit": "công", "unit_cost": 15_000_000}]
+    lines = [{"item": "Máy sấy", "quantity": Decimal("1"), "unit": "bộ", "unit_cost": 420_000_000},
+             {"item": "Lắp đặt", "quantity": Decimal("2"), "unit": "công", "unit_cost": 15_000_000}]
     request = change(setup.officer, application, "cost_lines", new_cost_lines=lines)
     decide(setup.approver, request)
     stored = fresh(application)
@@ -561,9 +567,10 @@ def test_cost_lines_change_replaces_the_lines_and_recomputes_the_money(w):
     assert event.payload["before"]["total_cost"] == 500_000_000 and event.payload["after"]["total_cost"] == 450_000_000
     with pytest.raises(DomainConflict):  # below the support: the counterpart would be negative
         change(setup.officer, application, "cost_lines",
-               new_cost_lines=[{"item": "Máy", "quantity": "1", "unit": "bộ", "unit_cost": 150_000_000}])
+               new_cost_lines=[{"item": "Máy", "quantity": Decimal("1"), "unit": "bộ", "unit_cost": 150_000_000}])
     with pytest.raises(ValidationError) as caught:
-        change(setup.officer, application, "cost_lines", new_cost_lines=[{"item": "", "quantity": "0"}])
+        change(setup.officer, application, "cost_lines", new_cost_lines=[
+            {"item": "Máy", "quantity": Decimal("1"), "unit": "bộ", "unit_cost": 1_000, "amount": 999}])
     assert "new_cost_lines" in caught.value.message_dict
 
 

@@ -660,3 +660,29 @@ def test_national_dossier_shows_both_score_sheets(client, world):
     assert 'data-level="national"' in page and 'data-level="provincial"' in page
     assert page.index('data-level="national"') < page.index('data-level="provincial"')
     assert "cuc_council1 chưa khai báo xung đột lợi ích" in page  # why approving is not possible yet
+
+
+def test_a_service_error_on_a_cost_line_is_shown_on_its_row(client, tn):
+    """A line whose amount passes the largest the portal takes is refused by the service; the
+    page shows the message on that line of the formset (structured, not parsed from text)."""
+    est = make_establishment(tn)
+    client_for(client, tn.officer)
+    before = Application.objects.count()
+    lines = [("Máy sấy", "1", "bộ", "300000000"), ("Kho", "1000000", "m2", "1000000000000")]
+    response = client.post(reverse("applications:application_create"), application_post(tn, [est], lines))
+    assert response.status_code == 400
+    form = response.context["formset"].forms[1]
+    assert any("Thành tiền không được quá" in message for message in form.non_field_errors())
+    assert not response.context["formset"].forms[0].errors
+    assert Application.objects.count() == before
+
+
+def test_a_version_that_is_not_a_number_counts_as_stale(client, tn):
+    application = make_application(tn)
+    client_for(client, tn.officer)
+    data = application_post(tn, list(application.establishments.all()), [("Máy sấy", "1", "bộ", "320000000")],
+                            version="abc")
+    response = client.post(reverse("applications:application_update", args=[application.pk]), data)
+    assert response.status_code == 400 and "đã được người khác thay đổi" in text(response)
+    application.refresh_from_db()
+    assert application.version == 1

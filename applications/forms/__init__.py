@@ -2,7 +2,7 @@
 input; the services write."""
 
 from .appraisal import ConflictForm, ScoreForm
-from .base import BootstrapMixin, DateInput, add_service_errors
+from .base import BootstrapMixin, DateInput, add_service_errors, posted_version
 from .budget import BudgetFilterForm
 from .dossier import (
     ApplicationForm,
@@ -31,5 +31,5 @@ __all__ = [
     "AcceptanceForm", "ApplicationForm", "AttachmentForm", "BaseCostLineFormSet", "BootstrapMixin", "BudgetFilterForm",
     "ChangeDecisionForm", "ChangeRequestForm", "CompletionForm", "ConflictForm", "ContractForm", "CostLineForm",
     "CostLineFormSet", "DateInput", "DisbursementForm", "EstablishmentForm", "InspectionForm", "ProgressReportForm",
-    "RecordForm", "ScoreForm", "SettlementForm", "StartImplementationForm", "TransitionForm", "add_service_errors",
+    "RecordForm", "ScoreForm", "SettlementForm", "StartImplementationForm", "TransitionForm", "add_service_errors", "posted_version",
 ]

@@ -1,21 +1,31 @@
 """What the forms of the applications app share: service errors onto fields, Bootstrap
 widgets, the date input."""
 
-
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator, MaxValueValidator
 
+from khuyencong.errors import row_errors
 from khuyencong.limits import MAX_MONEY, MAX_TEXT
 
 
-def add_service_errors(form, exc: ValidationError, *, aliases=None) -> list[str]:
-    """Put a service's ValidationError on the form's fields; keys the form has no field
-    for become non-field errors. Returns the messages that were not attached to a field."""
-    aliases = aliases or {}
+def add_service_errors(form, exc: ValidationError, *, aliases=None, rows=None) -> list[str]:
+    """Put a service's ValidationError on the form's fields, and the errors of a list field's
+    rows (``khuyencong.errors.item_errors``) on the forms of ``rows`` (``{field: [row forms]}``,
+    in the order the rows were given); keys the form has no field for become non-field errors.
+    Returns the messages that were not attached to a field."""
+    aliases, rows = aliases or {}, rows or {}
     loose = []
     if hasattr(exc, "error_dict"):
         for key, errors in exc.message_dict.items():
+            by_row = row_errors(exc.error_dict[key]) if key in rows else None
+            if by_row is not None:
+                for index, columns in by_row.items():
+                    row_form = rows[key][index]
+                    for column, column_messages in columns.items():
+                        for message in column_messages:
+                            row_form.add_error(column if column in row_form.fields else None, message)
+                continue
             key = aliases.get(key, key)
             if key in form.fields:
                 for message in errors:
@@ -27,6 +37,16 @@ def add_service_errors(form, exc: ValidationError, *, aliases=None) -> list[str]
     for message in loose:
         form.add_error(None, message)
     return loose
+
+
+def posted_version(data) -> int | None:
+    """The ``version`` a page posts back in its hidden input, typed for the service: None when
+    absent; anything that is not a version number counts as stale (the service then answers
+    that the dossier has changed)."""
+    raw = (data.get("version") or "").strip()
+    if not raw:
+        return None
+    return int(raw) if raw.isdigit() and len(raw) < 10 else -1
 
 
 class BootstrapMixin:

@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from khuyencong.limits import MAX_QUANTITY
 from programs.models import ActivityType, Call, Programme
 from provinces.models import Organisation
 
@@ -78,7 +79,8 @@ class ApplicationForm(BootstrapMixin, forms.Form):
 
 class CostLineForm(BootstrapMixin, forms.Form):
     item = forms.CharField(label=_("Nội dung chi"), max_length=255)
-    quantity = forms.DecimalField(label=_("Số lượng"), min_value=Decimal("0.01"), max_digits=12, decimal_places=2)
+    quantity = forms.DecimalField(label=_("Số lượng"), min_value=Decimal("0.01"), max_value=MAX_QUANTITY,
+                                  max_digits=12, decimal_places=2)
     unit = forms.CharField(label=_("Đơn vị tính"), max_length=30)
     unit_cost = forms.IntegerField(label=_("Đơn giá (đồng)"), min_value=0)
 
@@ -99,10 +101,13 @@ class BaseCostLineFormSet(forms.BaseFormSet):
         if not lines:
             raise ValidationError(_("Nhập ít nhất một dòng dự toán kinh phí."))
 
+    def line_forms(self) -> list:
+        """The forms of the lines kept, in the order ``lines`` gives them to the service."""
+        return [f for f in self.forms if f.cleaned_data and not self._should_delete_form(f)]
+
     def lines(self) -> list[dict]:
         return [{"item": f.cleaned_data["item"], "quantity": f.cleaned_data["quantity"], "unit": f.cleaned_data["unit"],
-                 "unit_cost": f.cleaned_data["unit_cost"]}
-                for f in self.forms if f.cleaned_data and not self._should_delete_form(f)]
+                 "unit_cost": f.cleaned_data["unit_cost"]} for f in self.line_forms()]
 
 
 CostLineFormSet = forms.formset_factory(CostLineForm, formset=BaseCostLineFormSet, extra=0, can_delete=True,

@@ -1,13 +1,13 @@
 """Writes of the appraisal: councils, conflict-of-interest declarations and scores."""
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from khuyencong.errors import DomainConflict
+from khuyencong.errors import DomainConflict, item_errors
 from programs.models import AppraisalCriterion
 from provinces.choices import AGENCY_ROLES, Role
 
@@ -16,7 +16,7 @@ from ..choices import CouncilLevel, CouncilRole
 from ..models import AppraisalCouncil, ConflictDeclaration, CouncilMember, Score
 from ..permissions import require
 from . import base
-from .base import _lock
+from .base import _lock, expect
 
 
 @transaction.atomic
@@ -94,7 +94,8 @@ def conflict_declare(*, user, application_id, has_conflict: bool, note: str = ""
 
 @transaction.atomic
 def scores_submit(*, user, application_id, scores: dict) -> list[Score]:
-    """Save a member's scores: ``{criterion id: {"score": n, "comment": ""}}``."""
+    """Save a member's scores: ``{criterion id: {"score": Decimal, "comment": str}}``, as the
+    score form or serializer typed them."""
     application = _lock(application_id, user)
     level, _seat = _seat_or_404(application, user)
     declaration = ConflictDeclaration.objects.filter(application=application, level=level, user=user).first()
@@ -105,26 +106,22 @@ def scores_submit(*, user, application_id, scores: dict) -> list[Score]:
     criteria = {c.pk: c for c in AppraisalCriterion.objects.filter(call_id=application.call_id)}
     errors, saved = {}, []
     for key, entry in (scores or {}).items():
-        try:
-            criterion = criteria[int(key)]
-        except (KeyError, TypeError, ValueError):
-            errors[str(key)] = _("Tiêu chí không thuộc đợt tiếp nhận của đề án.")
+        criterion = criteria.get(expect(key, int, "scores.criterion"))
+        if criterion is None:
+            errors[key] = {"criterion": _("Tiêu chí không thuộc đợt tiếp nhận của đề án.")}
             continue
-        raw = entry.get("score") if isinstance(entry, dict) else entry
-        try:
-            value = Decimal(str(raw)).quantize(Decimal("0.01"))
-        except (InvalidOperation, TypeError, ValueError):
-            errors[str(key)] = _("Điểm không hợp lệ.")
-            continue
-        if value < 0 or value > criterion.max_score:
-            errors[str(key)] = _("Điểm của “%(c)s” phải từ 0 đến %(m)s.") % {"c": criterion.name, "m": criterion.max_score}
-            continue
-        comment = (entry.get("comment") or "") if isinstance(entry, dict) else ""
-        saved.append((criterion, value, comment.strip()))
-    if not saved and not errors:
-        errors["scores"] = _("Chưa nhập điểm nào.")
+        value = expect(entry["score"], Decimal | int, "scores.score")
+        if value is None:
+            errors[key] = {"score": _("Nhập điểm của “%(c)s”.") % {"c": criterion.name}}
+        elif value < 0 or value > criterion.max_score:
+            errors[key] = {"score": _("Điểm của “%(c)s” phải từ 0 đến %(m)s.")
+                           % {"c": criterion.name, "m": criterion.max_score}}
+        else:
+            saved.append((criterion, Decimal(value).quantize(Decimal("0.01")), (entry.get("comment") or "").strip()))
     if errors:
-        raise ValidationError({"scores": [f"{k}: {v}" if k != "scores" else v for k, v in errors.items()]})
+        raise item_errors("scores", errors, keyed=True)
+    if not saved:
+        raise ValidationError({"scores": _("Chưa nhập điểm nào.")})
     results = []
     for criterion, value, comment in saved:
         score, _created = Score.objects.update_or_create(

@@ -1,9 +1,8 @@
 """What every writer of the applications app shares: the row lock, the version check,
-the state check of a record, the event record, input parsing helpers and the record save.
+the state check of a record, the event record, the rules of typed input and the record save.
 Who may write is ``applications.permissions``."""
 
 from datetime import date
-from decimal import Decimal, InvalidOperation
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -50,7 +49,7 @@ def _lock(application_id, user) -> Application:
 
 
 def _check_version(application, expected_version):
-    if expected_version is not None and int(expected_version) != application.version:
+    if expect(expected_version, int, "expected_version") is not None and expected_version != application.version:
         raise DomainConflict(_("Đề án đã được người khác thay đổi (phiên bản %(v)s). Tải lại trang rồi thử lại.")
                              % {"v": application.version})
 
@@ -62,58 +61,45 @@ def _require_record(application, record: str, what: str) -> None:
                              % {"w": what, "s": application.get_status_display()})
 
 
-def _parse_date(value, field: str, errors: dict, *, required: bool = True, not_future: bool = True):
-    if value in (None, ""):
+def expect(value, kind, name: str):
+    """``value`` is already of ``kind`` (or None). Input is shaped and typed once, by the
+    form or the serializer; a service given a raw string is a programming error, not bad
+    input to report to the user."""
+    if value is not None and (not isinstance(value, kind) or isinstance(value, bool)):
+        raise TypeError(f"{name}: expected {kind}, got {type(value).__name__} {value!r} "
+                        "(shape the input in a form or serializer first)")
+    return value
+
+
+def _check_date(value, field: str, errors: dict, *, required: bool = True, not_future: bool = True):
+    """The rules of a date the caller has typed: present when required, not in the future."""
+    if expect(value, date, field) is None:
         if required:
             errors[field] = _("Cần nhập ngày.")
-        return None
-    if isinstance(value, str):
-        try:
-            value = date.fromisoformat(value)
-        except ValueError:
-            errors[field] = _("Ngày không hợp lệ (YYYY-MM-DD).")
-            return None
-    if not isinstance(value, date):
-        errors[field] = _("Ngày không hợp lệ (YYYY-MM-DD).")
         return None
     if not_future and value > timezone.localdate():
         errors[field] = _("Ngày không được ở tương lai.")
     return value
 
 
-def _parse_money(value, field: str, errors: dict, *, required: bool = True, positive: bool = True):
-    if value in (None, ""):
+def _check_money(value, field: str, errors: dict, *, required: bool = True, positive: bool = True):
+    """The rules of a typed amount of đồng: present when required, positive (or at least not
+    negative)."""
+    if expect(value, int, field) is None:
         if required:
             errors[field] = _("Cần nhập số tiền (đồng).")
         return None
-    if isinstance(value, bool):
-        errors[field] = _("Số tiền phải là số nguyên (đồng).")
-        return None
-    try:
-        amount = int(value)
-        if isinstance(value, (float, Decimal)) and amount != value:
-            raise ValueError
-    except (TypeError, ValueError, InvalidOperation):
-        errors[field] = _("Số tiền phải là số nguyên (đồng).")
-        return None
-    if positive and amount <= 0:
+    if positive and value <= 0:
         errors[field] = _("Số tiền phải lớn hơn 0.")
-    elif amount < 0:
+    elif value < 0:
         errors[field] = _("Số tiền không được âm.")
-    return amount
+    return value
 
 
-def _parse_count(value, field: str, errors: dict):
-    if value in (None, ""):
-        return None
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
+def _check_count(value, field: str, errors: dict):
+    if expect(value, int, field) is not None and value < 0:
         errors[field] = _("Phải là số nguyên không âm.")
-        return None
-    if number < 0:
-        errors[field] = _("Phải là số nguyên không âm.")
-    return number
+    return value
 
 
 def _text(value) -> str:

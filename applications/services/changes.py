@@ -18,14 +18,14 @@ from ..permissions import require
 from ..workflow import Record
 from . import base
 from .base import (
+    _check_date,
+    _check_money,
     _jsonable,
     _lock,
-    _parse_date,
-    _parse_money,
     _require_record,
     _text,
 )
-from .dossier import _clean_cost_lines
+from .dossier import _cost_lines, _stored_cost_lines
 
 
 def _cost_lines_json(lines) -> list[dict]:
@@ -103,14 +103,14 @@ def change_request_create(*, user, application_id, kind: str, description: str, 
     change = ChangeRequest(application=application, kind=kind, description=description, requested_by=user)
     before, proposed = {}, {}
     if kind == ChangeKind.SCHEDULE:
-        change.new_start_date = _parse_date(new_start_date, "new_start_date", errors, required=False, not_future=False)
-        change.new_end_date = _parse_date(new_end_date, "new_end_date", errors, required=False, not_future=False)
+        change.new_start_date = _check_date(new_start_date, "new_start_date", errors, required=False, not_future=False)
+        change.new_end_date = _check_date(new_end_date, "new_end_date", errors, required=False, not_future=False)
         if new_start_date in (None, "") and new_end_date in (None, ""):
             errors["new_end_date"] = _("Nhập ngày bắt đầu mới và/hoặc ngày kết thúc mới.")
         before = {"start_date": _jsonable(application.start_date), "end_date": _jsonable(application.end_date)}
         proposed = {"start_date": _jsonable(change.new_start_date), "end_date": _jsonable(change.new_end_date)}
     elif kind == ChangeKind.AMOUNT:
-        change.new_approved_amount = _parse_money(new_approved_amount, "new_approved_amount", errors)
+        change.new_approved_amount = _check_money(new_approved_amount, "new_approved_amount", errors)
         if change.new_approved_amount is not None and change.new_approved_amount == application.approved_amount:
             errors["new_approved_amount"] = _("Kinh phí mới bằng kinh phí đang được phê duyệt.")
         before = {"approved_amount": application.approved_amount, "requested_support": application.requested_support}
@@ -120,9 +120,9 @@ def change_request_create(*, user, application_id, kind: str, description: str, 
             errors["new_cost_lines"] = _("Nhập dự toán mới (ít nhất một dòng).")
         else:
             try:
-                lines = _clean_cost_lines(new_cost_lines)
+                lines = _cost_lines(new_cost_lines, field="new_cost_lines")
             except ValidationError as exc:
-                errors["new_cost_lines"] = exc.message_dict["cost_lines"]
+                errors["new_cost_lines"] = exc.error_dict["new_cost_lines"]
             else:
                 change.new_cost_lines = _cost_lines_json(lines)
                 proposed = {"total_cost": sum(line.amount for line in lines), "lines": len(lines)}
@@ -162,7 +162,7 @@ def _change_apply(application, change: ChangeRequest) -> tuple[dict, dict]:
     else:
         before = {"total_cost": application.total_cost, "counterpart_funds": application.counterpart_funds,
                   "cost_lines": _cost_lines_json(application.cost_lines.all())}
-        lines = _clean_cost_lines(change.new_cost_lines)
+        lines = _stored_cost_lines(change.new_cost_lines)
         application.cost_lines.all().delete()  # the event keeps the previous lines
         for line in lines:
             line.application = application

@@ -15,7 +15,7 @@ from ..choices import AcceptanceResult, AttachmentKind, DisbursementKind
 from ..ledger import disbursed_total
 from ..models import Acceptance, Application, Disbursement, Settlement
 from . import base
-from .base import _lock, _parse_count, _parse_date, _parse_money, _save_record, _text
+from .base import _check_count, _check_date, _check_money, _lock, _save_record, _text
 from .dossier import _attachment_create
 from .transitions import _check_step, application_transition
 
@@ -46,7 +46,7 @@ def acceptance_record(*, user, application_id, accepted_on, committee_members: s
     application = _lock(application_id, user)
     _check_step(application, user, "accept")
     errors = {}
-    accepted_on = _parse_date(accepted_on, "accepted_on", errors)
+    accepted_on = _check_date(accepted_on, "accepted_on", errors)
     committee_members = _text(committee_members)
     if not committee_members:
         errors["committee_members"] = _("Cần thành phần hội đồng nghiệm thu.")
@@ -55,8 +55,8 @@ def acceptance_record(*, user, application_id, accepted_on, committee_members: s
     conditions = _text(conditions)
     if result == AcceptanceResult.PASSED_WITH_CONDITIONS and not conditions:
         errors["conditions"] = _("Ghi các điều kiện kèm theo.")
-    achieved_jobs = _parse_count(achieved_jobs, "achieved_jobs", errors)
-    achieved_trainees = _parse_count(achieved_trainees, "achieved_trainees", errors)
+    achieved_jobs = _check_count(achieved_jobs, "achieved_jobs", errors)
+    achieved_trainees = _check_count(achieved_trainees, "achieved_trainees", errors)
     machinery_installed = _text(machinery_installed)
     if len(machinery_installed) > 500:
         errors["machinery_installed"] = _("Tối đa 500 ký tự.")
@@ -109,14 +109,14 @@ def application_settle(*, user, application_id, settled_amount: int, decision_nu
     application = _lock(application_id, user)
     _check_step(application, user, "settle")
     errors = {}
-    settled = _parse_money(settled_amount, "settled_amount", errors, positive=False)
-    final = _parse_money(final_payment_amount or 0, "final_payment_amount", errors, positive=False)
+    settled = _check_money(settled_amount, "settled_amount", errors, positive=False)
+    final = _check_money(final_payment_amount or 0, "final_payment_amount", errors, positive=False)
     decision_number = _text(decision_number)
     if not decision_number:
         errors["decision_number"] = _("Cần số quyết định quyết toán.")
     elif len(decision_number) > 60:
         errors["decision_number"] = _("Số quyết định tối đa 60 ký tự.")
-    decision_date = _parse_date(decision_date, "decision_date", errors)
+    decision_date = _check_date(decision_date, "decision_date", errors)
     if decision_date and "decision_date" not in errors:
         problem = guards.settlement_decision_date_problem(application, decision_date)
         if problem:

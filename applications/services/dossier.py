@@ -2,7 +2,7 @@
 and its attachments."""
 
 import hashlib
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 import filetype
 from django.conf import settings
@@ -11,8 +11,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from khuyencong.errors import DomainConflict
-from khuyencong.limits import MAX_MONEY, MAX_QUANTITY
+from khuyencong.errors import DomainConflict, item_errors
+from khuyencong.limits import MAX_MONEY
 from khuyencong.templatetags.kc import format_vnd
 from programs.choices import FundSource
 from provinces.choices import OrganisationKind
@@ -23,7 +23,7 @@ from ..models import Application, ApplicationCodeSequence, Attachment, CostLine
 from ..permissions import require
 from ..workflow import Record
 from . import base
-from .base import _apply, _check_version, _lock
+from .base import _apply, _check_version, _lock, expect
 
 # --- Applications --------------------------------------------------------------------------
 
@@ -50,57 +50,34 @@ def _allocate_code(province_id: int, year: int) -> tuple[int, str]:
     raise RuntimeError("could not allocate an application code")
 
 
-def _clean_cost_lines(raw_lines) -> list[CostLine]:
+def _cost_lines(rows, field: str = "cost_lines") -> list[CostLine]:
+    """Cost lines from rows a form or serializer has shaped (``item``, ``unit``: text,
+    ``quantity``: Decimal, ``unit_cost`` and the optional ``amount``: int, each within its
+    bounds). The rules that need the whole row: the line's amount stays within the largest
+    amount the portal takes, and an amount given must equal quantity × unit cost. Errors are
+    per row and column (``item_errors``)."""
     lines, errors = [], {}
-    for index, raw in enumerate(raw_lines or []):
-        line_errors = {}
-        item = str(raw.get("item") or "").strip()
-        unit = str(raw.get("unit") or "").strip()
-        try:
-            quantity = Decimal(str(raw.get("quantity")))
-            if not quantity.is_finite() or quantity <= 0 or quantity > MAX_QUANTITY:
-                line_errors["quantity"] = _("Số lượng phải lớn hơn 0 và không quá %(m)s.") % {"m": f"{MAX_QUANTITY:,}".replace(",", ".")}
-            else:
-                quantity = quantity.quantize(Decimal("0.01"))
-        except (InvalidOperation, TypeError, ValueError):
-            quantity = None
-            line_errors["quantity"] = _("Số lượng không hợp lệ.")
-        try:
-            unit_cost = int(raw.get("unit_cost"))
-            if unit_cost < 0:
-                line_errors["unit_cost"] = _("Đơn giá không được âm.")
-            elif unit_cost > MAX_MONEY:
-                line_errors["unit_cost"] = _("Đơn giá không được quá %(m)s.") % {"m": format_vnd(MAX_MONEY)}
-        except (TypeError, ValueError, OverflowError):
-            unit_cost = None
-            line_errors["unit_cost"] = _("Đơn giá phải là số nguyên (đồng).")
-        if not item:
-            line_errors["item"] = _("Nhập nội dung chi.")
-        if not unit:
-            line_errors["unit"] = _("Nhập đơn vị tính.")
-        if line_errors:
-            errors[str(index)] = line_errors
-            continue
+    for index, row in enumerate(rows or ()):
+        quantity = expect(row["quantity"], Decimal | int, f"{field}.quantity")
+        unit_cost = expect(row["unit_cost"], int, f"{field}.unit_cost")
+        given = expect(row.get("amount"), int, f"{field}.amount")
         amount = CostLine.compute_amount(quantity, unit_cost)
         if amount > MAX_MONEY:
-            errors[str(index)] = {"amount": _("Thành tiền không được quá %(m)s.") % {"m": format_vnd(MAX_MONEY)}}
-            continue
-        given = raw.get("amount")
-        if given not in (None, ""):
-            try:
-                matches = int(given) == amount
-            except (TypeError, ValueError, OverflowError):
-                matches = False
-            if not matches:
-                errors[str(index)] = {"amount": _("Thành tiền phải bằng số lượng × đơn giá (%(a)s).")
-                                      % {"a": format_vnd(amount)}}
-                continue
-        lines.append(CostLine(position=index, item=item[:255], quantity=quantity, unit=unit[:30], unit_cost=unit_cost,
-                              amount=amount))
+            errors[index] = {"amount": _("Thành tiền không được quá %(m)s.") % {"m": format_vnd(MAX_MONEY)}}
+        elif given is not None and given != amount:
+            errors[index] = {"amount": _("Thành tiền phải bằng số lượng × đơn giá (%(a)s).") % {"a": format_vnd(amount)}}
+        else:
+            lines.append(CostLine(position=index, item=row["item"], quantity=Decimal(quantity).quantize(Decimal("0.01")),
+                                  unit=row["unit"], unit_cost=unit_cost, amount=amount))
     if errors:
-        raise ValidationError({"cost_lines": [f"#{int(i) + 1}: " + "; ".join(f"{v}" for v in e.values())
-                                              for i, e in errors.items()]})
+        raise item_errors(field, errors)
     return lines
+
+
+def _stored_cost_lines(rows) -> list[CostLine]:
+    """The cost lines a change request stored as JSON (checked when it was made)."""
+    return _cost_lines([{**row, "quantity": Decimal(str(row["quantity"])), "amount": None} for row in rows],
+                       field="new_cost_lines")
 
 
 def _validate_application(application: Application, user, establishments, lines, total_cost=None) -> None:
@@ -125,7 +102,7 @@ def _validate_application(application: Application, user, establishments, lines,
     elif any(e.province_id != application.province_id for e in establishments):
         errors["establishments"] = _("Mọi cơ sở thụ hưởng phải thuộc tỉnh/thành của đề án.")
     line_total = sum(line.amount for line in lines)
-    if total_cost not in (None, "") and int(total_cost) != line_total:
+    if expect(total_cost, int, "total_cost") is not None and total_cost != line_total:
         errors["total_cost"] = _("Tổng kinh phí phải bằng tổng các dòng dự toán (%(t)s).") % {"t": format_vnd(line_total)}
     application.total_cost = line_total
     if lines and application.requested_support + application.counterpart_funds != line_total:
@@ -157,7 +134,7 @@ def application_create(*, user, province, data: dict, establishments, cost_lines
     _apply(application, data, APPLICATION_FIELDS)
     if not application.fund_source and application.programme_id:
         application.fund_source = application.programme.fund_source
-    lines = _clean_cost_lines(cost_lines)
+    lines = _cost_lines(cost_lines)
     establishments = list(establishments)
     _validate_application(application, user, establishments, lines, data.get("total_cost"))
     application.sequence, application.code = _allocate_code(province.code, application.year)
@@ -188,7 +165,7 @@ def application_update(*, user, application_id, data: dict, establishments=None,
         raise DomainConflict(_("Hồ sơ đã nộp không sửa được; cần được trả lại để bổ sung."))
     original_year, original_total = application.year, application.total_cost
     changes = _apply(application, data, APPLICATION_FIELDS)
-    lines = _clean_cost_lines(cost_lines) if cost_lines is not None else list(application.cost_lines.all())
+    lines = _cost_lines(cost_lines) if cost_lines is not None else list(application.cost_lines.all())
     _validate_application(application, user, new_establishments, lines, data.get("total_cost"))
     if application.year != original_year:
         # The code carries the year and the sequence is per year: changing it would

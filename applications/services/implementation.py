@@ -24,13 +24,14 @@ from ..permissions import require
 from ..workflow import Record
 from . import base
 from .base import (
+    _check_date,
+    _check_money,
     _is_upload,
     _lock,
-    _parse_date,
-    _parse_money,
     _require_record,
     _save_record,
     _text,
+    expect,
 )
 from .dossier import _attachment_create
 from .transitions import _check_step, application_transition
@@ -54,11 +55,7 @@ def _documents(application, user, documents, kind: str, errors: dict) -> list:
         if _is_upload(document):
             uploads.append(document)
             continue
-        pk = document.pk if isinstance(document, Attachment) else document
-        try:
-            existing.append(int(pk))
-        except (TypeError, ValueError):
-            bad.append(str(pk))
+        existing.append(document.pk if isinstance(document, Attachment) else expect(document, int, "documents"))
     found = {a.pk: a for a in Attachment.objects.filter(application=application, pk__in=existing,
                                                         removed_at__isnull=True)}
     bad += [str(pk) for pk in existing if pk not in found]
@@ -75,44 +72,28 @@ def _documents(application, user, documents, kind: str, errors: dict) -> list:
 # Contracts and the start of implementation ----------------------------------------------------
 
 
-def _parse_schedule(schedule, value, approved: int, errors: dict) -> list[dict]:
+def _check_schedule(schedule, value, approved: int, errors: dict) -> list[dict]:
     """The payment schedule of a contract: instalments ``{"milestone", "report" (progress
     reports only), "percent" | "amount"}``; percentages add up to at most 100 % and the
     instalments together stay within the approved amount."""
-    if schedule in (None, "", []):
-        return []
-    if not isinstance(schedule, list | tuple):
-        errors["payment_schedule"] = _("Lịch thanh toán phải là danh sách các đợt.")
-        return []
     cleaned, problems = [], []
-    for index, raw in enumerate(schedule, start=1):
-        if not isinstance(raw, dict):
-            problems.append(_("Đợt %(n)s không hợp lệ.") % {"n": index})
-            continue
+    for index, raw in enumerate(schedule or (), start=1):
         raw = {k: v for k, v in raw.items() if v is not None}  # the API sends absent fields as null
         instalment = {"milestone": raw.get("milestone")}
         if instalment["milestone"] not in Milestone.values:
             problems.append(_("Đợt %(n)s: mốc thanh toán không hợp lệ (ký hợp đồng, sau báo cáo tiến độ, "
                               "sau nghiệm thu).") % {"n": index})
         if instalment["milestone"] == Milestone.PROGRESS_REPORT:
-            try:
-                instalment["report"] = int(raw.get("report") or 1)
-                if not 1 <= instalment["report"] <= 100:
-                    raise ValueError
-            except (TypeError, ValueError):
+            instalment["report"] = expect(raw.get("report"), int, "payment_schedule.report") or 1
+            if not 1 <= instalment["report"] <= 100:
                 problems.append(_("Đợt %(n)s: số thứ tự báo cáo tiến độ từ 1 đến 100.") % {"n": index})
-        percent, amount = raw.get("percent"), raw.get("amount")
-        if (percent in (None, "")) == (amount in (None, "")):
+        percent = expect(raw.get("percent"), int, "payment_schedule.percent")
+        amount = expect(raw.get("amount"), int, "payment_schedule.amount")
+        if (percent is None) == (amount is None):
             problems.append(_("Đợt %(n)s: ghi tỷ lệ phần trăm hoặc số tiền (một trong hai).") % {"n": index})
             continue
-        key, given = ("percent", percent) if percent not in (None, "") else ("amount", amount)
-        try:
-            number = int(given)
-            if isinstance(given, bool) or number != given and str(number) != str(given).strip():
-                raise ValueError
-        except (TypeError, ValueError):
-            number = None
-        if number is None or number <= 0 or (key == "percent" and number > 100):
+        key, number = ("percent", percent) if percent is not None else ("amount", amount)
+        if number <= 0 or (key == "percent" and number > 100):
             problems.append(_("Đợt %(n)s: tỷ lệ phải là số nguyên từ 1 đến 100.") % {"n": index} if key == "percent"
                             else _("Đợt %(n)s: số tiền phải là số nguyên dương (đồng).") % {"n": index})
             continue
@@ -139,21 +120,18 @@ def _contract_create(application, user, *, number, signed_on, beneficiary, value
         errors["number"] = _("Cần số hợp đồng.")
     elif len(number) > 60:
         errors["number"] = _("Số hợp đồng tối đa 60 ký tự.")
-    signed_on = _parse_date(signed_on, "signed_on", errors)
+    signed_on = _check_date(signed_on, "signed_on", errors)
     if signed_on and application.decision_date and signed_on < application.decision_date:
         errors["signed_on"] = _("Hợp đồng ký trước ngày quyết định phê duyệt (%(d)s).") % {
             "d": application.decision_date.strftime("%d/%m/%Y")}
-    value = _parse_money(value, "value", errors)
-    schedule = _parse_schedule(payment_schedule, value, application.approved_amount or 0, errors)
+    value = _check_money(value, "value", errors)
+    schedule = _check_schedule(payment_schedule, value, application.approved_amount or 0, errors)
     beneficiary_id = getattr(beneficiary, "pk", beneficiary)
     establishment = None
-    if beneficiary_id in (None, ""):
+    if beneficiary_id is None:
         errors["beneficiary"] = _("Chọn cơ sở thụ hưởng.")
     else:
-        try:
-            establishment = application.establishments.filter(pk=int(beneficiary_id)).first()
-        except (TypeError, ValueError):
-            establishment = None
+        establishment = application.establishments.filter(pk=expect(beneficiary_id, int, "beneficiary")).first()
         if establishment is None:
             errors["beneficiary"] = _("Bên thụ hưởng phải là một cơ sở thụ hưởng của đề án.")
     attachments = _documents(application, user, documents, AttachmentKind.CONTRACT, errors)
@@ -234,8 +212,8 @@ def _disbursement_problems(application, kind: str, amount: int) -> list[str]:
 
 def _disbursement_create(application, user, *, kind, amount, paid_on, reference, note="", documents=()) -> Disbursement:
     errors = {}
-    amount = _parse_money(amount, "amount", errors)
-    paid_on = _parse_date(paid_on, "paid_on", errors)
+    amount = _check_money(amount, "amount", errors)
+    paid_on = _check_date(paid_on, "paid_on", errors)
     if paid_on and application.decision_date and paid_on < application.decision_date:
         errors["paid_on"] = _("Ngày chi trước ngày quyết định phê duyệt (%(d)s).") % {
             "d": application.decision_date.strftime("%d/%m/%Y")}
@@ -296,17 +274,15 @@ def progress_report_add(*, user, application_id, period_start, period_end, perce
     require(permissions.record(user, application))
     _require_record(application, Record.PROGRESS_REPORT, _("báo cáo tiến độ"))
     errors = {}
-    period_start = _parse_date(period_start, "period_start", errors)
-    period_end = _parse_date(period_end, "period_end", errors, not_future=False)
+    period_start = _check_date(period_start, "period_start", errors)
+    period_end = _check_date(period_end, "period_end", errors, not_future=False)
     if period_start and period_end and period_end < period_start:
         errors["period_end"] = _("Ngày cuối kỳ phải sau ngày đầu kỳ.")
-    try:
-        percent = int(percent_done)
-        if not 0 <= percent <= 100:
-            errors["percent_done"] = _("Khối lượng hoàn thành từ 0 đến 100 %.")
-    except (TypeError, ValueError):
-        percent = None
+    percent = expect(percent_done, int, "percent_done")
+    if percent is None:
         errors["percent_done"] = _("Khối lượng hoàn thành phải là số nguyên từ 0 đến 100.")
+    elif not 0 <= percent <= 100:
+        errors["percent_done"] = _("Khối lượng hoàn thành từ 0 đến 100 %.")
     narrative = _text(narrative)
     if not narrative:
         errors["narrative"] = _("Cần nội dung báo cáo.")
@@ -330,7 +306,7 @@ def inspection_add(*, user, application_id, inspected_on, inspectors: str, findi
     require(permissions.record(user, application))
     _require_record(application, Record.INSPECTION, _("ghi kiểm tra thực địa"))
     errors = {}
-    inspected_on = _parse_date(inspected_on, "inspected_on", errors)
+    inspected_on = _check_date(inspected_on, "inspected_on", errors)
     inspectors = _text(inspectors)
     if not inspectors:
         errors["inspectors"] = _("Cần thành phần đoàn kiểm tra.")

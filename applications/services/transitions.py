@@ -14,7 +14,7 @@ from khuyencong.scoping import scope_for
 from .. import guards, workflow
 from ..models import Application
 from . import base
-from .base import _check_version, _lock
+from .base import _check_version, _lock, expect
 from .notifications import notify_next_actors
 
 
@@ -27,23 +27,10 @@ def _transition_inputs(transition, *, reason, decision_number, decision_date, ap
     if transition.requires_decision:
         if not decision_number:
             errors["decision_number"] = _("Cần số quyết định.")
-        if isinstance(decision_date, str) and decision_date:
-            try:
-                decision_date = date.fromisoformat(decision_date)
-            except ValueError:
-                errors["decision_date"] = _("Ngày quyết định không hợp lệ (YYYY-MM-DD).")
-        if not decision_date and "decision_date" not in errors:
+        if expect(decision_date, date, "decision_date") is None:
             errors["decision_date"] = _("Cần ngày quyết định.")
-        elif decision_date and not isinstance(decision_date, date):
-            errors["decision_date"] = _("Ngày quyết định không hợp lệ (YYYY-MM-DD).")
-    if transition.requires_amount:
-        if approved_amount in (None, ""):
-            errors["approved_amount"] = _("Cần kinh phí phê duyệt.")
-        else:
-            try:
-                approved_amount = int(approved_amount)
-            except (TypeError, ValueError):
-                errors["approved_amount"] = _("Kinh phí phê duyệt phải là số nguyên (đồng).")
+    if transition.requires_amount and expect(approved_amount, int, "approved_amount") is None:
+        errors["approved_amount"] = _("Cần kinh phí phê duyệt.")
     if errors:
         raise ValidationError(errors)
     return {"reason": reason, "decision_number": decision_number, "decision_date": decision_date,

@@ -17,7 +17,7 @@ from programs.models import ActivityType, Programme
 from .. import permissions, selectors, services, workflow
 from ..choices import Status
 from ..filters import ApplicationFilterSet
-from ..forms import ApplicationForm, AttachmentForm, CostLineFormSet, add_service_errors
+from ..forms import ApplicationForm, AttachmentForm, CostLineFormSet, add_service_errors, posted_version
 from ..models import Application, CostLine
 from ..permissions import writable_provinces
 from .base import ApplicationObjectMixin, FilterFormListView, _Redirect
@@ -125,7 +125,7 @@ class ApplicationFormView(PortalViewMixin, TemplateView):
                 application = self.save(form, formset)
                 return redirect("applications:application_detail", application.pk)
             except ValidationError as exc:
-                loose = add_service_errors(form, exc)
+                loose = add_service_errors(form, exc, rows={"cost_lines": formset.line_forms()})
                 if loose:
                     messages.error(request, _("Chưa lưu được đề án: %(e)s") % {"e": " ".join(loose)})
             except DomainConflict as exc:
@@ -186,7 +186,7 @@ class ApplicationUpdateView(ApplicationFormView):
         application = services.application_update(
             user=self.request.user, application_id=self.object.pk, data=form.service_data(),
             establishments=form.cleaned_data["establishments"], cost_lines=formset.lines(),
-            expected_version=self.request.POST.get("version") or None)
+            expected_version=posted_version(self.request.POST))
         messages.success(self.request, _("Đã lưu đề án %(c)s.") % {"c": application.code})
         return application
 

@@ -16,7 +16,7 @@ from programs.selectors import support_rule_for
 
 from .. import selectors, services, workflow
 from ..choices import Status
-from ..forms import TransitionForm, add_service_errors
+from ..forms import TransitionForm, add_service_errors, posted_version
 from ..ledger import budget_position
 from ..models import Application
 from .base import ApplicationObjectMixin
@@ -84,7 +84,7 @@ class TransitionView(ApplicationObjectMixin, TemplateView):
                 user=request.user, application_id=application.pk, action=self.transition.action,
                 reason=data.get("reason") or "", decision_number=data.get("decision_number") or "",
                 decision_date=data.get("decision_date"), approved_amount=data.get("approved_amount"),
-                expected_version=request.POST.get("version") or None)
+                expected_version=posted_version(request.POST))
         except ValidationError as exc:
             loose = add_service_errors(form, exc)
             if not form.needs_input:

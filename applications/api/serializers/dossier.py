@@ -16,7 +16,7 @@ from applications.models import (
     CostLine,
     Establishment,
 )
-from khuyencong.limits import MAX_MONEY, MAX_TEXT
+from khuyencong.limits import MAX_MONEY, MAX_QUANTITY, MAX_TEXT
 from programs.models import ActivityType, Call, Programme
 from provinces.models import Organisation, Province
 
@@ -26,7 +26,8 @@ from .base import ProvinceRecordField, ScopedPrimaryKeyRelatedField
 
 
 class CostLineSerializer(serializers.ModelSerializer):
-    quantity = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=Decimal("0.01"))
+    quantity = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=Decimal("0.01"),
+                                        max_value=MAX_QUANTITY)
     unit_cost = serializers.IntegerField(min_value=0, max_value=MAX_MONEY)
     amount = serializers.IntegerField(required=False, allow_null=True,
                                       help_text=_("Tùy chọn; nếu có phải bằng số lượng × đơn giá."))
@@ -219,9 +220,29 @@ class ConflictDeclarationSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, max_length=MAX_TEXT, default="")
 
 
+class ScoreEntrySerializer(serializers.Serializer):
+    score = serializers.DecimalField(max_digits=5, decimal_places=2)
+    comment = serializers.CharField(required=False, allow_blank=True, max_length=MAX_TEXT, default="")
+
+    def to_internal_value(self, data):
+        # A bare number is the score alone (``{"12": 8}``), as the API has always taken it.
+        if not isinstance(data, dict):
+            data = {"score": data}
+        return super().to_internal_value(data)
+
+
 class ScoresSerializer(serializers.Serializer):
-    scores = serializers.DictField(child=serializers.JSONField(), allow_empty=False,
+    scores = serializers.DictField(child=ScoreEntrySerializer(), allow_empty=False,
                                    help_text=_('{"<mã tiêu chí>": {"score": 8, "comment": "..."}}'))
+
+    def validate_scores(self, value):
+        """Criterion ids are the keys: integers (the service says which belong to the call)."""
+        typed = {}
+        for key, entry in value.items():
+            if not str(key).isdigit() or len(str(key)) > 18:
+                raise serializers.ValidationError(_("Mã tiêu chí “%(k)s” không hợp lệ.") % {"k": str(key)[:20]})
+            typed[int(key)] = dict(entry)
+        return typed
 
 
 class ScoreSheetQuerySerializer(serializers.Serializer):
