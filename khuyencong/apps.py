@@ -9,6 +9,7 @@ class KhuyencongConfig(AppConfig):
     verbose_name = _("Hệ thống")
 
     def ready(self):
+        # Imported when the app registry is ready (they use models): Django's place for it.
         from django.db.models.signals import post_migrate
 
         from . import audit, checks, logs, rls  # noqa: F401 - checks registers itself

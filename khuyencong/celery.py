@@ -31,6 +31,7 @@ class WorkerHeartbeat(bootsteps.StartStopStep):
         self.timer_ref = None
 
     def start(self, worker):
+        # Imported here: this module is imported with the package, before Django is set up.
         from django.conf import settings
 
         from .health import write_worker_heartbeat

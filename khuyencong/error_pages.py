@@ -9,6 +9,8 @@ from django.shortcuts import render
 from django.template import loader
 from django.utils.translation import gettext as _
 
+from .exceptions import DATABASE_RETRY_AFTER, database_unavailable_body, is_database_unavailable
+
 
 def _is_api(request) -> bool:
     return request.path.startswith("/api/")
@@ -25,7 +27,6 @@ def server_error(request):
     # Django calls this inside its ``except`` block: the exception is the current one.
     # It may have been raised before any view ran (the row-level-security middleware's
     # first query on an unreachable database), where the API's own handler never sees it.
-    from .exceptions import DATABASE_RETRY_AFTER, database_unavailable_body, is_database_unavailable
 
     database_down = is_database_unavailable(sys.exc_info()[1])
     if _is_api(request) and database_down:

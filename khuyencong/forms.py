@@ -3,9 +3,12 @@
 import logging
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth import authenticate
 from django.contrib.auth import forms as auth_forms
 from django.utils.translation import gettext_lazy as _
+
+from .security import count_hit
 
 logger = logging.getLogger(__name__)
 
@@ -59,9 +62,6 @@ class PasswordResetForm(auth_forms.PasswordResetForm):
     nothing, so the limit neither floods a mailbox nor tells whether the address exists."""
 
     def get_users(self, email):
-        from django.conf import settings
-
-        from .security import count_hit
 
         for user in super().get_users(email):
             if count_hit(f"password-reset:user:{user.pk}", settings.KC_PASSWORD_RESET_PER_ACCOUNT, 3600):

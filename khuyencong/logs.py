@@ -9,6 +9,8 @@ import logging
 
 from django.utils.functional import SimpleLazyObject, empty
 
+from .audit import _context
+
 REQUEST_ID_HEADER = "kc_request_id"  # Celery message header carrying the request id into tasks
 
 _task: contextvars.ContextVar[dict | None] = contextvars.ContextVar("kc_log_task", default=None)
@@ -32,7 +34,6 @@ def _scope_label(user) -> str:
 
 
 def current_request_id() -> str:
-    from .audit import _context
 
     context = _context.get()
     if context is not None and context.request is not None:
@@ -47,7 +48,6 @@ class ContextFilter(logging.Filter):
     """Adds ``request_id``, ``user``, ``scope`` and ``task_id`` to every record."""
 
     def filter(self, record):
-        from .audit import _context
 
         request_id = user_label = scope = task_id = ""
         context = _context.get()

@@ -37,6 +37,9 @@ from contextvars import ContextVar
 from django.apps import apps
 from django.db import connection, connections, transaction
 
+from .db import router
+from .scoping import scope_for
+
 log = logging.getLogger(__name__)
 
 APP_ROLE = "kc_app"
@@ -64,7 +67,6 @@ def is_postgres() -> bool:
 
 def scope_value(user) -> str:
     """``all``, a comma-separated list of province codes, or '' (nothing)."""
-    from .scoping import scope_for
 
     scope = scope_for(user)
     if scope.national:
@@ -104,13 +106,11 @@ def carry_scope(rows: Iterable) -> Iterable:
     streams in chunks in constant memory, even behind a transaction-pooling PgBouncer."""
     if not is_postgres():
         return rows
-    from .db import router
 
     return _rows_in_scope(rows, get_scope(), router.replica_reads_enabled())
 
 
 def _rows_in_scope(rows: Iterable, scope: str, replica: bool) -> Iterator:
-    from .db import router
 
     previous = get_scope()
     set_scope(scope)
@@ -236,7 +236,6 @@ def install_policies(using_connection=None, verbosity: int = 1) -> int:
 
 
 def on_post_migrate(sender, using="default", verbosity=1, **kwargs):
-    from django.db import connections
 
     # Once per migrate run is enough: hook on the last tenant app.
     if sender.label != "reports":

@@ -2,6 +2,8 @@
 JSON error shape of ``khuyencong.exceptions`` (clients and the fuzz tests rely on them
 being documented)."""
 
+from .source import source_url
+
 ERROR_SCHEMA = {
     "type": "object",
     "description": "Lỗi / error: 400 field errors · 401 no credentials · 403 visible but not allowed · "
@@ -32,8 +34,6 @@ WRITE_METHODS = {"post", "put", "patch", "delete"}
 def add_error_responses(result, generator, request, public):
     """drf-spectacular post-processing hook: document the API's error responses, and the
     licence with the source offer the AGPL asks for."""
-    from .source import source_url
-
     info = result.setdefault("info", {})
     info["license"] = {"name": "AGPL-3.0-or-later", "url": "https://www.gnu.org/licenses/agpl-3.0.html"}
     url = source_url(request)

@@ -9,7 +9,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.signals import user_logged_in
-from django.db.models import Q
 from django.dispatch import receiver
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect
@@ -17,7 +16,13 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from .scoping import scope_for
+
 # Session keys.
+# The password of the demo accounts (``make run``); ``check_exposure`` refuses to let an
+# exposed deployment keep an active account that still has it.
+DEMO_PASSWORD = "KhuyenCong@2026"
+
 AUTH_AT = "kc_auth_at"
 SEEN_AT = "kc_seen_at"
 TWO_FACTOR_REQUIRED = "kc_2fa_required"
@@ -48,18 +53,15 @@ def two_factor_required_for(user) -> bool:
     """
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
-    from provinces.choices import Role
-    from provinces.models import Membership
-
     if TOTPDevice.objects.filter(user=user, confirmed=True).exists():
         return True
     if not settings.KC_ENFORCE_2FA:
         return False
     if user.is_superuser:
         return True
-    return Membership.objects.filter(user=user, is_active=True).filter(
-        Q(role__in=[Role.PROVINCE_APPROVER, Role.AGENCY_APPROVER]) | Q(organisation__province__isnull=True)
-    ).exists()
+    scope = scope_for(user)
+    # Agency memberships are held "for every province" (``None`` in roles_by_province).
+    return bool(scope.approver_province_ids or scope.agency_approver or None in scope.roles_by_province)
 
 
 @receiver(user_logged_in, dispatch_uid="kc_security_logged_in")

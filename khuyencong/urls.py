@@ -33,7 +33,7 @@ api_v1 = [
 ]
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", include("provinces.home_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("ma-nguon/", source.source_archive, name="source_archive"),
     path("dang-nhap/", slowed_down(auth_views.LoginView.as_view(redirect_authenticated_user=True)), name="login"),

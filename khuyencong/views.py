@@ -5,6 +5,7 @@ from datetime import timedelta
 from urllib.parse import urlencode
 
 import segno
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
@@ -21,23 +22,11 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from provinces.models import Membership
-
 from .forms import ApiTokenCreateForm, OneTimeCodeForm, PasswordChangeForm, PasswordResetForm
 from .models import ApiToken
-from .scoping import scope_for
+from .security import client_ip, count_hit
 from .services import api_token_create, api_token_revoke
 from .source import source_url
-
-
-@login_required
-def home(request):
-    memberships = (
-        Membership.objects.filter(user=request.user, is_active=True)
-        .select_related("organisation__province", "organisation__commune")
-        .order_by("organisation__sort_key", "role")
-    )
-    return render(request, "home.html", {"memberships": memberships, "scope": scope_for(request.user)})
 
 
 def page_not_found(request, exception=None):
@@ -95,10 +84,6 @@ class PasswordResetView(auth_views.PasswordResetView):
     subject_template_name = "registration/password_reset_subject.txt"
 
     def post(self, request, *args, **kwargs):
-        from django.conf import settings
-
-        from .security import client_ip, count_hit
-
         if count_hit(f"password-reset:address:{client_ip(request)}", settings.KC_PASSWORD_RESET_PER_ADDRESS, 3600):
             response = render(request, "too_many_requests.html", {
                 "message": _("Có quá nhiều yêu cầu đặt lại mật khẩu từ địa chỉ mạng này. Vui lòng thử lại sau một "

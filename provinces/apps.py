@@ -9,6 +9,7 @@ class ProvincesConfig(AppConfig):
     verbose_name = _("Địa giới hành chính và phân quyền")
 
     def ready(self):
+        # Imported when the app registry is ready (the builder reads memberships).
         from khuyencong.scoping import set_scope_builder
 
         from .scoping import build_scope

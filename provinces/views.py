@@ -1,12 +1,15 @@
 """Pages of the geography app: the provinces and a province with its communes."""
 
+from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Q
+from django.shortcuts import render
 
+from khuyencong.scoping import scope_for
 from khuyencong.web import ScopedDetailView, ScopedListView, wants_partial
 
 from .choices import CommuneKind
 from .filters import CommuneFilterSet, ProvinceFilterSet
-from .models import Commune, LegacyProvince, Province
+from .models import Commune, LegacyProvince, Membership, Province
 
 
 class ProvinceListView(ScopedListView):
@@ -43,3 +46,14 @@ class ProvinceDetailView(ScopedDetailView):
         if wants_partial(self.request):
             return ["provinces/_commune_table.html"]
         return [self.template_name]
+
+
+@login_required
+def home(request):
+    """The signed-in user's start page: their memberships (where and as what they work)."""
+    memberships = (
+        Membership.objects.filter(user=request.user, is_active=True)
+        .select_related("organisation__province", "organisation__commune")
+        .order_by("organisation__sort_key", "role")
+    )
+    return render(request, "home.html", {"memberships": memberships, "scope": scope_for(request.user)})

@@ -148,7 +148,7 @@ def test_bodies_within_the_limits_pass(settings, tn, api_client_for):
 def test_make_run_warns_when_exposed_with_debug_and_demo_passwords(settings, capsys, host, warned):
     from django.contrib.auth import get_user_model
 
-    from khuyencong.demo import DEMO_PASSWORD
+    from khuyencong.security import DEMO_PASSWORD
 
     get_user_model().objects.create_user("tayninh_canbo", password=DEMO_PASSWORD)
     settings.DEBUG = True
@@ -160,7 +160,7 @@ def test_make_run_warns_when_exposed_with_debug_and_demo_passwords(settings, cap
 def test_no_warning_once_demo_passwords_are_changed_or_debug_is_off(settings, capsys):
     from django.contrib.auth import get_user_model
 
-    from khuyencong.demo import DEMO_PASSWORD
+    from khuyencong.security import DEMO_PASSWORD
 
     user = get_user_model().objects.create_user("tayninh_canbo", password=DEMO_PASSWORD)
     settings.DEBUG = False

@@ -8,6 +8,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import check_password
 from django.core.management.base import BaseCommand
 
+from khuyencong.security import DEMO_PASSWORD
+
 
 def is_loopback(host: str) -> bool:
     host = host.strip().strip("[]")
@@ -20,8 +22,6 @@ def is_loopback(host: str) -> bool:
 
 
 def accounts_with_demo_password() -> list[str]:
-    from khuyencong.demo import DEMO_PASSWORD
-
     # Demo accounts share one hash: check each distinct hash once (hashing is slow on purpose).
     by_hash: dict[str, list[str]] = {}
     for username, password in get_user_model().objects.filter(is_active=True).values_list("username", "password"):

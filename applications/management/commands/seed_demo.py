@@ -3,7 +3,7 @@
 from django.core.management.base import CommandError
 from django.db import transaction
 
-from khuyencong import demo
+from applications import demo
 from khuyencong.audit import AuditedCommand
 from provinces.choices import Role
 from provinces.models import Province

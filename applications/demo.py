@@ -7,11 +7,10 @@ from decimal import Decimal
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 
+from khuyencong.security import DEMO_PASSWORD
 from provinces.choices import Role
 from provinces.models import Commune, Province
 from provinces.services import agency_get_or_create, member_add, province_centre_get_or_create
-
-DEMO_PASSWORD = "KhuyenCong@2026"
 
 # (province code, username prefix, commune code for the commune officer)
 DEMO_PROVINCES = [(80, "tayninh", 25459), (79, "hcm", 26824)]
