@@ -20,12 +20,13 @@ from .establishments import (
     EstablishmentListView,
     EstablishmentUpdateView,
 )
+from .guidance import ApplicationGuidanceView
 from .implementation import ChangeDecisionView, RecordView
 from .tasks import TaskListView
 from .transitions import TransitionView
 
 __all__ = [
-    "ApplicationCreateView", "ApplicationDetailView", "ApplicationListView", "ApplicationUpdateView",
+    "ApplicationCreateView", "ApplicationDetailView", "ApplicationGuidanceView", "ApplicationListView", "ApplicationUpdateView",
     "AttachmentDownloadView", "AttachmentRemoveView", "AttachmentUploadView", "BudgetView", "ChangeDecisionView",
     "EstablishmentCreateView", "EstablishmentDetailView", "EstablishmentListView", "EstablishmentUpdateView",
     "RecordView", "ScoringView", "TaskListView", "TransitionView",

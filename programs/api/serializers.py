@@ -3,6 +3,7 @@ allocations are managed by their services in the admin and HTML pages)."""
 
 from rest_framework import serializers
 
+from programs.choices import FundSource
 from programs.models import ActivityType, AppraisalCriterion, BudgetAllocation, Call, Programme, SupportRule
 
 
@@ -28,7 +29,7 @@ class SupportRuleSerializer(serializers.ModelSerializer):
     class Meta:
         model = SupportRule
         fields = ["id", "fund_source", "province", "activity_type", "max_percent", "max_amount", "valid_from",
-                  "valid_to", "legal_basis", "note"]
+                  "valid_to", "legal_basis", "per_establishment", "note"]
 
 
 class CriterionSerializer(serializers.ModelSerializer):
@@ -46,7 +47,7 @@ class CallSerializer(serializers.ModelSerializer):
     class Meta:
         model = Call
         fields = ["id", "name", "programme", "province", "year", "opens_on", "closes_on", "activity_types",
-                  "pass_mark", "description", "criteria"]
+                  "pass_mark", "description", "required_documents", "criteria"]
 
 
 class BudgetAllocationSerializer(serializers.ModelSerializer):
@@ -60,3 +61,20 @@ class BudgetAllocationSerializer(serializers.ModelSerializer):
         model = BudgetAllocation
         fields = ["id", "programme", "province", "year", "amount", "committed", "remaining", "decision_number",
                   "note"]
+
+
+class ApplicableQuerySerializer(serializers.Serializer):
+    province = serializers.IntegerField(min_value=1)
+    fund_source = serializers.ChoiceField(choices=FundSource.choices)
+    activity_type = serializers.SlugRelatedField(slug_field="code", queryset=ActivityType.objects.all())
+    total_cost = serializers.IntegerField(min_value=0, max_value=10**15, default=0)
+    establishments = serializers.IntegerField(min_value=1, max_value=1000, default=1)
+    on = serializers.DateField(required=False)
+
+    def validate_activity_type(self, value):
+        return value.code
+
+
+class ApplicableCapSerializer(serializers.Serializer):
+    rule = SupportRuleSerializer(allow_null=True)
+    cap = serializers.IntegerField(allow_null=True)

@@ -2,8 +2,15 @@
 the ledger's numbers: their viewset is ``applications.api.viewsets.budget``."""
 
 from django.db.models import Prefetch
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
+from rest_framework.response import Response
 
 from khuyencong.api import ScopedReadOnlyViewSet
+from programs.choices import FundSource
 from programs.filters import (
     ActivityTypeFilterSet,
     CallFilterSet,
@@ -11,9 +18,12 @@ from programs.filters import (
     SupportRuleFilterSet,
 )
 from programs.models import ActivityType, AppraisalCriterion, Call, Programme, SupportRule
+from programs.selectors import support_rule_for
 
 from .serializers import (
     ActivityTypeSerializer,
+    ApplicableCapSerializer,
+    ApplicableQuerySerializer,
     CallSerializer,
     ProgrammeSerializer,
     SupportRuleSerializer,
@@ -42,6 +52,30 @@ class SupportRuleViewSet(ScopedReadOnlyViewSet):
     serializer_class = SupportRuleSerializer
     filterset_class = SupportRuleFilterSet
 
+    @extend_schema(parameters=[OpenApiParameter("province", int, required=True),
+                               OpenApiParameter("fund_source", str, enum=FundSource.values, required=True),
+                               OpenApiParameter("activity_type", str, required=True),
+                               OpenApiParameter("total_cost", int), OpenApiParameter("establishments", int),
+                               OpenApiParameter("on", str, description="ISO date, default today")],
+                   responses={200: ApplicableCapSerializer})
+    @action(detail=False, methods=["get"], filter_backends=[], pagination_class=None)
+    def applicable(self, request):
+        """The cap that applies to a scheme before it is drafted: the rule in force on ``on``
+        for the province, fund source and activity type (the province's own rule wins over
+        the national one) and the largest support it allows for ``total_cost`` and
+        ``establishments`` beneficiaries. Another province is a 404."""
+        query = ApplicableQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        params = query.validated_data
+        scope = self.scope
+        if not scope.national and params["province"] not in (set(scope.province_ids)
+                                                             | set(scope.commune_province_ids)):
+            raise NotFound(_("Đối tượng nằm ngoài phạm vi của bạn."))
+        rule = support_rule_for(province_id=params["province"], fund_source=params["fund_source"],
+                                activity_type_id=params["activity_type"], on=params.get("on") or timezone.localdate())
+        cap = rule.cap_for(params["total_cost"], params["establishments"]) if rule is not None else None
+        return Response({"rule": SupportRuleSerializer(rule).data if rule is not None else None, "cap": cap})
+
 
 class CallViewSet(ScopedReadOnlyViewSet):
     queryset = Call.objects.prefetch_related(
@@ -50,3 +84,4 @@ class CallViewSet(ScopedReadOnlyViewSet):
     ).order_by("-year", "-opens_on", "pk")
     serializer_class = CallSerializer
     filterset_class = CallFilterSet
+
