@@ -27,3 +27,13 @@ DEFAULT_REQUIRED_DOCUMENTS = (DossierDocument.REQUEST_LETTER, DossierDocument.SC
 
 def default_required_documents() -> list:
     return [str(kind) for kind in DEFAULT_REQUIRED_DOCUMENTS]
+
+
+class AllocationChange(models.TextChoices):
+    """What one entry of an allocation's ledger did."""
+
+    ALLOCATE = "allocate", _("Giao kinh phí")
+    RAISE = "raise", _("Bổ sung")
+    LOWER = "lower", _("Giảm")
+    MOVE_IN = "move_in", _("Nhận điều chuyển")
+    MOVE_OUT = "move_out", _("Điều chuyển đi")

@@ -3,6 +3,7 @@ and budget allocations."""
 
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -12,7 +13,7 @@ from khuyencong.models import NamedModel, NamedQuerySetMixin
 from khuyencong.scoping import ScopedQuerySet
 from provinces.models import Province
 
-from .choices import DossierDocument, FundSource, default_required_documents
+from .choices import AllocationChange, DossierDocument, FundSource, default_required_documents
 
 
 class ProvinceRulesQuerySet(ScopedQuerySet):
@@ -253,7 +254,7 @@ class BudgetAllocation(models.Model):
     decision_number = models.CharField(_("số quyết định giao"), max_length=60, blank=True)
     note = models.CharField(_("ghi chú"), max_length=255, blank=True)
 
-    objects = ScopedQuerySet.as_manager()
+    objects = ProvinceRulesQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("kinh phí được giao")
@@ -266,3 +267,48 @@ class BudgetAllocation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.programme} · {self.province_id} · {self.year}"
+
+
+class BudgetAllocationEntry(models.Model):
+    """One change of an allocation, append-only: the allocation's amount is the last
+    entry's ``amount_after``; nothing is overwritten without a row saying who, when, why
+    and from what to what (a move writes one entry on each side, naming the other)."""
+
+    tenant_province_path = "province"
+
+    allocation = models.ForeignKey(BudgetAllocation, on_delete=models.PROTECT, related_name="entries",
+                                   verbose_name=_("kinh phí được giao"))
+    province = models.ForeignKey(Province, on_delete=models.PROTECT, related_name="+",
+                                 verbose_name=_("tỉnh/thành phố"))
+    kind = models.CharField(_("loại thay đổi"), max_length=10, choices=AllocationChange.choices)
+    amount_before = models.BigIntegerField(_("trước (đồng)"))
+    amount_after = models.BigIntegerField(_("sau (đồng)"), validators=[MinValueValidator(0)])
+    reason = models.CharField(_("lý do"), max_length=500, blank=True)
+    decision_number = models.CharField(_("số quyết định"), max_length=60, blank=True)
+    counterpart = models.ForeignKey(BudgetAllocation, on_delete=models.PROTECT, null=True, blank=True,
+                                    related_name="+", verbose_name=_("chương trình điều chuyển"))
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                              related_name="+", verbose_name=_("người thực hiện"))
+    created_at = models.DateTimeField(_("thời điểm"), auto_now_add=True)
+
+    objects = ProvinceRulesQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("thay đổi kinh phí được giao")
+        verbose_name_plural = _("sổ thay đổi kinh phí được giao")
+        ordering = ["allocation", "created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.amount_before} → {self.amount_after}"
+
+    @property
+    def delta(self) -> int:
+        return self.amount_after - self.amount_before
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise ValidationError(_("Sổ thay đổi kinh phí chỉ được ghi thêm, không sửa."))
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValidationError(_("Sổ thay đổi kinh phí chỉ được ghi thêm, không xóa."))

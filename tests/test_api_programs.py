@@ -111,6 +111,14 @@ class TestCallsMatrix(ApiPermissionMatrix):
 
 class TestBudgetAllocationsMatrix(ApiPermissionMatrix):
     basename = "budget-allocation"
+    writable = True  # allocate, raise, lower through applications.services.budget (issue 11)
+
+    def create_payload(self, own_object) -> dict:
+        return {"programme": own_object.programme_id, "province": TAY_NINH, "year": own_object.year + 1,
+                "amount": 500_000_000, "decision_number": "01/QĐ-UBND"}
+
+    def update_payload(self, own_object) -> dict:
+        return {"amount": 1_200_000_000, "reason": "Bổ sung dự toán"}
 
     @pytest.fixture
     def own_object(self, db):

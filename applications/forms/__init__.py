@@ -3,7 +3,7 @@ input; the services write."""
 
 from .appraisal import ConflictForm, ScoreForm
 from .base import BootstrapMixin, DateInput, add_service_errors
-from .budget import BudgetFilterForm
+from .budget import AllocationForm, AllocationMoveForm, BudgetFilterForm
 from .dossier import (
     ApplicationForm,
     AttachmentForm,
@@ -28,7 +28,7 @@ from .implementation import (
 )
 
 __all__ = [
-    "AcceptanceForm", "ApplicationForm", "AttachmentForm", "BaseCostLineFormSet", "BootstrapMixin", "BudgetFilterForm",
+    "AcceptanceForm", "AllocationForm", "AllocationMoveForm", "ApplicationForm", "AttachmentForm", "BaseCostLineFormSet", "BootstrapMixin", "BudgetFilterForm",
     "ChangeDecisionForm", "ChangeRequestForm", "CompletionForm", "ConflictForm", "ContractForm", "CostLineForm",
     "CostLineFormSet", "DateInput", "DisbursementForm", "EstablishmentForm", "InspectionForm", "ProgressReportForm",
     "RecordForm", "ScoreForm", "SettlementForm", "StartImplementationForm", "TransitionForm", "add_service_errors",

@@ -4,7 +4,7 @@ budget page, one module per sub-domain. Views parse input and call the services;
 read goes through ``visible_to``."""
 
 from .appraisal import ScoringView
-from .budget import BudgetView
+from .budget import AllocationCreateView, AllocationDetailView, BudgetView
 from .detail import ApplicationDetailView
 from .dossier import (
     ApplicationCreateView,
@@ -26,6 +26,7 @@ from .tasks import TaskListView
 from .transitions import TransitionView
 
 __all__ = [
+    "AllocationCreateView", "AllocationDetailView",
     "ApplicationCreateView", "ApplicationDetailView", "ApplicationGuidanceView", "ApplicationListView", "ApplicationUpdateView",
     "AttachmentDownloadView", "AttachmentRemoveView", "AttachmentUploadView", "BudgetView", "ChangeDecisionView",
     "EstablishmentCreateView", "EstablishmentDetailView", "EstablishmentListView", "EstablishmentUpdateView",

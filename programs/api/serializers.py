@@ -4,7 +4,16 @@ allocations are managed by their services in the admin and HTML pages)."""
 from rest_framework import serializers
 
 from programs.choices import FundSource
-from programs.models import ActivityType, AppraisalCriterion, BudgetAllocation, Call, Programme, SupportRule
+from programs.models import (
+    ActivityType,
+    AppraisalCriterion,
+    BudgetAllocation,
+    BudgetAllocationEntry,
+    Call,
+    Programme,
+    SupportRule,
+)
+from provinces.models import Province
 
 
 class ActivityTypeSerializer(serializers.ModelSerializer):
@@ -78,3 +87,46 @@ class ApplicableQuerySerializer(serializers.Serializer):
 class ApplicableCapSerializer(serializers.Serializer):
     rule = SupportRuleSerializer(allow_null=True)
     cap = serializers.IntegerField(allow_null=True)
+
+
+class ScopedProgrammeField(serializers.PrimaryKeyRelatedField):
+    """A programme the caller sees; any other is "does not exist" (400), never a hint."""
+
+    def get_queryset(self):
+        request = self.context.get("request")
+        return Programme.objects.visible_to(request.user) if request is not None else Programme.objects.none()
+
+
+class AllocationWriteSerializer(serializers.Serializer):
+    programme = ScopedProgrammeField()
+    province = serializers.SlugRelatedField(slug_field="code", queryset=Province.objects.all())
+    year = serializers.IntegerField(min_value=2000, max_value=2100)
+    amount = serializers.IntegerField(min_value=0, max_value=10**15)
+    reason = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+    decision_number = serializers.CharField(max_length=60, required=False, allow_blank=True, default="")
+    note = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "allocation" in self.context:  # a change: the key is the allocation's
+            for name in ("programme", "province", "year"):
+                self.fields.pop(name)
+
+
+class AllocationMoveSerializer(serializers.Serializer):
+    target_programme = serializers.IntegerField(min_value=1)
+    amount = serializers.IntegerField(min_value=1, max_value=10**15)
+    reason = serializers.CharField(max_length=500)
+    decision_number = serializers.CharField(max_length=60, required=False, allow_blank=True, default="")
+
+
+class AllocationEntrySerializer(serializers.ModelSerializer):
+    actor = serializers.CharField(source="actor.username", read_only=True, allow_null=True, default=None)
+    counterpart_programme = serializers.IntegerField(source="counterpart.programme_id", read_only=True,
+                                                     allow_null=True, default=None)
+    delta = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = BudgetAllocationEntry
+        fields = ["id", "kind", "amount_before", "amount_after", "delta", "reason", "decision_number",
+                  "counterpart_programme", "actor", "created_at"]
