@@ -151,10 +151,10 @@ PATHS = {
 }
 
 CRITERIA = [
-    {"name": "Tính cấp thiết, phù hợp với chương trình khuyến công", "weight": 3, "max_score": 10},
-    {"name": "Tính khả thi, hiệu quả kinh tế – xã hội", "weight": 4, "max_score": 10},
-    {"name": "Năng lực của đơn vị thực hiện và cơ sở thụ hưởng", "weight": 2, "max_score": 10},
-    {"name": "Tính lan tỏa, nhân rộng", "weight": 1, "max_score": 10},
+    {"name": "Tính cấp thiết, phù hợp với chương trình khuyến công", "weight": 30, "max_score": 10},
+    {"name": "Tính khả thi, hiệu quả kinh tế – xã hội", "weight": 40, "max_score": 10},
+    {"name": "Năng lực của đơn vị thực hiện và cơ sở thụ hưởng", "weight": 20, "max_score": 10},
+    {"name": "Tính lan tỏa, nhân rộng", "weight": 10, "max_score": 10},
 ]
 
 

@@ -2,19 +2,37 @@
 its open calls (criteria, documents required), the caps in force today and the money
 left. Everyone with a role reads them before drafting."""
 
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.generic import TemplateView, View
 
-from khuyencong.web import ScopedDetailView, ScopedListView
+from khuyencong.errors import DomainConflict
+from khuyencong.forms import add_service_errors
+from khuyencong.web import PortalViewMixin, ScopedDetailView, ScopedListView, error_message
 
 from .filters import ProgrammeFilterSet
-from .models import Programme
+from .forms import CallForm, CriterionFormSet
+from .models import Call, Programme
 from .selectors import calls_of, programme_budget, rules_in_force
+from .services import call_copy, call_create, call_has_dossiers, call_update, require_call_manage
 
 
 def home_province_id(scope) -> int | None:
     """The one province a user works in (a commune officer: their commune's), else None."""
     provinces = set(scope.province_ids) | set(scope.commune_province_ids)
     return next(iter(provinces)) if len(provinces) == 1 and not scope.national else None
+
+
+def _may(check, user, *args) -> bool:
+    try:
+        check(user, *args)
+    except PermissionDenied:
+        return False
+    return True
 
 
 class ProgrammeListView(ScopedListView):
@@ -53,5 +71,121 @@ class ProgrammeDetailView(ScopedDetailView):
             calls=calls_of(programme, user, on=today, province_id=None if self.scope.national else province_id),
             rules=rules_in_force(province_id=province_id, fund_source=programme.fund_source, on=today),
             budget_rows=budget["rows"], budget_totals=budget["totals"],
+            can_manage_calls=_may(require_call_manage, user, programme),
         )
         return context
+
+
+# --- Calls: set up, change, copy -----------------------------------------------------------------
+
+
+class CallFormView(PortalViewMixin, TemplateView):
+    """Set up or change a call with its criteria (province approver: local programmes;
+    the Agency: national ones)."""
+
+    template_name = "programs/call_form.html"
+    call = None
+
+    def get_programme(self):
+        return get_object_or_404(Programme.objects.visible_to(self.request.user), pk=self.kwargs["programme_pk"])
+
+    def setup_objects(self):
+        self.programme = self.get_programme()
+        try:
+            require_call_manage(self.request.user, self.programme)
+        except PermissionDenied:
+            raise PermissionDenied(_("Bạn không quản lý đợt tiếp nhận của chương trình này.")) from None
+
+    def initial(self):
+        today = timezone.localdate()
+        return {"year": today.year, "opens_on": today, "name": _("Đợt tiếp nhận đề án năm %(y)s") % {"y": today.year}}
+
+    def criteria_initial(self):
+        return []
+
+    def forms(self):
+        data = self.request.POST if self.request.method == "POST" else None
+        form = CallForm(data, programme=self.programme, initial=None if data else self.initial())
+        formset = CriterionFormSet(data, prefix="criteria", initial=None if data else self.criteria_initial())
+        if data is None:
+            formset.extra = 2  # blank rows to add criteria (unchanged blank rows are ignored)
+        return form, formset
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(programme=self.programme, call=self.call,
+                       locked=self.call is not None and call_has_dossiers(self.call))
+        return context
+
+    def get(self, request, *args, **kwargs):
+        self.setup_objects()
+        form, formset = self.forms()
+        return self.render_to_response(self.get_context_data(form=form, formset=formset))
+
+    def post(self, request, *args, **kwargs):
+        self.setup_objects()
+        form, formset = self.forms()
+        status = 400
+        if form.is_valid() and formset.is_valid():
+            try:
+                call = self.save(form, formset)
+                return redirect(f"{reverse('programs:programme_detail', args=[call.programme_id])}#call-{call.pk}")
+            except ValidationError as exc:
+                errors = exc.message_dict if hasattr(exc, "error_dict") else {None: exc.messages}
+                # The criteria's errors belong to the criteria table; the rest to the call's fields.
+                formset._non_form_errors = formset.error_class(errors.pop("criteria", []))
+                if errors:
+                    add_service_errors(form, ValidationError({k or "__all__": v for k, v in errors.items()}))
+            except DomainConflict as exc:
+                form.add_error(None, exc.message)
+                status = 409
+        return self.render_to_response(self.get_context_data(form=form, formset=formset), status=status)
+
+
+class CallCreateView(CallFormView):
+    def save(self, form, formset):
+        call = call_create(user=self.request.user, activity_types=list(form.cleaned_data["activity_types"]),
+                           criteria=formset.criteria(), **form.service_fields())
+        messages.success(self.request, _("Đã lập đợt tiếp nhận “%(n)s”.") % {"n": call.name})
+        return call
+
+
+class CallUpdateView(CallFormView):
+    def get_programme(self):
+        self.call = get_object_or_404(Call.objects.visible_to(self.request.user).select_related("programme"),
+                                      pk=self.kwargs["pk"])
+        return self.call.programme
+
+    def initial(self):
+        c = self.call
+        return {"name": c.name, "province": c.province_id, "year": c.year, "opens_on": c.opens_on,
+                "closes_on": c.closes_on, "pass_mark": c.pass_mark, "description": c.description,
+                "activity_types": list(c.activity_types.values_list("code", flat=True)),
+                "required_documents": list(c.required_documents)}
+
+    def criteria_initial(self):
+        return [{"name": c.name, "weight": c.weight, "max_score": c.max_score}
+                for c in self.call.criteria.order_by("position", "pk")]
+
+    def save(self, form, formset):
+        call = call_update(user=self.request.user, call_id=self.call.pk,
+                           activity_types=list(form.cleaned_data["activity_types"]), criteria=formset.criteria(),
+                           **form.service_fields())
+        messages.success(self.request, _("Đã lưu đợt tiếp nhận “%(n)s”.") % {"n": call.name})
+        return call
+
+
+class CallCopyView(PortalViewMixin, View):
+    """Copy a call (its rules frozen by its dossiers) into a new one to change."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, pk):
+        source = get_object_or_404(Call.objects.visible_to(request.user), pk=pk)
+        try:
+            call = call_copy(user=request.user, call_id=source.pk)
+        except (ValidationError, PermissionDenied, DomainConflict) as exc:
+            error_message(request, exc)
+            return redirect("programs:call_update", source.pk)
+        messages.success(request, _("Đã sao chép thành đợt mới; hãy sửa ngày và tiêu chí."))
+        return redirect("programs:call_update", call.pk)

@@ -12,6 +12,7 @@ from django.utils import timezone
 from programs.choices import FundSource
 from programs.models import ActivityType, BudgetAllocation, Programme, SupportRule
 from programs.services import activity_types_load, call_create
+from provinces.choices import Role
 from provinces.models import Province
 
 from .api_matrix import ApiPermissionMatrix
@@ -99,6 +100,16 @@ class TestSupportRulesMatrix(ApiPermissionMatrix):
 
 class TestCallsMatrix(ApiPermissionMatrix):
     basename = "call"
+    writable = True  # set up and changed through programs.services (issue 11)
+    role = Role.PROVINCE_APPROVER  # a province approver manages the local programme's calls
+
+    def create_payload(self, own_object) -> dict:
+        return {"name": "Đợt 2", "programme": own_object.programme_id, "year": own_object.year,
+                "opens_on": own_object.opens_on.isoformat(), "closes_on": own_object.closes_on.isoformat(),
+                "activity_types": ["MMTB"], "criteria": [{"name": "Hiệu quả", "weight": "100", "max_score": 10}]}
+
+    def update_payload(self, own_object) -> dict:
+        return {"description": "Ưu tiên cơ sở làng nghề"}
 
     @pytest.fixture
     def own_object(self, db):
@@ -183,7 +194,7 @@ def test_calls_carry_criteria_and_filter_by_open_date(tn_client):
     assert body["programme"] == programme.pk and body["province"] == TAY_NINH
     assert sorted(body["activity_types"]) == ["DAO_TAO", "MMTB"]
     assert [c["name"] for c in body["criteria"]] == [c["name"] for c in DEFAULT_CRITERIA]
-    assert body["criteria"][1]["weight"] == 4 and body["criteria"][1]["max_score"] == 10
+    assert body["criteria"][1]["weight"] == 40 and body["criteria"][1]["max_score"] == 10
     url = "/api/v1/calls/"
     assert _ids(tn_client, url, open_on=today.isoformat()) == [open_now.pk]
     assert _ids(tn_client, url, open_on=(today + timedelta(days=105)).isoformat()) == [later.pk]

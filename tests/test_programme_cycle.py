@@ -137,3 +137,120 @@ def test_cap_api(api_client_for, tn, world, no_role_user):
     assert api_client_for(no_role_user).get(url, {"province": TN}).status_code == 403
     assert api_client_for(world.agency_officer).get(
         url, {"province": HCM, "fund_source": "local", "activity_type": "MMTB", "total_cost": 10**9}).json()["cap"] == 300_000_000
+
+
+# --- Calls: set up by the province approver, frozen once dossiers arrive -------------------------
+
+
+def call_post(tn, **extra):
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    data = {"name": "Đợt tiếp nhận bổ sung", "year": today.year, "opens_on": today.isoformat(),
+            "closes_on": (today.replace(day=28)).isoformat() if today.day < 28 else today.isoformat(),
+            "pass_mark": "75", "activity_types": ["MMTB", "SXSH"],
+            "required_documents": ["request_letter", "scheme_document", "quotation"], "description": "",
+            "criteria-TOTAL_FORMS": "3", "criteria-INITIAL_FORMS": "0", "criteria-MIN_NUM_FORMS": "0",
+            "criteria-MAX_NUM_FORMS": "1000",
+            "criteria-0-name": "Tính cấp thiết", "criteria-0-weight": "40", "criteria-0-max_score": "10",
+            "criteria-1-name": "Tính khả thi", "criteria-1-weight": "60", "criteria-1-max_score": "10",
+            "criteria-2-name": "", "criteria-2-weight": "", "criteria-2-max_score": "10"}
+    data.update(extra)
+    return data
+
+
+def test_approver_sets_up_a_call_and_bad_input_changes_nothing(client, tn, world):
+    from programs.models import Call
+
+    url = reverse("programs:call_create", args=[tn.local_programme.pk])
+    # The officer reads the programme but does not manage its calls.
+    client.force_login(tn.officer)
+    assert client.get(url).status_code == 403
+    client.force_login(tn.approver)
+    page = client.get(reverse("programs:programme_detail", args=[tn.local_programme.pk])).content.decode()
+    assert url in page
+    before = Call.objects.count()
+    bad = client.post(url, call_post(tn, closes_on="2020-01-01", **{"criteria-1-weight": "50"}))
+    text = bad.content.decode()
+    assert bad.status_code == 400 and "Ngày đóng phải sau ngày mở." in text
+    bad = client.post(url, call_post(tn, **{"criteria-1-weight": "50"}))
+    assert bad.status_code == 400 and "Tổng trọng số các tiêu chí phải bằng 100 (hiện là 90)" in bad.content.decode()
+    assert Call.objects.count() == before
+    response = client.post(url, call_post(tn))
+    assert response.status_code == 302, response.content.decode()[-3000:]
+    call = Call.objects.get(name="Đợt tiếp nhận bổ sung")
+    assert call.province == tn.province and call.pass_mark == 75
+    assert [(c.name, int(c.weight)) for c in call.criteria.all()] == [("Tính cấp thiết", 40), ("Tính khả thi", 60)]
+    assert call.required_documents == ["request_letter", "scheme_document", "quotation"]
+    # Another province's programme and call: 404.
+    hcm = world.provinces[HCM]
+    assert client.get(reverse("programs:call_create", args=[hcm.local_programme.pk])).status_code == 404
+    assert client.get(reverse("programs:call_update", args=[hcm.local_call.pk])).status_code == 404
+    # National programme calls are the Agency's.
+    assert client.get(reverse("programs:call_create", args=[world.national_programme.pk])).status_code == 403
+    client.force_login(world.agency_officer)
+    assert client.get(reverse("programs:call_create", args=[world.national_programme.pk])).status_code == 200
+
+
+def test_a_call_with_dossiers_freezes_its_rules_and_offers_a_copy(client, tn, api_client_for):
+    from applications import services as app_services
+    from khuyencong.errors import DomainConflict
+    from programs.models import Call
+    from programs.services import call_update
+    from tests.factories import make_application
+
+    call = tn.local_call
+    application = make_application(tn)
+    # A draft does not freeze the call.
+    call_update(user=tn.approver, call_id=call.pk, pass_mark=72)
+    app_services.application_transition(user=tn.officer, application_id=application.pk, action="submit")
+    with pytest.raises(DomainConflict) as caught:
+        call_update(user=tn.approver, call_id=call.pk, pass_mark=80)
+    assert "sao chép thành đợt mới" in caught.value.message
+    # Dates and description still change.
+    call_update(user=tn.approver, call_id=call.pk, description="Gia hạn", closes_on=call.closes_on.replace(day=28))
+    client.force_login(tn.approver)
+    url = reverse("programs:call_update", args=[call.pk])
+    page = client.get(url).content.decode()
+    assert 'id="call-locked"' in page and reverse("programs:call_copy", args=[call.pk]) in page
+    api = api_client_for(tn.approver)
+    response = api.patch(reverse("call-detail", args=[call.pk]), {"pass_mark": "90"}, format="json")
+    assert response.status_code == 409 and "đã nhận hồ sơ" in response.json()["detail"]
+    response = api.patch(reverse("call-detail", args=[call.pk]),
+                         {"criteria": [{"name": "Một", "weight": "100", "max_score": 10}]}, format="json")
+    assert response.status_code == 409
+    assert Call.objects.get(pk=call.pk).pass_mark == 72 and call.criteria.count() == 3
+    response = client.post(reverse("programs:call_copy", args=[call.pk]))
+    copy = Call.objects.exclude(pk=call.pk).filter(name__endswith="(bản sao)").get()
+    assert response.status_code == 302 and response.url == reverse("programs:call_update", args=[copy.pk])
+    assert copy.criteria.count() == 3 and copy.pass_mark == 72
+    call_update(user=tn.approver, call_id=copy.pk, pass_mark=80)  # the copy has no dossiers
+
+
+def test_call_api_create_and_bad_input(api_client_for, tn, world):
+    from programs.models import Call
+
+    api = api_client_for(tn.approver)
+    body = {"name": "Đợt 3", "programme": tn.local_programme.pk, "year": tn.local_call.year,
+            "opens_on": "2026-12-10", "closes_on": "2026-12-01", "activity_types": ["MMTB", "NOPE"],
+            "required_documents": ["passport"],
+            "criteria": [{"name": "A", "weight": "30"}, {"name": "B", "weight": "30"}]}
+    before = Call.objects.count()
+    response = api.post(reverse("call-list"), body, format="json")
+    assert response.status_code == 400
+    assert {"activity_types", "required_documents"} <= set(response.json()["errors"])
+    body.update(activity_types=["MMTB"], required_documents=["quotation"])
+    response = api.post(reverse("call-list"), body, format="json")
+    assert response.status_code == 400
+    assert {"closes_on", "criteria"} <= set(response.json()["errors"]), response.json()
+    assert "100" in " ".join(response.json()["errors"]["criteria"])
+    assert Call.objects.count() == before
+    body.update(closes_on="2026-12-31", criteria=[{"name": "A", "weight": "45.5"}, {"name": "B", "weight": "54.5"}])
+    response = api.post(reverse("call-list"), body, format="json")
+    assert response.status_code == 201, response.json()
+    assert response.json()["province"] == TN and response.json()["required_documents"] == ["quotation"]
+    # Another province's programme is "does not exist"; the officer may not set up calls.
+    body["programme"] = world.provinces[HCM].local_programme.pk
+    assert api.post(reverse("call-list"), body, format="json").status_code == 400
+    body["programme"] = tn.local_programme.pk
+    assert api_client_for(tn.officer).post(reverse("call-list"), body, format="json").status_code == 403

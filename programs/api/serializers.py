@@ -1,9 +1,12 @@
 """Serializers of the programmes resources (read-only: programmes, caps, calls and
 allocations are managed by their services in the admin and HTML pages)."""
 
+from decimal import Decimal
+
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from programs.choices import FundSource
+from programs.choices import DossierDocument, FundSource
 from programs.models import (
     ActivityType,
     AppraisalCriterion,
@@ -130,3 +133,47 @@ class AllocationEntrySerializer(serializers.ModelSerializer):
         model = BudgetAllocationEntry
         fields = ["id", "kind", "amount_before", "amount_after", "delta", "reason", "decision_number",
                   "counterpart_programme", "actor", "created_at"]
+
+
+class CriterionWriteSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=255)
+    description = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+    weight = serializers.DecimalField(max_digits=5, decimal_places=2, min_value=Decimal("0.01"),
+                                      max_value=Decimal("100"))
+    max_score = serializers.IntegerField(min_value=1, max_value=1000, default=10)
+
+
+class CallWriteSerializer(serializers.Serializer):
+    """A call to set up or change: the service checks the rules (dates, weights adding up
+    to 100, frozen once dossiers are submitted)."""
+
+    name = serializers.CharField(max_length=255)
+    programme = ScopedProgrammeField()
+    province = serializers.SlugRelatedField(slug_field="code", queryset=Province.objects.all(), required=False)
+    year = serializers.IntegerField(min_value=2000, max_value=2100)
+    opens_on = serializers.DateField()
+    closes_on = serializers.DateField()
+    pass_mark = serializers.DecimalField(max_digits=5, decimal_places=2, min_value=Decimal("0"),
+                                         max_value=Decimal("100"), default=Decimal("70"))
+    description = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
+    activity_types = serializers.ListField(child=serializers.SlugRelatedField(
+        slug_field="code", queryset=ActivityType.objects.filter(is_active=True)), max_length=50)
+    required_documents = serializers.ListField(child=serializers.ChoiceField(choices=DossierDocument.choices),
+                                               max_length=20, required=False)
+    criteria = CriterionWriteSerializer(many=True, max_length=30)
+
+    def validate(self, attrs):
+        programme = attrs.get("programme") or getattr(self.instance, "programme", None)
+        if programme is not None and programme.province_id and "province" not in attrs and self.instance is None:
+            attrs["province"] = programme.province
+        if self.instance is None and "province" not in attrs:
+            raise serializers.ValidationError({"province": _("Chọn tỉnh/thành phố của đợt tiếp nhận.")})
+        return attrs
+
+    def service_kwargs(self) -> dict:
+        data = dict(self.validated_data)
+        if "activity_types" in data:
+            data["activity_types"] = [a.code for a in data["activity_types"]]
+        if "criteria" in data:
+            data["criteria"] = [dict(c) for c in data["criteria"]]
+        return data

@@ -9,7 +9,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
-from khuyencong.api import ScopedReadOnlyViewSet
+from khuyencong.api import ScopedModelViewSet, ScopedReadOnlyViewSet
 from programs.choices import FundSource
 from programs.filters import (
     ActivityTypeFilterSet,
@@ -19,12 +19,14 @@ from programs.filters import (
 )
 from programs.models import ActivityType, AppraisalCriterion, Call, Programme, SupportRule
 from programs.selectors import support_rule_for
+from programs.services import call_copy, call_create, call_update
 
 from .serializers import (
     ActivityTypeSerializer,
     ApplicableCapSerializer,
     ApplicableQuerySerializer,
     CallSerializer,
+    CallWriteSerializer,
     ProgrammeSerializer,
     SupportRuleSerializer,
 )
@@ -77,7 +79,12 @@ class SupportRuleViewSet(ScopedReadOnlyViewSet):
         return Response({"rule": SupportRuleSerializer(rule).data if rule is not None else None, "cap": cap})
 
 
-class CallViewSet(ScopedReadOnlyViewSet):
+class CallViewSet(ScopedModelViewSet):
+    """Calls with their criteria. Set up and changed through ``programs.services`` (a province
+    approver for local programmes, the Agency for national ones); once a dossier has been
+    submitted, criteria, weights, pass mark, activity types and documents are frozen (409):
+    ``POST /calls/{id}/copy/`` makes a new call to change instead."""
+
     queryset = Call.objects.prefetch_related(
         "activity_types",
         Prefetch("criteria", queryset=AppraisalCriterion.objects.order_by("position", "pk")),
@@ -85,3 +92,27 @@ class CallViewSet(ScopedReadOnlyViewSet):
     serializer_class = CallSerializer
     filterset_class = CallFilterSet
 
+
+    def _respond(self, call, status=200):
+        self.ensure_still_visible(call)
+        return Response(CallSerializer(self.get_queryset().get(pk=call.pk)).data, status=status)
+
+    @extend_schema(request=CallWriteSerializer, responses={201: CallSerializer})
+    def create(self, request, *args, **kwargs):
+        data = CallWriteSerializer(data=request.data, context={"request": request})
+        data.is_valid(raise_exception=True)
+        return self._respond(call_create(user=request.user, **data.service_kwargs()), status=201)
+
+    @extend_schema(request=CallWriteSerializer, responses={200: CallSerializer})
+    def update(self, request, *args, **kwargs):
+        call = self.get_object()
+        data = CallWriteSerializer(call, data=request.data, context={"request": request}, partial=True)
+        data.is_valid(raise_exception=True)
+        return self._respond(call_update(user=request.user, call_id=call.pk, **data.service_kwargs()))
+
+    @extend_schema(request=None, responses={201: CallSerializer})
+    @action(detail=True, methods=["post"], filter_backends=[], pagination_class=None)
+    def copy(self, request, pk=None):
+        """A new call with this call's rules, to change them without touching the dossiers
+        judged under this one."""
+        return self._respond(call_copy(user=request.user, call_id=self.get_object().pk), status=201)
