@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from khuyencong.forms import BootstrapMixin, DateInput
 from provinces.models import Province
 
-from .choices import DossierDocument, default_required_documents
+from .choices import DossierDocument, FundSource, default_required_documents
 from .models import ActivityType
 
 
@@ -80,3 +80,37 @@ class BaseCriterionFormSet(forms.BaseFormSet):
 
 CriterionFormSet = forms.formset_factory(CriterionForm, formset=BaseCriterionFormSet, extra=0, can_delete=True,
                                          max_num=30, validate_max=True)
+
+
+class SupportRuleForm(BootstrapMixin, forms.Form):
+    """A new version of a cap from a date (a rule is never edited in place)."""
+
+    province = forms.ModelChoiceField(queryset=Province.objects.none(), label=_("Áp dụng tại"), required=False,
+                                      empty_label=_("Toàn quốc"))
+    fund_source = forms.ChoiceField(choices=FundSource.choices, label=_("Nguồn kinh phí"))
+    activity_type = forms.ModelChoiceField(queryset=ActivityType.objects.filter(is_active=True),
+                                           label=_("Nội dung khuyến công"))
+    max_percent = forms.DecimalField(label=_("Tỷ lệ tối đa trên tổng chi phí (%)"), required=False,
+                                     min_value=Decimal("0"), max_value=Decimal("100"), max_digits=5, decimal_places=2)
+    max_amount = forms.IntegerField(label=_("Mức tối đa (đồng)"), required=False, min_value=0, max_value=10**15)
+    per_establishment = forms.BooleanField(label=_("Mức tối đa tính cho mỗi cơ sở thụ hưởng"), required=False)
+    valid_from = forms.DateField(label=_("Hiệu lực từ"), widget=DateInput())
+    valid_to = forms.DateField(label=_("Hiệu lực đến (để trống: đến khi có phiên bản mới)"), required=False,
+                               widget=DateInput())
+    legal_basis = forms.CharField(label=_("Căn cứ pháp lý"), max_length=255,
+                                  help_text=_("Ví dụ: Nghị quyết số 12/2025/NQ-HĐND ngày 10/7/2025 của HĐND tỉnh."))
+    note = forms.CharField(label=_("Ghi chú"), max_length=255, required=False)
+
+    def __init__(self, *args, provinces, national: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["province"].queryset = provinces
+        self.fields["province"].label_from_instance = lambda p: p.name
+        self.fields["province"].required = not national
+        self.fields["activity_type"].label_from_instance = lambda a: a.name
+        self._style()
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("max_percent") is None and cleaned.get("max_amount") is None:
+            self.add_error("max_amount", _("Cần ít nhất một mức trần: tỷ lệ hoặc số tiền."))
+        return cleaned

@@ -2,6 +2,7 @@
 criteria. Province staff manage their own province's rows; the Agency manages national
 ones. (Allocations are changed beside the ledger, in ``applications.services.budget``.)"""
 
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -74,11 +75,58 @@ def programme_create(*, user, **fields) -> Programme:
     return _save(programme)
 
 
+def require_approver(user, province_id) -> None:
+    """A province's rules (caps, calls) are set by its Department approver; national ones
+    by the Agency."""
+    scope = scope_for(user)
+    if scope.superuser:
+        return
+    if scope.read_only:
+        raise PermissionDenied(_("Vai trò chỉ đọc."))
+    if province_id is None:
+        if not scope.roles & AGENCY_ROLES:
+            raise PermissionDenied(_("Chỉ Cục quản lý quy định cấp quốc gia."))
+        return
+    if Role.PROVINCE_APPROVER not in scope.roles_by_province.get(province_id, set()):
+        raise PermissionDenied(_("Chỉ lãnh đạo Sở Công Thương của tỉnh/thành quản lý quy định của tỉnh/thành."))
+
+
+def _day(value) -> str:
+    return value.strftime("%d/%m/%Y") if value else "…"
+
+
 @transaction.atomic
 def support_rule_create(*, user, **fields) -> SupportRule:
+    """A new version of a cap for province × fund source × activity type from
+    ``valid_from``. Versions never overlap: the open-ended version in force before that
+    date ends the day before (it stays, unchanged, for dossiers decided under it); any
+    other overlap is refused. A rule is never edited in place."""
     rule = SupportRule(**fields)
-    require_manage(user, rule.province_id)
-    return _save(rule)
+    require_approver(user, rule.province_id)
+    rule.full_clean()
+    siblings = list(SupportRule.objects.select_for_update().filter(
+        fund_source=rule.fund_source, activity_type_id=rule.activity_type_id, province_id=rule.province_id)
+        .order_by("valid_from"))
+    new_end = rule.valid_to or date.max
+    superseded = None
+    for other in siblings:
+        other_end = other.valid_to or date.max
+        if other.valid_to is None and other.valid_from < rule.valid_from and superseded is None:
+            superseded = other  # the version in force: it ends where this one starts
+            continue
+        if other.valid_from <= new_end and rule.valid_from <= other_end:
+            raise ValidationError({"valid_from": _(
+                "Trùng thời gian hiệu lực với phiên bản định mức từ %(a)s đến %(b)s (%(basis)s): chọn ngày hiệu lực "
+                "khác hoặc đặt ngày hết hiệu lực.") % {"a": _day(other.valid_from), "b": _day(other.valid_to),
+                                                        "basis": other.legal_basis or "—"}})
+    if superseded is not None:
+        if any(o.valid_from > superseded.valid_from and o.valid_from <= rule.valid_from for o in siblings
+               if o is not superseded):
+            raise ValidationError({"valid_from": _("Trùng thời gian hiệu lực với một phiên bản định mức khác.")})
+        superseded.valid_to = rule.valid_from - timedelta(days=1)
+        superseded.save(update_fields=["valid_to"])
+    rule.save()
+    return rule
 
 
 # --- Calls ------------------------------------------------------------------------------------
@@ -92,18 +140,7 @@ CALL_FIELDS = ("name", "programme", "province", "year", "opens_on", "closes_on",
 def require_call_manage(user, programme) -> None:
     """A province approver manages the calls of their province's local programmes; the
     Agency those of national programmes (in every province)."""
-    scope = scope_for(user)
-    if scope.superuser:
-        return
-    if scope.read_only:
-        raise PermissionDenied(_("Vai trò chỉ đọc."))
-    if programme.province_id is None:
-        if not scope.roles & AGENCY_ROLES:
-            raise PermissionDenied(_("Chỉ Cục quản lý đợt tiếp nhận của chương trình quốc gia."))
-        return
-    if Role.PROVINCE_APPROVER not in scope.roles_by_province.get(programme.province_id, set()):
-        raise PermissionDenied(_("Chỉ lãnh đạo Sở Công Thương của tỉnh/thành quản lý đợt tiếp nhận của chương trình "
-                                 "địa phương."))
+    require_approver(user, programme.province_id)
 
 
 def _clean_criteria(criteria) -> list[AppraisalCriterion]:

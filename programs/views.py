@@ -12,13 +12,25 @@ from django.views.generic import TemplateView, View
 
 from khuyencong.errors import DomainConflict
 from khuyencong.forms import add_service_errors
+from khuyencong.scoping import scope_for
 from khuyencong.web import PortalViewMixin, ScopedDetailView, ScopedListView, error_message
+from provinces.choices import AGENCY_ROLES
+from provinces.models import Province
 
-from .filters import ProgrammeFilterSet
-from .forms import CallForm, CriterionFormSet
-from .models import Call, Programme
+from .choices import FundSource
+from .filters import ProgrammeFilterSet, SupportRuleFilterSet
+from .forms import CallForm, CriterionFormSet, SupportRuleForm
+from .models import Call, Programme, SupportRule
 from .selectors import calls_of, programme_budget, rules_in_force
-from .services import call_copy, call_create, call_has_dossiers, call_update, require_call_manage
+from .services import (
+    call_copy,
+    call_create,
+    call_has_dossiers,
+    call_update,
+    require_approver,
+    require_call_manage,
+    support_rule_create,
+)
 
 
 def home_province_id(scope) -> int | None:
@@ -189,3 +201,68 @@ class CallCopyView(PortalViewMixin, View):
             return redirect("programs:call_update", source.pk)
         messages.success(request, _("Đã sao chép thành đợt mới; hãy sửa ngày và tiêu chí."))
         return redirect("programs:call_update", call.pk)
+
+
+# --- Support rules: versions from a date -------------------------------------------------------
+
+
+class SupportRuleListView(ScopedListView):
+    """Every version of the caps the user works under, newest first per key, with whether
+    each is in force today; approvers add versions."""
+
+    model = SupportRule
+    filterset_class = SupportRuleFilterSet
+    template_name = "programs/support_rule_list.html"
+    paginate_by = 100
+
+    def get_base_queryset(self):
+        return SupportRule.objects.select_related("activity_type", "province").order_by(
+            "activity_type__position", "fund_source", "province_id", "-valid_from", "pk")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["today"] = timezone.localdate()
+        context["can_add"] = bool(_rule_provinces(self.request.user)[0].exists() or _rule_provinces(
+            self.request.user)[1])
+        return context
+
+
+def _rule_provinces(user):
+    """(provinces whose caps the user sets, whether they set national caps)."""
+    scope = scope_for(user)
+    national = scope.superuser or bool(scope.roles & AGENCY_ROLES and not scope.read_only)
+    if scope.superuser:
+        return Province.objects.order_by("sort_key"), True
+    codes = [code for code in scope.approver_province_ids if _may(require_approver, user, code)]
+    return Province.objects.filter(code__in=codes).order_by("sort_key"), national
+
+
+class SupportRuleCreateView(PortalViewMixin, TemplateView):
+    template_name = "programs/support_rule_form.html"
+
+    def get_form(self):
+        provinces, national = _rule_provinces(self.request.user)
+        if not national and not provinces.exists():
+            raise PermissionDenied(_("Bạn không quản lý định mức hỗ trợ."))
+        initial = {"valid_from": timezone.localdate()}
+        if provinces.count() == 1 and not national:
+            initial["province"] = provinces.first().pk
+            initial["fund_source"] = FundSource.LOCAL
+        return SupportRuleForm(self.request.POST or None, provinces=provinces, national=national, initial=initial)
+
+    def get(self, request, *args, **kwargs):
+        return self.render_to_response(self.get_context_data(form=self.get_form()))
+
+    def post(self, request, *args, **kwargs):
+        form = self.get_form()
+        if form.is_valid():
+            data = dict(form.cleaned_data)
+            try:
+                rule = support_rule_create(user=request.user, **data)
+                messages.success(request, _("Đã thêm phiên bản định mức %(r)s.") % {"r": rule})
+                return redirect("programs:support_rule_list")
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            except PermissionDenied as exc:
+                form.add_error(None, str(exc))
+        return self.render_to_response(self.get_context_data(form=form), status=400)

@@ -254,3 +254,69 @@ def test_call_api_create_and_bad_input(api_client_for, tn, world):
     assert api.post(reverse("call-list"), body, format="json").status_code == 400
     body["programme"] = tn.local_programme.pk
     assert api_client_for(tn.officer).post(reverse("call-list"), body, format="json").status_code == 403
+
+
+# --- Support rules: versions from a date -------------------------------------------------------
+
+
+def test_rule_versions_supersede_and_never_overlap(tn, world, api_client_for, client):
+    from datetime import date, timedelta
+
+    from django.core.exceptions import PermissionDenied, ValidationError
+    from django.utils import timezone
+
+    from programs.models import SupportRule
+    from programs.selectors import support_rule_for
+    from programs.services import support_rule_create
+
+    today = timezone.localdate()
+    key = {"fund_source": "local", "province": tn.province, "activity_type_id": "MMTB"}
+    old = SupportRule.objects.get(province=tn.province, fund_source="local", activity_type_id="MMTB")
+    new = support_rule_create(user=tn.approver, max_amount=175_000_000, per_establishment=True,
+                              valid_from=today + timedelta(days=10), legal_basis="NQ 15/2026/NQ-HĐND", **key)
+    old.refresh_from_db()
+    # The old version ends the day before and keeps its caps for dossiers decided under it.
+    assert old.valid_to == today + timedelta(days=9) and old.max_amount == 300_000_000
+    assert support_rule_for(province_id=TN, fund_source="local", activity_type_id="MMTB", on=today) == old
+    assert support_rule_for(province_id=TN, fund_source="local", activity_type_id="MMTB",
+                            on=today + timedelta(days=10)) == new
+    assert new.cap_for(1_000_000_000, establishments=2) == 350_000_000  # per establishment
+    count = SupportRule.objects.count()
+    for bad in ({"valid_from": today + timedelta(days=10)},  # the same date
+                {"valid_from": today, "valid_to": today + timedelta(days=20)},  # across both versions
+                {"valid_from": date(2025, 1, 1), "valid_to": date(2025, 12, 31)}):  # inside the old one
+        with pytest.raises(ValidationError) as caught:
+            support_rule_create(user=tn.approver, max_amount=1, legal_basis="x", **key, **bad)
+        assert "valid_from" in caught.value.message_dict
+    with pytest.raises(PermissionDenied):  # the officer does not set caps
+        support_rule_create(user=tn.officer, max_amount=1, valid_from=today + timedelta(days=30), legal_basis="x",
+                            **key)
+    assert SupportRule.objects.count() == count
+    # API: a version from a date; overlaps and another province refused; nothing edited in place.
+    api = api_client_for(tn.approver)
+    body = {"province": TN, "fund_source": "local", "activity_type": "DAO_TAO", "max_amount": 80_000_000,
+            "valid_from": (today + timedelta(days=40)).isoformat(), "legal_basis": "NQ 16/2026/NQ-HĐND"}
+    response = api.post(reverse("support-rule-list"), body, format="json")
+    assert response.status_code == 201, response.json()
+    assert api.post(reverse("support-rule-list"), body, format="json").status_code == 400
+    assert api.post(reverse("support-rule-list"), {**body, "province": HCM}, format="json").status_code == 403
+    assert api.patch(reverse("support-rule-detail", args=[new.pk]), {"max_amount": 1},
+                     format="json").status_code == 405
+    # The page lists every version; the form refuses an overlap with a field error.
+    client.force_login(tn.approver)
+    page = client.get(reverse("programs:support_rule_list")).content.decode()
+    assert "NQ 15/2026/NQ-HĐND" in page and "Sắp hiệu lực" in page
+    response = client.post(reverse("programs:support_rule_create"), {
+        "province": TN, "fund_source": "local", "activity_type": "MMTB", "max_amount": "1",
+        "valid_from": (today + timedelta(days=10)).isoformat(), "legal_basis": "x"})
+    assert response.status_code == 400 and "Trùng thời gian hiệu lực" in response.content.decode()
+    response = client.post(reverse("programs:support_rule_create"), {
+        "province": TN, "fund_source": "local", "activity_type": "SXSH", "max_percent": "", "max_amount": "",
+        "valid_from": today.isoformat(), "legal_basis": "x"})
+    assert response.status_code == 400 and "Cần ít nhất một mức trần" in response.content.decode()
+    response = client.post(reverse("programs:support_rule_create"), {
+        "province": TN, "fund_source": "local", "activity_type": "SXSH", "max_amount": "400000000",
+        "valid_from": today.isoformat(), "legal_basis": "NQ 17/2026/NQ-HĐND"})
+    assert response.status_code == 302
+    client.force_login(tn.officer)
+    assert client.get(reverse("programs:support_rule_create")).status_code == 403

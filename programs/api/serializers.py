@@ -177,3 +177,21 @@ class CallWriteSerializer(serializers.Serializer):
         if "criteria" in data:
             data["criteria"] = [dict(c) for c in data["criteria"]]
         return data
+
+
+class SupportRuleWriteSerializer(serializers.Serializer):
+    """A new version of a cap: ``province`` (code) empty for a national cap."""
+
+    province = serializers.SlugRelatedField(slug_field="code", queryset=Province.objects.all(), allow_null=True,
+                                            required=False, default=None)
+    fund_source = serializers.ChoiceField(choices=FundSource.choices)
+    activity_type = serializers.SlugRelatedField(slug_field="code", queryset=ActivityType.objects.filter(is_active=True))
+    max_percent = serializers.DecimalField(max_digits=5, decimal_places=2, min_value=Decimal("0"),
+                                           max_value=Decimal("100"), required=False, allow_null=True, default=None)
+    max_amount = serializers.IntegerField(min_value=0, max_value=10**15, required=False, allow_null=True,
+                                          default=None)
+    per_establishment = serializers.BooleanField(default=False)
+    valid_from = serializers.DateField()
+    valid_to = serializers.DateField(required=False, allow_null=True, default=None)
+    legal_basis = serializers.CharField(max_length=255)
+    note = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")

@@ -19,7 +19,7 @@ from programs.filters import (
 )
 from programs.models import ActivityType, AppraisalCriterion, Call, Programme, SupportRule
 from programs.selectors import support_rule_for
-from programs.services import call_copy, call_create, call_update
+from programs.services import call_copy, call_create, call_update, support_rule_create
 
 from .serializers import (
     ActivityTypeSerializer,
@@ -29,6 +29,7 @@ from .serializers import (
     CallWriteSerializer,
     ProgrammeSerializer,
     SupportRuleSerializer,
+    SupportRuleWriteSerializer,
 )
 
 
@@ -49,10 +50,24 @@ class ProgrammeViewSet(ScopedReadOnlyViewSet):
 
 
 class SupportRuleViewSet(ScopedReadOnlyViewSet):
+    """Caps, every version. ``POST`` adds a version from a date (a province approver for
+    their province, the Agency for national caps); the version in force before it ends the
+    day before, overlaps are refused, and no version is ever edited in place."""
+
+    http_method_names = ["get", "post", "head", "options"]
+
     queryset = SupportRule.objects.order_by("activity_type__position", "activity_type_id", "fund_source",
                                             "province_id", "-valid_from", "pk")
     serializer_class = SupportRuleSerializer
     filterset_class = SupportRuleFilterSet
+
+    @extend_schema(request=SupportRuleWriteSerializer, responses={201: SupportRuleSerializer})
+    def create(self, request, *args, **kwargs):
+        data = SupportRuleWriteSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        rule = support_rule_create(user=request.user, **data.validated_data)
+        self.ensure_still_visible(rule)
+        return Response(SupportRuleSerializer(rule).data, status=201)
 
     @extend_schema(parameters=[OpenApiParameter("province", int, required=True),
                                OpenApiParameter("fund_source", str, enum=FundSource.values, required=True),
