@@ -27,6 +27,7 @@ urlpatterns = [
     path("de-an/<int:pk>/dieu-chinh/<int:change_pk>/quyet-dinh/", views.ChangeDecisionView.as_view(),
          name="change_decision"),
     path("ngan-sach/", views.BudgetView.as_view(), name="budget"),
+    path("hoi-dong/dot/<int:call_pk>/", views.CallCouncilsView.as_view(), name="call_councils"),
     path("ngan-sach/giao/", views.AllocationCreateView.as_view(), name="allocation_create"),
     path("ngan-sach/<int:pk>/", views.AllocationDetailView.as_view(), name="allocation_detail"),
 ]

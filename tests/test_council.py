@@ -238,7 +238,8 @@ def weighted_call(tn):
                            {"name": "Khả thi", "weight": Decimal("20"), "max_score": 5},
                            {"name": "Hiệu quả", "weight": Decimal("40"), "max_score": 10}])
     services.council_create(user=tn.officer, name="Hội đồng đợt bổ sung", level=PROVINCIAL, call=call,
-                            members=[(m, CouncilRole.MEMBER) for m in tn.council])
+                            members=[(tn.council[0], CouncilRole.CHAIR),
+                                     *[(m, CouncilRole.MEMBER) for m in tn.council[1:]]])
     return call
 
 

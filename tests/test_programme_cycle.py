@@ -320,3 +320,72 @@ def test_rule_versions_supersede_and_never_overlap(tn, world, api_client_for, cl
     assert response.status_code == 302
     client.force_login(tn.officer)
     assert client.get(reverse("programs:support_rule_create")).status_code == 403
+
+
+# --- Councils: set up and recomposed with history -------------------------------------------------
+
+
+def test_council_recomposed_with_history_and_bad_input(client, tn, world, make_member):
+    from django.core.exceptions import ValidationError
+
+    from applications import services as app_services
+    from applications.choices import CouncilRole
+    from applications.models import AppraisalCouncil, CouncilSeat
+    from khuyencong.errors import DomainConflict
+    from tests.factories import make_application, score_all, to_under_appraisal
+
+    council = AppraisalCouncil.objects.get(call=tn.local_call, level="provincial")
+    newcomer = make_member("council_member", TN, username="p80_council_new")
+    chair, secretary, member = tn.council
+    # Bad input: no chair, another province's member, no reason. Nothing changes.
+    for members, reason, field in (
+            ([(secretary, CouncilRole.SECRETARY)], "x", "chair"),
+            ([(chair, CouncilRole.CHAIR), (world.provinces[HCM].council[0], CouncilRole.MEMBER)], "x", "members"),
+            ([(chair, CouncilRole.CHAIR), (newcomer, CouncilRole.MEMBER)], "", "reason")):
+        with pytest.raises(ValidationError) as caught:
+            app_services.council_recompose(user=tn.officer, council_id=council.pk, members=members, reason=reason)
+        assert field in caught.value.message_dict
+    assert CouncilSeat.objects.filter(council=council).count() == 3
+    app_services.council_recompose(
+        user=tn.officer, council_id=council.pk, reason="Ông Bình nghỉ hưu",
+        members=[(chair, CouncilRole.CHAIR), (newcomer, CouncilRole.SECRETARY), (secretary, CouncilRole.MEMBER)])
+    assert {(m.user, m.role) for m in council.members.all()} == {
+        (chair, "chair"), (newcomer, "secretary"), (secretary, "member")}
+    history = [(s.user.username, s.role, s.served_to is None, s.reason)
+               for s in CouncilSeat.objects.filter(council=council).select_related("user").order_by("pk")]
+    assert ("p80_council3", "member", False, "Ông Bình nghỉ hưu") in history  # left
+    assert ("p80_council2", "secretary", False, "Ông Bình nghỉ hưu") in history  # changed role
+    assert ("p80_council2", "member", True, "Ông Bình nghỉ hưu") in history
+    assert ("p80_council_new", "secretary", True, "Ông Bình nghỉ hưu") in history
+    # A member who has scored a dossier under appraisal stays.
+    application = to_under_appraisal(tn, make_application(tn))
+    score_all(application, [secretary], "provincial")
+    with pytest.raises(DomainConflict):
+        app_services.council_recompose(user=tn.officer, council_id=council.pk, reason="x",
+                                       members=[(chair, CouncilRole.CHAIR), (newcomer, CouncilRole.MEMBER)])
+    # The page: members and history; another province's call is a 404; form errors shown.
+    client.force_login(tn.approver)
+    url = reverse("applications:call_councils", args=[tn.local_call.pk])
+    page = client.get(url).content.decode()
+    assert "Lịch sử thành phần" in page and "Ông Bình nghỉ hưu" in page and "p80_council_new" in page
+    response = client.post(url, {"level": "provincial", "provincial-chair": "", "provincial-members": [newcomer.pk],
+                                 "provincial-reason": "Bổ sung"})
+    assert response.status_code == 400 and "Hội đồng phải có chủ tịch." in response.content.decode()
+    hcm_call = world.provinces[HCM].local_call
+    assert client.get(reverse("applications:call_councils", args=[hcm_call.pk])).status_code == 404
+
+
+def test_council_set_up_on_the_page(client, tn):
+    from applications.models import AppraisalCouncil
+    from programs.services import call_copy
+
+    call = call_copy(user=tn.approver, call_id=tn.local_call.pk, name="Đợt 2")
+    client.force_login(tn.approver)
+    url = reverse("applications:call_councils", args=[call.pk])
+    assert "Thành lập hội đồng" in client.get(url).content.decode()
+    response = client.post(url, {"level": "provincial", "provincial-name": "Hội đồng đợt 2",
+                                 "provincial-decision_number": "45/QĐ-SCT", "provincial-chair": tn.council[0].pk,
+                                 "provincial-secretary": tn.council[1].pk, "provincial-members": [tn.council[2].pk]})
+    assert response.status_code == 302, response.content.decode()[-2000:]
+    council = AppraisalCouncil.objects.get(call=call)
+    assert council.members.count() == 3 and council.seats.count() == 3 and council.decision_number == "45/QĐ-SCT"

@@ -4,6 +4,7 @@ input; the services write."""
 from .appraisal import ConflictForm, ScoreForm
 from .base import BootstrapMixin, DateInput, add_service_errors
 from .budget import AllocationForm, AllocationMoveForm, BudgetFilterForm
+from .councils import CouncilForm
 from .dossier import (
     ApplicationForm,
     AttachmentForm,
@@ -29,7 +30,7 @@ from .implementation import (
 
 __all__ = [
     "AcceptanceForm", "AllocationForm", "AllocationMoveForm", "ApplicationForm", "AttachmentForm", "BaseCostLineFormSet", "BootstrapMixin", "BudgetFilterForm",
-    "ChangeDecisionForm", "ChangeRequestForm", "CompletionForm", "ConflictForm", "ContractForm", "CostLineForm",
+    "ChangeDecisionForm", "CouncilForm", "ChangeRequestForm", "CompletionForm", "ConflictForm", "ContractForm", "CostLineForm",
     "CostLineFormSet", "DateInput", "DisbursementForm", "EstablishmentForm", "InspectionForm", "ProgressReportForm",
     "RecordForm", "ScoreForm", "SettlementForm", "StartImplementationForm", "TransitionForm", "add_service_errors",
 ]

@@ -5,6 +5,7 @@ read goes through ``visible_to``."""
 
 from .appraisal import ScoringView
 from .budget import AllocationCreateView, AllocationDetailView, BudgetView
+from .councils import CallCouncilsView
 from .detail import ApplicationDetailView
 from .dossier import (
     ApplicationCreateView,
@@ -28,7 +29,7 @@ from .transitions import TransitionView
 __all__ = [
     "AllocationCreateView", "AllocationDetailView",
     "ApplicationCreateView", "ApplicationDetailView", "ApplicationGuidanceView", "ApplicationListView", "ApplicationUpdateView",
-    "AttachmentDownloadView", "AttachmentRemoveView", "AttachmentUploadView", "BudgetView", "ChangeDecisionView",
+    "AttachmentDownloadView", "AttachmentRemoveView", "AttachmentUploadView", "BudgetView", "CallCouncilsView", "ChangeDecisionView",
     "EstablishmentCreateView", "EstablishmentDetailView", "EstablishmentListView", "EstablishmentUpdateView",
     "RecordView", "ScoringView", "TaskListView", "TransitionView",
 ]
