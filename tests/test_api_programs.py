@@ -88,6 +88,17 @@ class TestActivityTypesMatrix(ApiPermissionMatrix):
 
 class TestSupportRulesMatrix(ApiPermissionMatrix):
     basename = "support-rule"
+    writable = True  # a new version from a date (issue 11); never edited in place
+    role = Role.PROVINCE_APPROVER
+
+    def create_payload(self, own_object) -> dict:
+        return {"province": TAY_NINH, "fund_source": "local", "activity_type": "DAO_TAO", "max_amount": 90_000_000,
+                "valid_from": "2026-01-01", "legal_basis": "Nghị quyết 09/2025/NQ-HĐND"}
+
+    def expected(self, case) -> int:
+        if case.method == "patch" and case.who == "member":
+            return 405  # versions are added, never changed
+        return super().expected(case)
 
     @pytest.fixture
     def own_object(self, db):

@@ -389,3 +389,64 @@ def test_council_set_up_on_the_page(client, tn):
     assert response.status_code == 302, response.content.decode()[-2000:]
     council = AppraisalCouncil.objects.get(call=call)
     assert council.members.count() == 3 and council.seats.count() == 3 and council.decision_number == "45/QĐ-SCT"
+
+
+# --- The councils API: the permission matrix, recomposition ----------------------------------------
+
+from tests.api_matrix import ApiPermissionMatrix  # noqa: E402
+
+
+def _council(code, make_member):
+    from applications import services as app_services
+    from tests.factories import _superuser
+    from tests.test_api_programs import local_call
+
+    chair = make_member("council_member", code, username=f"council_chair_{code}")
+    return app_services.council_create(user=_superuser(), name=f"Hội đồng {code}", level="provincial",
+                                       call=local_call(code), members=[(chair, "chair")])
+
+
+class TestCouncilsMatrix(ApiPermissionMatrix):
+    basename = "council"
+    writable = True  # set up and recomposed through the appraisal services (issue 11)
+
+    @pytest.fixture
+    def own_object(self, db, make_member):
+        return _council(TN, make_member)
+
+    @pytest.fixture
+    def other_object(self, db, make_member):
+        return _council(HCM, make_member)
+
+    def create_payload(self, own_object) -> dict:
+        chair = own_object.members.get().user_id
+        return {"name": "Hội đồng đợt 2", "level": "provincial", "call": own_object.call_id,
+                "members": [{"user": chair, "role": "chair"}]}
+
+    def expected(self, case) -> int:
+        if case.method == "patch" and case.who == "member":
+            return 405  # recomposed through /recompose/, never edited
+        return super().expected(case)
+
+
+def test_council_api_recompose(api_client_for, tn, world):
+    from applications.models import AppraisalCouncil
+
+    council = AppraisalCouncil.objects.get(call=tn.local_call, level="provincial")
+    api = api_client_for(tn.officer)
+    url = reverse("council-recompose", args=[council.pk])
+    bad = api.post(url, {"members": [{"user": tn.council[1].pk, "role": "member"}], "reason": "x"}, format="json")
+    assert bad.status_code == 400 and "chair" in bad.json()["errors"]
+    outsider = world.provinces[HCM].council[0]
+    bad = api.post(url, {"members": [{"user": tn.council[0].pk, "role": "chair"},
+                                     {"user": outsider.pk, "role": "member"}], "reason": "x"}, format="json")
+    assert bad.status_code == 400 and outsider.username in " ".join(bad.json()["errors"]["members"])
+    response = api.post(url, {"members": [{"user": tn.council[0].pk, "role": "chair"},
+                                          {"user": tn.council[1].pk, "role": "secretary"}],
+                              "reason": "Bà Hạnh chuyển công tác"}, format="json")
+    assert response.status_code == 200, response.json()
+    body = response.json()
+    assert len(body["members"]) == 2 and len(body["history"]) == 3
+    assert [h["reason"] for h in body["history"] if h["served_to"]] == ["Bà Hạnh chuyển công tác"]
+    hcm_council = AppraisalCouncil.objects.get(call=world.provinces[HCM].local_call, level="provincial")
+    assert api.post(reverse("council-recompose", args=[hcm_council.pk]), {}, format="json").status_code == 404
