@@ -89,14 +89,14 @@ ESTABLISHMENTS = {
         ("Hợp tác xã Mây tre đan Tân Ninh", "cooperative", "Đan lát mây tre", True, False, False, True,
          "Làng nghề mây tre đan Thanh Điền"),
         ("Công ty TNHH Cơ khí Nông nghiệp Bến Lức", "sme", "Chế tạo máy nông nghiệp", False, False, False, False, ""),
-        ("Cơ sở Muối tôm Tây Ninh Bà Hai", "household", "Chế biến muối tôm", True, False, False, False, ""),
+        ("Cơ sở Muối tôm Gò Dầu Bà Hai", "household", "Chế biến muối tôm", True, False, False, False, ""),
         ("Hợp tác xã Nông nghiệp Ninh Điền", "cooperative", "Chế biến nông sản", False, True, True, False, ""),
         ("Công ty TNHH Gạch ngói Long An", "sme", "Sản xuất vật liệu xây dựng", False, False, False, False, ""),
         ("Tổ hợp tác Dệt thổ cẩm Khmer Tân Biên", "cooperative_group", "Dệt thổ cẩm", True, True, True, False, ""),
         ("Công ty CP Chế biến Hạt điều Hòa Thành", "sme", "Chế biến hạt điều", False, False, False, False, ""),
     ],
     79: [
-        ("Công ty TNHH Cơ khí Thủ Đức", "sme", "Gia công cơ khí chính xác", False, False, False, False, ""),
+        ("Công ty TNHH Cơ khí Bình Mỹ", "sme", "Gia công cơ khí chính xác", False, False, False, False, ""),
         ("Hộ kinh doanh Gốm Lái Thiêu Tư Sáu", "household", "Gốm sứ mỹ nghệ", True, False, False, True,
          "Làng nghề gốm Lái Thiêu"),
         ("Hợp tác xã Nước mắm Long Hải", "cooperative", "Chế biến nước mắm", False, False, False, True,
@@ -324,13 +324,15 @@ def seed_data() -> list[str]:
         establishments = []
         communes = list(province.communes.order_by("code"))
         for i, (name, form, industry, woman, ethnic, difficult, craft, village) in enumerate(ESTABLISHMENTS[code]):
-            est = Establishment.objects.filter(province=province, name=name).first()
+            # Households use the owner's 12-digit personal identification number as tax code.
+            tax = f"{code:03d}2026{i:05d}" if form == "household" else f"{code:02d}{3100000 + i * 17:08d}"
+            # Found again by tax code too: a rerun over an older demo (other names) adds nothing.
+            est = (Establishment.objects.filter(province=province, name=name).first()
+                   or Establishment.objects.filter(province=province, tax_code=tax).first())
             if est is None:
                 commune = _commune_named_in(communes, f"{name} {village}") or communes[(i * 7) % len(communes)]
                 if province.is_city and commune.kind == "phuong" and not craft:
                     commune = next(c for c in communes[i:] + communes if c.kind == "xa")
-                # Households use the owner's 12-digit personal identification number as tax code.
-                tax = f"{code:03d}2026{i:05d}" if form == "household" else f"{code:02d}{3100000 + i * 17:08d}"
                 est = app_services.establishment_create(user=officer, data={
                     "name": name, "legal_form": form, "tax_code": tax, "representative": _representative(i),
                     "province": province, "commune": commune, "address": f"Số {10 + i} đường số {i + 1}",
