@@ -1,9 +1,10 @@
-"""Admin of the registry and applications. Applications are read-only here: their
-status and money change only through the services (workflow), which record events."""
+"""Admin of the registry and applications. Everything here is read-only: establishments,
+applications, councils and their records change only through the services (workflow,
+registry, appraisal), which check the rules and record events."""
 
 from django.contrib import admin
 
-from khuyencong.admin import ScopedAdmin
+from khuyencong.admin import ServiceOwnedAdmin, ServiceOwnedInline
 
 from .models import (
     Application,
@@ -18,16 +19,8 @@ from .models import (
 )
 
 
-class ReadOnlyAdmin(ScopedAdmin):
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(Establishment)
-class EstablishmentAdmin(ScopedAdmin):
+class EstablishmentAdmin(ServiceOwnedAdmin):
     list_display = ["name", "tax_code", "legal_form", "province", "commune", "is_active"]
     list_filter = ["legal_form", "province", "woman_owned", "ethnic_minority", "difficult_area", "craft_village"]
     search_fields = ["search_text", "tax_code"]
@@ -35,14 +28,14 @@ class EstablishmentAdmin(ScopedAdmin):
     list_select_related = ["province", "commune"]
 
 
-class CostLineInline(admin.TabularInline):
+class CostLineInline(ServiceOwnedInline, admin.TabularInline):
     model = CostLine
     extra = 0
     can_delete = False
     readonly_fields = ["item", "quantity", "unit", "unit_cost", "amount"]
 
 
-class EventInline(admin.TabularInline):
+class EventInline(ServiceOwnedInline, admin.TabularInline):
     model = ApplicationEvent
     extra = 0
     can_delete = False
@@ -50,7 +43,7 @@ class EventInline(admin.TabularInline):
 
 
 @admin.register(Application)
-class ApplicationAdmin(ReadOnlyAdmin):
+class ApplicationAdmin(ServiceOwnedAdmin):
     list_display = ["code", "title", "province", "fund_source", "activity_type", "status", "requested_support",
                     "approved_amount"]
     list_filter = ["status", "fund_source", "activity_type", "year", "province"]
@@ -60,26 +53,26 @@ class ApplicationAdmin(ReadOnlyAdmin):
 
 
 @admin.register(ApplicationEvent)
-class ApplicationEventAdmin(ReadOnlyAdmin):
+class ApplicationEventAdmin(ServiceOwnedAdmin):
     list_display = ["application", "action", "from_status", "to_status", "actor", "created_at"]
     list_filter = ["action"]
     list_select_related = ["application", "actor"]
 
 
 @admin.register(Attachment)
-class AttachmentAdmin(ReadOnlyAdmin):
+class AttachmentAdmin(ServiceOwnedAdmin):
     list_display = ["original_name", "application", "kind", "size", "uploaded_at", "removed_at"]
     exclude = ["file"]
 
 
-class CouncilMemberInline(admin.TabularInline):
+class CouncilMemberInline(ServiceOwnedInline, admin.TabularInline):
     model = CouncilMember
     extra = 0
     raw_id_fields = ["user"]
 
 
 @admin.register(AppraisalCouncil)
-class AppraisalCouncilAdmin(ScopedAdmin):
+class AppraisalCouncilAdmin(ServiceOwnedAdmin):
     list_display = ["name", "level", "province", "call", "application"]
     list_filter = ["level", "province"]
     raw_id_fields = ["application"]
@@ -87,10 +80,10 @@ class AppraisalCouncilAdmin(ScopedAdmin):
 
 
 @admin.register(ConflictDeclaration)
-class ConflictDeclarationAdmin(ReadOnlyAdmin):
+class ConflictDeclarationAdmin(ServiceOwnedAdmin):
     list_display = ["application", "level", "user", "has_conflict", "declared_at"]
 
 
 @admin.register(Score)
-class ScoreAdmin(ReadOnlyAdmin):
+class ScoreAdmin(ServiceOwnedAdmin):
     list_display = ["application", "level", "user", "criterion", "score", "updated_at"]

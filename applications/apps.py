@@ -7,3 +7,13 @@ from django.utils.translation import gettext_lazy as _
 class ApplicationsConfig(AppConfig):
     name = "applications"
     verbose_name = _("Đề án khuyến công")
+
+    def ready(self):
+        # Programme pages show the remaining allocation; the ledger that computes it
+        # lives here, above the programmes app.
+        from programs.selectors import set_budget_reader
+
+        from .ledger import ledger
+
+        set_budget_reader(ledger)
+

@@ -3,6 +3,8 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from programs.choices import DEFAULT_REQUIRED_DOCUMENTS
+
 
 class LegalForm(models.TextChoices):
     SME = "sme", _("Doanh nghiệp nhỏ và vừa")
@@ -55,8 +57,8 @@ class AttachmentKind(models.TextChoices):
     OTHER = "other", _("Tài liệu khác")
 
 
-REQUIRED_ATTACHMENT_KINDS = (AttachmentKind.REQUEST_LETTER, AttachmentKind.SCHEME_DOCUMENT,
-                             AttachmentKind.BENEFICIARY_REQUEST)
+# A dossier without a call needs these; a call names its own (``Call.required_documents``).
+REQUIRED_ATTACHMENT_KINDS = tuple(AttachmentKind(str(kind)) for kind in DEFAULT_REQUIRED_DOCUMENTS)
 
 
 class CouncilLevel(models.TextChoices):

@@ -88,14 +88,14 @@ ESTABLISHMENTS = {
         ("Hợp tác xã Mây tre đan Tân Ninh", "cooperative", "Đan lát mây tre", True, False, False, True,
          "Làng nghề mây tre đan Thanh Điền"),
         ("Công ty TNHH Cơ khí Nông nghiệp Bến Lức", "sme", "Chế tạo máy nông nghiệp", False, False, False, False, ""),
-        ("Cơ sở Muối tôm Tây Ninh Bà Hai", "household", "Chế biến muối tôm", True, False, False, False, ""),
+        ("Cơ sở Muối tôm Gò Dầu Bà Hai", "household", "Chế biến muối tôm", True, False, False, False, ""),
         ("Hợp tác xã Nông nghiệp Ninh Điền", "cooperative", "Chế biến nông sản", False, True, True, False, ""),
         ("Công ty TNHH Gạch ngói Long An", "sme", "Sản xuất vật liệu xây dựng", False, False, False, False, ""),
         ("Tổ hợp tác Dệt thổ cẩm Khmer Tân Biên", "cooperative_group", "Dệt thổ cẩm", True, True, True, False, ""),
         ("Công ty CP Chế biến Hạt điều Hòa Thành", "sme", "Chế biến hạt điều", False, False, False, False, ""),
     ],
     79: [
-        ("Công ty TNHH Cơ khí Thủ Đức", "sme", "Gia công cơ khí chính xác", False, False, False, False, ""),
+        ("Công ty TNHH Cơ khí Bình Mỹ", "sme", "Gia công cơ khí chính xác", False, False, False, False, ""),
         ("Hộ kinh doanh Gốm Lái Thiêu Tư Sáu", "household", "Gốm sứ mỹ nghệ", True, False, False, True,
          "Làng nghề gốm Lái Thiêu"),
         ("Hợp tác xã Nước mắm Long Hải", "cooperative", "Chế biến nước mắm", False, False, False, True,
@@ -105,6 +105,25 @@ ESTABLISHMENTS = {
         ("Liên hiệp HTX Nông sản Củ Chi", "cooperative_union", "Chế biến nông sản", False, False, False, False, ""),
         ("Hộ kinh doanh Bánh tráng Phú Hòa Đông", "household", "Sản xuất bánh tráng", True, False, False, False, ""),
     ],
+}
+
+# What differs between the demo provinces: their People's Council's caps, the money they are
+# given and, for TP HCM, a second local programme funded by moving money from the first.
+PROVINCE_PROFILES = {
+    80: {"programme_basis": "Nghị quyết 08/2025/NQ-HĐND tỉnh Tây Ninh (theo Chỉ thị 20/CT-BCT)",
+         "caps_basis": "Nghị quyết 09/2025/NQ-HĐND ngày 01/7/2025 của HĐND tỉnh Tây Ninh",
+         "caps": [("MMTB", Decimal("50"), 300_000_000, False), ("DAO_TAO", None, 100_000_000, False),
+                  ("MO_HINH_TD", Decimal("30"), 500_000_000, False)],
+         "local_amount": 3_000_000_000, "national_amount": 2_500_000_000},
+    79: {"programme_basis": "Nghị quyết 21/2025/NQ-HĐND Thành phố Hồ Chí Minh (theo Chỉ thị 20/CT-BCT)",
+         "caps_basis": "Nghị quyết 22/2025/NQ-HĐND ngày 01/7/2025 của HĐND Thành phố Hồ Chí Minh",
+         "caps": [("MMTB", Decimal("45"), 280_000_000, True), ("DAO_TAO", None, 150_000_000, False),
+                  ("MO_HINH_TD", Decimal("30"), 800_000_000, False), ("SXSH", Decimal("50"), 400_000_000, False),
+                  ("CHUYEN_DOI_SO", Decimal("50"), 200_000_000, False)],
+         "local_amount": 6_500_000_000, "national_amount": 3_200_000_000, "moved_amount": 1_200_000_000,
+         "extra_programme": ("kcdp-79-sptb-2026-2028",
+                             "Đề án phát triển sản phẩm công nghiệp nông thôn tiêu biểu TP HCM 2026–2028",
+                             "Quyết định 1450/QĐ-UBND Thành phố Hồ Chí Minh")},
 }
 
 # (key, fund source, activity type, title, requested, total, target state)
@@ -127,6 +146,19 @@ DEMO_APPLICATIONS = [
     ("d14", "local", "MMTB", "Hệ thống máy xay muối tôm", 110_000_000, 260_000_000, "accepted"),
     ("d15", "local", "DAO_TAO", "Đào tạo thiết kế mẫu mã sản phẩm", 45_000_000, 60_000_000, "settled"),
 ]
+
+def _commune_named_in(communes, text: str):
+    """The commune whose name (without "Xã"/"Phường"/"Đặc khu") appears in ``text``, the
+    longest when several do: an establishment named after its place sits there."""
+    found = None
+    for commune in communes:
+        base = commune.name
+        for prefix in ("Đặc khu ", "Phường ", "Xã "):
+            base = base.removeprefix(prefix)
+        if base and base in text and (found is None or len(base) > len(found[0])):
+            found = (base, commune)
+    return found[1] if found else None
+
 
 APPROVAL = ["submit", "start_appraisal", "scores", "approve"]
 # After approval: a contract starts the work, an advance within the first-advance share,
@@ -151,10 +183,10 @@ PATHS = {
 }
 
 CRITERIA = [
-    {"name": "Tính cấp thiết, phù hợp với chương trình khuyến công", "weight": 3, "max_score": 10},
-    {"name": "Tính khả thi, hiệu quả kinh tế – xã hội", "weight": 4, "max_score": 10},
-    {"name": "Năng lực của đơn vị thực hiện và cơ sở thụ hưởng", "weight": 2, "max_score": 10},
-    {"name": "Tính lan tỏa, nhân rộng", "weight": 1, "max_score": 10},
+    {"name": "Tính cấp thiết, phù hợp với chương trình khuyến công", "weight": 30, "max_score": 10},
+    {"name": "Tính khả thi, hiệu quả kinh tế – xã hội", "weight": 40, "max_score": 10},
+    {"name": "Năng lực của đơn vị thực hiện và cơ sở thụ hưởng", "weight": 20, "max_score": 10},
+    {"name": "Tính lan tỏa, nhân rộng", "weight": 10, "max_score": 10},
 ]
 
 
@@ -192,10 +224,10 @@ def seed_data() -> list[str]:
     from applications import services as app_services
     from applications.choices import REQUIRED_ATTACHMENT_KINDS, CouncilLevel, CouncilRole
     from applications.models import Application, Establishment
-    from applications.services import budget_allocation_set
+    from applications.services import budget_allocation_move, budget_allocation_set
     from programs.choices import FundSource
     from programs.models import ActivityType, Call, Programme, SupportRule
-    from programs.services import activity_types_load, call_create
+    from programs.services import activity_types_load, call_create, programme_create, support_rule_create
 
     User = get_user_model()
     root, created = User.objects.get_or_create(username="quantri", defaults={
@@ -207,43 +239,55 @@ def seed_data() -> list[str]:
     activity_types_load()
     today = timezone.localdate()
     year = today.year
-    national, _ = Programme.objects.get_or_create(code="kcqg-2026-2030", defaults={
-        "name": "Chương trình khuyến công quốc gia giai đoạn 2026–2030", "fund_source": FundSource.NATIONAL,
-        "start_year": 2026, "end_year": 2030,
-        "legal_basis": "Quyết định 2646/QĐ-BCT ngày 23/9/2025 của Bộ trưởng Bộ Công Thương"})
+    national = Programme.objects.filter(code="kcqg-2026-2030").first() or programme_create(
+        user=root, code="kcqg-2026-2030", name="Chương trình khuyến công quốc gia giai đoạn 2026–2030",
+        fund_source=FundSource.NATIONAL, start_year=2026, end_year=2030,
+        legal_basis="Quyết định 2646/QĐ-BCT ngày 23/9/2025 của Bộ trưởng Bộ Công Thương")
     decree = "Nghị định 45/2012/NĐ-CP, sửa đổi bởi Nghị định 235/2025/NĐ-CP"
-    national_caps = [("MO_HINH_TD", Decimal("30"), 1_000_000_000), ("MMTB", Decimal("50"), 300_000_000),
-                     ("NANG_LUC_QL", None, 10_000_000), ("SXSH", Decimal("30"), 500_000_000),
-                     ("DAO_TAO", None, 150_000_000)]
-    for code, percent, amount in national_caps:
-        SupportRule.objects.get_or_create(
-            fund_source=FundSource.NATIONAL, province=None, activity_type_id=code, valid_from=date(2025, 10, 15),
-            defaults={"max_percent": percent, "max_amount": amount, "legal_basis": decree,
-                      "note": "Khởi sự doanh nghiệp ở địa bàn khó khăn" if code == "NANG_LUC_QL" else ""})
+
+    def cap(province, fund, code, percent, amount, valid_from, basis, note="", per_establishment=False):
+        """A cap version through the service (which refuses overlaps), once."""
+        if not SupportRule.objects.filter(fund_source=fund, province=province, activity_type_id=code,
+                                          valid_from=valid_from).exists():
+            support_rule_create(user=root, fund_source=fund, province=province, activity_type_id=code,
+                                max_percent=percent, max_amount=amount, valid_from=valid_from, legal_basis=basis,
+                                note=note, per_establishment=per_establishment)
+
+    national_caps = [("MO_HINH_TD", Decimal("30"), 1_000_000_000, False), ("MMTB", Decimal("50"), 300_000_000, True),
+                     ("NANG_LUC_QL", None, 10_000_000, False), ("SXSH", Decimal("30"), 500_000_000, False),
+                     ("DAO_TAO", None, 150_000_000, False)]
+    for code, percent, amount, per_est in national_caps:
+        cap(None, FundSource.NATIONAL, code, percent, amount, date(2025, 10, 15), decree,
+            note="Khởi sự doanh nghiệp ở địa bàn khó khăn" if code == "NANG_LUC_QL" else "", per_establishment=per_est)
     # Đắk Lắk's local caps (from 26/7/2025), an example of a People's Council resolution.
+    dak_lak = Province.objects.get(code=66)
     for code, amount in (("MO_HINH_TD", 800_000_000), ("SXSH", 400_000_000)):
-        SupportRule.objects.get_or_create(
-            fund_source=FundSource.LOCAL, province_id=66, activity_type_id=code, valid_from=date(2025, 7, 26),
-            defaults={"max_amount": amount, "legal_basis": "Nghị quyết của HĐND tỉnh Đắk Lắk"})
+        cap(dak_lak, FundSource.LOCAL, code, None, amount, date(2025, 7, 26), "Nghị quyết của HĐND tỉnh Đắk Lắk")
     agency_council = [User.objects.get(username=f"cuc_hoidong{i}") for i in (1, 2, 3)]
     agency_officer = User.objects.get(username="cuc_chuyenvien")
     agency_approver = User.objects.get(username="cuc_lanhdao")
     for code, prefix, _commune in DEMO_PROVINCES:
         province = Province.objects.get(code=code)
+        profile = PROVINCE_PROFILES[code]
         officer = User.objects.get(username=f"{prefix}_canbo")
         approver = User.objects.get(username=f"{prefix}_lanhdao")
         council = [User.objects.get(username=f"{prefix}_hoidong{i}") for i in (1, 2, 3)]
         centre = province_centre_get_or_create(province=province)
-        local, _ = Programme.objects.get_or_create(code=f"kcdp-{code}-2026-2030", defaults={
-            "name": f"Chương trình khuyến công {province.short_name} giai đoạn 2026–2030",
-            "fund_source": FundSource.LOCAL, "province": province, "start_year": 2026, "end_year": 2030,
-            "legal_basis": f"Nghị quyết của HĐND {province.name} (theo Chỉ thị 20/CT-BCT)"})
-        for act, percent, amount in (("MMTB", Decimal("50"), 300_000_000), ("DAO_TAO", None, 100_000_000),
-                                     ("MO_HINH_TD", Decimal("30"), 500_000_000)):
-            SupportRule.objects.get_or_create(
-                fund_source=FundSource.LOCAL, province=province, activity_type_id=act, valid_from=date(2025, 7, 1),
-                defaults={"max_percent": percent, "max_amount": amount,
-                          "legal_basis": f"Nghị quyết của HĐND {province.name}"})
+        local = Programme.objects.filter(code=f"kcdp-{code}-2026-2030").first() or programme_create(
+            user=root, code=f"kcdp-{code}-2026-2030",
+            name=f"Chương trình khuyến công {province.short_name} giai đoạn 2026–2030",
+            fund_source=FundSource.LOCAL, province=province, start_year=2026, end_year=2030,
+            legal_basis=profile["programme_basis"])
+        # Each province's People's Council sets its own caps (different amounts and contents).
+        for act, percent, amount, per_est in profile["caps"]:
+            cap(province, FundSource.LOCAL, act, percent, amount, date(2025, 7, 1), profile["caps_basis"],
+                per_establishment=per_est)
+        extra = None
+        if profile.get("extra_programme"):
+            extra_code, extra_name, extra_basis = profile["extra_programme"]
+            extra = Programme.objects.filter(code=extra_code).first() or programme_create(
+                user=root, code=extra_code, name=extra_name, fund_source=FundSource.LOCAL, province=province,
+                start_year=2026, end_year=2028, legal_basis=extra_basis)
         calls = {}
         for fund, programme, acts in ((FundSource.LOCAL, local, ["MMTB", "DAO_TAO", "MO_HINH_TD"]),
                                       (FundSource.NATIONAL, national, ["MO_HINH_TD", "MMTB", "SXSH"])):
@@ -266,20 +310,28 @@ def seed_data() -> list[str]:
                         members=[(agency_council[0], CouncilRole.CHAIR), (agency_council[1], CouncilRole.SECRETARY),
                                  (agency_council[2], CouncilRole.MEMBER)])
             calls[fund] = call
-        for programme, amount in ((local, 3_000_000_000), (national, 2_500_000_000)):
+        for programme, amount in ((local, profile["local_amount"]), (national, profile["national_amount"])):
             if not programme.allocations.filter(province=province, year=year).exists():
                 budget_allocation_set(user=root, programme=programme, province=province, year=year, amount=amount,
                                       decision_number=f"{year}/QĐ-UBND" if programme.province_id else "20/QĐ-BCT")
+        if extra is not None and not extra.allocations.filter(province=province, year=year).exists():
+            # Part of the local programme's money moved to the province's craft-product scheme.
+            source = local.allocations.get(province=province, year=year)
+            budget_allocation_move(user=root, allocation_id=source.pk, target_programme_id=extra.pk,
+                                   amount=profile["moved_amount"], decision_number=f"{year}/QĐ-UBND-ĐC",
+                                   reason="Điều chuyển cho đề án phát triển sản phẩm công nghiệp nông thôn tiêu biểu")
         establishments = []
         communes = list(province.communes.order_by("code"))
         for i, (name, form, industry, woman, ethnic, difficult, craft, village) in enumerate(ESTABLISHMENTS[code]):
-            est = Establishment.objects.filter(province=province, name=name).first()
+            # Households use the owner's 12-digit personal identification number as tax code.
+            tax = f"{code:03d}2026{i:05d}" if form == "household" else f"{code:02d}{3100000 + i * 17:08d}"
+            # Found again by tax code too: a rerun over an older demo (other names) adds nothing.
+            est = (Establishment.objects.filter(province=province, name=name).first()
+                   or Establishment.objects.filter(province=province, tax_code=tax).first())
             if est is None:
-                commune = communes[(i * 7) % len(communes)]
+                commune = _commune_named_in(communes, f"{name} {village}") or communes[(i * 7) % len(communes)]
                 if province.is_city and commune.kind == "phuong" and not craft:
                     commune = next(c for c in communes[i:] + communes if c.kind == "xa")
-                # Households use the owner's 12-digit personal identification number as tax code.
-                tax = f"{code:03d}2026{i:05d}" if form == "household" else f"{code:02d}{3100000 + i * 17:08d}"
                 est = app_services.establishment_create(user=officer, data={
                     "name": name, "legal_form": form, "tax_code": tax, "representative": _representative(i),
                     "province": province, "commune": commune, "address": f"Số {10 + i} đường số {i + 1}",

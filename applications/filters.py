@@ -11,8 +11,8 @@ from django.utils.translation import gettext_lazy as _
 from khuyencong.filters import ProvinceCodeFilter, SearchFilter, TenancyFilterSet
 from programs.choices import FundSource
 
-from .choices import DisbursementKind, LegalForm, Status
-from .models import Application, Disbursement, Establishment
+from .choices import CouncilLevel, DisbursementKind, LegalForm, Status
+from .models import Application, AppraisalCouncil, Disbursement, Establishment
 
 
 def overdue_q(now=None) -> Q:
@@ -83,3 +83,12 @@ class DisbursementFilterSet(TenancyFilterSet):
     class Meta:
         model = Disbursement
         fields = ["province", "programme", "year", "kind", "application"]
+
+
+class CouncilFilterSet(TenancyFilterSet):
+    call = django_filters.NumberFilter(field_name="call_id", label=_("Đợt tiếp nhận"), min_value=0)
+    level = django_filters.ChoiceFilter(choices=CouncilLevel.choices, label=_("Cấp"))
+
+    class Meta:
+        model = AppraisalCouncil
+        fields = ["province", "call", "level"]

@@ -57,7 +57,7 @@ def amount_within_caps(application, user, inputs) -> list[str]:
     if rule is None:
         errors.append(_("Không có định mức hỗ trợ áp dụng tại ngày quyết định."))
     else:
-        cap = rule.cap_for(application.total_cost)
+        cap = rule.cap_for(application.total_cost, application.establishments.count())
         if cap is not None and max(amount, application.requested_support) > cap:
             errors.append(_("Vượt mức hỗ trợ tối đa %(c)s theo định mức hiệu lực ngày %(d)s (%(rule)s).")
                           % {"c": format_vnd(cap), "d": inputs["decision_date"].strftime("%d/%m/%Y"),

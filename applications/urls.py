@@ -13,6 +13,7 @@ urlpatterns = [
     path("co-so/<int:pk>/sua/", views.EstablishmentUpdateView.as_view(), name="establishment_update"),
     path("de-an/", views.ApplicationListView.as_view(), name="application_list"),
     path("de-an/moi/", views.ApplicationCreateView.as_view(), name="application_create"),
+    path("de-an/dinh-muc/", views.ApplicationGuidanceView.as_view(), name="application_guidance"),
     path("de-an/<int:pk>/", views.ApplicationDetailView.as_view(), name="application_detail"),
     path("de-an/<int:pk>/sua/", views.ApplicationUpdateView.as_view(), name="application_update"),
     path("de-an/<int:pk>/thao-tac/<str:action>/", views.TransitionView.as_view(), name="transition"),
@@ -26,4 +27,7 @@ urlpatterns = [
     path("de-an/<int:pk>/dieu-chinh/<int:change_pk>/quyet-dinh/", views.ChangeDecisionView.as_view(),
          name="change_decision"),
     path("ngan-sach/", views.BudgetView.as_view(), name="budget"),
+    path("hoi-dong/dot/<int:call_pk>/", views.CallCouncilsView.as_view(), name="call_councils"),
+    path("ngan-sach/giao/", views.AllocationCreateView.as_view(), name="allocation_create"),
+    path("ngan-sach/<int:pk>/", views.AllocationDetailView.as_view(), name="allocation_detail"),
 ]

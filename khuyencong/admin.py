@@ -56,6 +56,38 @@ class ScopedAdmin(admin.ModelAdmin):
             raise PermissionDenied
 
 
+class ServiceOwnedAdmin(ScopedAdmin):
+    """Rows whose rules live in services (allocations, caps, calls, councils,
+    establishments, applications and their records): read-only here for everyone,
+    superusers included, so the admin is no way around the services' checks, ledger
+    entries and events. They change through the portal's pages and the API."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ServiceOwnedInline:
+    """An inline of a service-owned row: shown, never edited."""
+
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(ApiToken)
 class ApiTokenAdmin(admin.ModelAdmin):
     list_display = ["prefix", "user", "name", "read_only", "created_at", "expires_at", "last_used_at", "revoked_at"]

@@ -51,6 +51,7 @@ urlpatterns = [
     path("khoa-api/", views.api_tokens, name="api_tokens"),
     path("khoa-api/<int:pk>/thu-hoi/", views.api_token_revoke_view, name="api_token_revoke"),
     path("dia-ban/", include("provinces.urls")),
+    path("chuong-trinh/", include("programs.urls")),
     path("", include("applications.urls")),
     path("bao-cao/", include("reports.urls")),
     path("nhat-ky/", audit_views.AuditEntryListView.as_view(), name="audit_list"),

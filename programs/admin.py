@@ -1,10 +1,21 @@
-"""Admin of programmes, caps, calls, criteria and allocations (scoped for non-superusers)."""
+"""Admin of programmes, caps, calls, criteria and allocations: read-only (scoped for
+non-superusers). They change through their services, from the portal's pages and the
+API, which check the rules (an allocation never below what is committed) and keep the
+allocation's ledger of changes; only the reference activity types are edited here."""
 
 from django.contrib import admin
 
-from khuyencong.admin import ScopedAdmin
+from khuyencong.admin import ScopedAdmin, ServiceOwnedAdmin, ServiceOwnedInline
 
-from .models import ActivityType, AppraisalCriterion, BudgetAllocation, Call, Programme, SupportRule
+from .models import (
+    ActivityType,
+    AppraisalCriterion,
+    BudgetAllocation,
+    BudgetAllocationEntry,
+    Call,
+    Programme,
+    SupportRule,
+)
 
 
 @admin.register(ActivityType)
@@ -14,25 +25,25 @@ class ActivityTypeAdmin(ScopedAdmin):
 
 
 @admin.register(Programme)
-class ProgrammeAdmin(ScopedAdmin):
+class ProgrammeAdmin(ServiceOwnedAdmin):
     list_display = ["name", "code", "fund_source", "province", "start_year", "end_year", "is_active"]
     list_filter = ["fund_source", "province"]
     search_fields = ["search_text"]
 
 
 @admin.register(SupportRule)
-class SupportRuleAdmin(ScopedAdmin):
+class SupportRuleAdmin(ServiceOwnedAdmin):
     list_display = ["activity_type", "fund_source", "province", "max_percent", "max_amount", "valid_from", "valid_to"]
     list_filter = ["fund_source", "activity_type", "province"]
 
 
-class CriterionInline(admin.TabularInline):
+class CriterionInline(ServiceOwnedInline, admin.TabularInline):
     model = AppraisalCriterion
     extra = 0
 
 
 @admin.register(Call)
-class CallAdmin(ScopedAdmin):
+class CallAdmin(ServiceOwnedAdmin):
     list_display = ["name", "programme", "province", "year", "opens_on", "closes_on", "pass_mark"]
     list_filter = ["year", "province"]
     filter_horizontal = ["activity_types"]
@@ -41,6 +52,22 @@ class CallAdmin(ScopedAdmin):
 
 
 @admin.register(BudgetAllocation)
-class BudgetAllocationAdmin(ScopedAdmin):
+class BudgetAllocationAdmin(ServiceOwnedAdmin):
     list_display = ["programme", "province", "year", "amount", "decision_number"]
     list_filter = ["year", "province"]
+
+
+class AllocationEntryInline(ServiceOwnedInline, admin.TabularInline):
+    model = BudgetAllocationEntry
+    fk_name = "allocation"
+    fields = readonly_fields = ["created_at", "kind", "amount_before", "amount_after", "reason", "decision_number",
+                                "counterpart", "actor"]
+
+
+BudgetAllocationAdmin.inlines = [AllocationEntryInline]
+
+
+@admin.register(BudgetAllocationEntry)
+class BudgetAllocationEntryAdmin(ServiceOwnedAdmin):
+    list_display = ["created_at", "allocation", "kind", "amount_before", "amount_after", "reason", "actor"]
+    list_filter = ["kind", "province"]

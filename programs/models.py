@@ -3,6 +3,7 @@ and budget allocations."""
 
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -12,10 +13,22 @@ from khuyencong.models import NamedModel, NamedQuerySetMixin
 from khuyencong.scoping import ScopedQuerySet
 from provinces.models import Province
 
-from .choices import FundSource
+from .choices import AllocationChange, DossierDocument, FundSource, default_required_documents
 
 
-class ProgrammeScopedQuerySet(NamedQuerySetMixin, ScopedQuerySet):
+class ProvinceRulesQuerySet(ScopedQuerySet):
+    """The rules a province works under (programmes, calls, caps, allocations): a commune
+    officer reads those of their commune's province, since they propose schemes under
+    them; writing stays with the province's staff."""
+
+    def scope_q(self, scope):
+        q = super().scope_q(scope)
+        if q is not None and scope.commune_province_ids:
+            q |= models.Q(**{f"{self.model.tenant_province_path}__in": scope.commune_province_ids})
+        return q
+
+
+class ProgrammeScopedQuerySet(NamedQuerySetMixin, ProvinceRulesQuerySet):
     """Rows of a province, plus national rows (no province) visible to everyone."""
 
 
@@ -113,9 +126,12 @@ class SupportRule(models.Model):
     valid_from = models.DateField(_("hiệu lực từ"))
     valid_to = models.DateField(_("hiệu lực đến"), null=True, blank=True)
     legal_basis = models.CharField(_("căn cứ pháp lý"), max_length=255, blank=True)
+    per_establishment = models.BooleanField(
+        _("tính theo mỗi cơ sở"), default=False,
+        help_text=_("Mức tối đa áp dụng cho mỗi cơ sở thụ hưởng thay vì cho cả đề án."))
     note = models.CharField(_("ghi chú"), max_length=255, blank=True)
 
-    objects = ScopedQuerySet.as_manager()
+    objects = ProvinceRulesQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("định mức hỗ trợ")
@@ -135,11 +151,12 @@ class SupportRule(models.Model):
         if errors:
             raise ValidationError(errors)
 
-    def cap_for(self, total_cost: int) -> int | None:
-        """The largest support this rule allows for a scheme of ``total_cost`` đồng."""
+    def cap_for(self, total_cost: int, establishments: int = 1) -> int | None:
+        """The largest support this rule allows for a scheme of ``total_cost`` đồng with
+        ``establishments`` beneficiaries (the amount is per beneficiary when the law says so)."""
         caps = []
         if self.max_amount is not None:
-            caps.append(self.max_amount)
+            caps.append(self.max_amount * (max(establishments, 1) if self.per_establishment else 1))
         if self.max_percent is not None:
             caps.append(int(Decimal(total_cost) * self.max_percent / 100))
         return min(caps) if caps else None
@@ -161,6 +178,9 @@ class Call(NamedModel):
     pass_mark = models.DecimalField(_("điểm đạt (thang 100)"), max_digits=5, decimal_places=2, default=Decimal("70"),
                                     validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))])
     description = models.TextField(_("mô tả"), blank=True)
+    required_documents = models.JSONField(
+        _("tài liệu bắt buộc trong hồ sơ"), default=default_required_documents, blank=True,
+        help_text=_("Mã các loại tài liệu hồ sơ phải có trước khi nộp."))
 
     objects = ProgrammeScopedQuerySet.as_manager()
 
@@ -179,11 +199,19 @@ class Call(NamedModel):
                 errors["programme"] = _("Chương trình địa phương của tỉnh khác.")
             if self.year and not (programme.start_year <= self.year <= programme.end_year):
                 errors["year"] = _("Năm kế hoạch nằm ngoài thời gian của chương trình.")
+        documents = self.required_documents
+        if not isinstance(documents, list) or any(kind not in DossierDocument.values for kind in documents):
+            errors["required_documents"] = _("Loại tài liệu bắt buộc không hợp lệ.")
+        elif len(set(documents)) != len(documents):
+            errors["required_documents"] = _("Một loại tài liệu được chọn hai lần.")
         if errors:
             raise ValidationError(errors)
 
     def is_open_on(self, day) -> bool:
         return self.opens_on <= day <= self.closes_on
+
+    def required_document_labels(self) -> list[str]:
+        return [DossierDocument(kind).label for kind in self.required_documents or []]
 
 
 class AppraisalCriterion(models.Model):
@@ -200,7 +228,7 @@ class AppraisalCriterion(models.Model):
     max_score = models.PositiveSmallIntegerField(_("điểm tối đa"), default=10, validators=[MinValueValidator(1)])
     position = models.PositiveSmallIntegerField(_("thứ tự"), default=0)
 
-    objects = ScopedQuerySet.as_manager()
+    objects = ProvinceRulesQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("tiêu chí thẩm định")
@@ -226,7 +254,7 @@ class BudgetAllocation(models.Model):
     decision_number = models.CharField(_("số quyết định giao"), max_length=60, blank=True)
     note = models.CharField(_("ghi chú"), max_length=255, blank=True)
 
-    objects = ScopedQuerySet.as_manager()
+    objects = ProvinceRulesQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("kinh phí được giao")
@@ -239,3 +267,48 @@ class BudgetAllocation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.programme} · {self.province_id} · {self.year}"
+
+
+class BudgetAllocationEntry(models.Model):
+    """One change of an allocation, append-only: the allocation's amount is the last
+    entry's ``amount_after``; nothing is overwritten without a row saying who, when, why
+    and from what to what (a move writes one entry on each side, naming the other)."""
+
+    tenant_province_path = "province"
+
+    allocation = models.ForeignKey(BudgetAllocation, on_delete=models.PROTECT, related_name="entries",
+                                   verbose_name=_("kinh phí được giao"))
+    province = models.ForeignKey(Province, on_delete=models.PROTECT, related_name="+",
+                                 verbose_name=_("tỉnh/thành phố"))
+    kind = models.CharField(_("loại thay đổi"), max_length=10, choices=AllocationChange.choices)
+    amount_before = models.BigIntegerField(_("trước (đồng)"))
+    amount_after = models.BigIntegerField(_("sau (đồng)"), validators=[MinValueValidator(0)])
+    reason = models.CharField(_("lý do"), max_length=500, blank=True)
+    decision_number = models.CharField(_("số quyết định"), max_length=60, blank=True)
+    counterpart = models.ForeignKey(BudgetAllocation, on_delete=models.PROTECT, null=True, blank=True,
+                                    related_name="+", verbose_name=_("chương trình điều chuyển"))
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                              related_name="+", verbose_name=_("người thực hiện"))
+    created_at = models.DateTimeField(_("thời điểm"), auto_now_add=True)
+
+    objects = ProvinceRulesQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("thay đổi kinh phí được giao")
+        verbose_name_plural = _("sổ thay đổi kinh phí được giao")
+        ordering = ["allocation", "created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.amount_before} → {self.amount_after}"
+
+    @property
+    def delta(self) -> int:
+        return self.amount_after - self.amount_before
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise ValidationError(_("Sổ thay đổi kinh phí chỉ được ghi thêm, không sửa."))
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValidationError(_("Sổ thay đổi kinh phí chỉ được ghi thêm, không xóa."))

@@ -23,9 +23,9 @@ PNG_BYTES = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x
              b"\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82")
 
 DEFAULT_CRITERIA = [
-    {"name": "Tính cấp thiết và phù hợp", "weight": Decimal("3"), "max_score": 10},
-    {"name": "Tính khả thi và hiệu quả", "weight": Decimal("4"), "max_score": 10},
-    {"name": "Năng lực của cơ sở thụ hưởng", "weight": Decimal("3"), "max_score": 10},
+    {"name": "Tính cấp thiết và phù hợp", "weight": Decimal("30"), "max_score": 10},
+    {"name": "Tính khả thi và hiệu quả", "weight": Decimal("40"), "max_score": 10},
+    {"name": "Năng lực của cơ sở thụ hưởng", "weight": Decimal("30"), "max_score": 10},
 ]
 
 

@@ -544,7 +544,7 @@ def test_amount_above_the_cap_in_force_is_400(tn, appraised):
 
 def test_amount_above_the_remaining_allocation_is_409(tn, appraised):
     budget_allocation_set(user=_superuser(), programme=tn.local_programme, province=tn.province,
-                          year=appraised.year, amount=100_000_000)
+                          year=appraised.year, amount=100_000_000, reason="Điều chỉnh dự toán")
     response = transition(client_of(tn.approver), appraised, "approve", **approve_body())
     assert response.status_code == 409
     assert "không đủ" in response.json()["errors"]["reasons"][0]

@@ -12,6 +12,7 @@ from django.utils import timezone
 from programs.choices import FundSource
 from programs.models import ActivityType, BudgetAllocation, Programme, SupportRule
 from programs.services import activity_types_load, call_create
+from provinces.choices import Role
 from provinces.models import Province
 
 from .api_matrix import ApiPermissionMatrix
@@ -87,6 +88,17 @@ class TestActivityTypesMatrix(ApiPermissionMatrix):
 
 class TestSupportRulesMatrix(ApiPermissionMatrix):
     basename = "support-rule"
+    writable = True  # a new version from a date (issue 11); never edited in place
+    role = Role.PROVINCE_APPROVER
+
+    def create_payload(self, own_object) -> dict:
+        return {"province": TAY_NINH, "fund_source": "local", "activity_type": "DAO_TAO", "max_amount": 90_000_000,
+                "valid_from": "2026-01-01", "legal_basis": "Nghị quyết 09/2025/NQ-HĐND"}
+
+    def expected(self, case) -> int:
+        if case.method == "patch" and case.who == "member":
+            return 405  # versions are added, never changed
+        return super().expected(case)
 
     @pytest.fixture
     def own_object(self, db):
@@ -99,6 +111,16 @@ class TestSupportRulesMatrix(ApiPermissionMatrix):
 
 class TestCallsMatrix(ApiPermissionMatrix):
     basename = "call"
+    writable = True  # set up and changed through programs.services (issue 11)
+    role = Role.PROVINCE_APPROVER  # a province approver manages the local programme's calls
+
+    def create_payload(self, own_object) -> dict:
+        return {"name": "Đợt 2", "programme": own_object.programme_id, "year": own_object.year,
+                "opens_on": own_object.opens_on.isoformat(), "closes_on": own_object.closes_on.isoformat(),
+                "activity_types": ["MMTB"], "criteria": [{"name": "Hiệu quả", "weight": "100", "max_score": 10}]}
+
+    def update_payload(self, own_object) -> dict:
+        return {"description": "Ưu tiên cơ sở làng nghề"}
 
     @pytest.fixture
     def own_object(self, db):
@@ -111,6 +133,14 @@ class TestCallsMatrix(ApiPermissionMatrix):
 
 class TestBudgetAllocationsMatrix(ApiPermissionMatrix):
     basename = "budget-allocation"
+    writable = True  # allocate, raise, lower through applications.services.budget (issue 11)
+
+    def create_payload(self, own_object) -> dict:
+        return {"programme": own_object.programme_id, "province": TAY_NINH, "year": own_object.year + 1,
+                "amount": 500_000_000, "decision_number": "01/QĐ-UBND"}
+
+    def update_payload(self, own_object) -> dict:
+        return {"amount": 1_200_000_000, "reason": "Bổ sung dự toán"}
 
     @pytest.fixture
     def own_object(self, db):
@@ -175,7 +205,7 @@ def test_calls_carry_criteria_and_filter_by_open_date(tn_client):
     assert body["programme"] == programme.pk and body["province"] == TAY_NINH
     assert sorted(body["activity_types"]) == ["DAO_TAO", "MMTB"]
     assert [c["name"] for c in body["criteria"]] == [c["name"] for c in DEFAULT_CRITERIA]
-    assert body["criteria"][1]["weight"] == 4 and body["criteria"][1]["max_score"] == 10
+    assert body["criteria"][1]["weight"] == 40 and body["criteria"][1]["max_score"] == 10
     url = "/api/v1/calls/"
     assert _ids(tn_client, url, open_on=today.isoformat()) == [open_now.pk]
     assert _ids(tn_client, url, open_on=(today + timedelta(days=105)).isoformat()) == [later.pk]

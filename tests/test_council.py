@@ -237,11 +237,12 @@ def weighted_call(tn):
     call = call_create(user=root, programme=tn.local_programme, province=tn.province, year=TODAY.year,
                        name="Đợt bổ sung", opens_on=TODAY - timedelta(days=1), closes_on=TODAY + timedelta(days=1),
                        activity_types=["MMTB"], pass_mark=Decimal("85"), criteria=[
-                           {"name": "Cấp thiết", "weight": Decimal("2"), "max_score": 20},
-                           {"name": "Khả thi", "weight": Decimal("1"), "max_score": 5},
-                           {"name": "Hiệu quả", "weight": Decimal("3"), "max_score": 10}])
+                           {"name": "Cấp thiết", "weight": Decimal("40"), "max_score": 20},
+                           {"name": "Khả thi", "weight": Decimal("20"), "max_score": 5},
+                           {"name": "Hiệu quả", "weight": Decimal("40"), "max_score": 10}])
     services.council_create(user=tn.officer, name="Hội đồng đợt bổ sung", level=PROVINCIAL, call=call,
-                            members=[(m, CouncilRole.MEMBER) for m in tn.council])
+                            members=[(tn.council[0], CouncilRole.CHAIR),
+                                     *[(m, CouncilRole.MEMBER) for m in tn.council[1:]]])
     return call
 
 
@@ -270,15 +271,15 @@ def _score(application, member, values):
 def test_weighted_total_matches_a_hand_computation(tn, weighted_call):
     application = _in_call(tn, weighted_call)
     first, second, third = tn.council
-    # (2 × 15/20 + 1 × 4/5 + 3 × 7/10) / (2 + 1 + 3) × 100 = (1.5 + 0.8 + 2.1) / 6 × 100 = 73.33
+    # (40 × 15/20 + 20 × 4/5 + 40 × 7/10) / (40 + 20 + 40) × 100 = (30 + 16 + 28) / 100 × 100 = 74
     _score(application, first, [15, 4, 7])
-    # (2 × 20/20 + 1 × 5/5 + 3 × 10/10) / 6 × 100 = 100
+    # (40 × 20/20 + 20 × 5/5 + 40 × 10/10) / 100 × 100 = 100
     _score(application, second, [20, 5, 10])
     services.conflict_declare(user=third, application_id=application.pk, has_conflict=True, note="Cổ đông")
     sheet = selectors.score_sheet(application, PROVINCIAL)
     totals = {m.member.user: m.weighted_total for m in sheet.members}
-    assert totals == {first: Decimal("73.33"), second: Decimal("100.00"), third: None}
-    assert sheet.finished and sheet.average == Decimal("86.67")  # (73.33 + 100) / 2, half up
+    assert totals == {first: Decimal("74.00"), second: Decimal("100.00"), third: None}
+    assert sheet.finished and sheet.average == Decimal("87.00")  # (74 + 100) / 2
     assert sheet.pass_mark == Decimal("85") and sheet.passed
     assert approve(tn, application).status == Status.APPROVED
 
@@ -286,7 +287,7 @@ def test_weighted_total_matches_a_hand_computation(tn, weighted_call):
 def test_below_the_pass_mark_fails_and_blocks_approval_with_the_reason(tn, weighted_call):
     application = _in_call(tn, weighted_call)
     for member in tn.council:
-        _score(application, member, [16, 4, 8])  # (1.6 + 0.8 + 2.4) / 6 × 100 = 80
+        _score(application, member, [16, 4, 8])  # (40 × 0.8 + 20 × 0.8 + 40 × 0.8) / 100 × 100 = 80
     sheet = selectors.score_sheet(application, PROVINCIAL)
     assert sheet.finished and sheet.average == Decimal("80.00") and not sheet.passed
     with pytest.raises(DomainConflict) as caught:

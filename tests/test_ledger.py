@@ -45,6 +45,9 @@ def expected_from_records() -> dict:
     rows = defaultdict(lambda: dict.fromkeys(MONEY, 0))
     for allocation in BudgetAllocation.objects.all():
         rows[(allocation.programme_id, allocation.province_id, allocation.year)]["allocated"] += allocation.amount
+        # Every allocation's amount is the last entry of its append-only ledger of changes.
+        last = allocation.entries.order_by("-created_at", "-pk").first()
+        assert last is not None and last.amount_after == allocation.amount
     paid = dict(Disbursement.objects.values("application_id").annotate(t=Sum("amount"))
                 .values_list("application_id", "t"))
     settled = dict(Settlement.objects.values_list("application_id", "settled_amount"))
@@ -130,8 +133,9 @@ def test_ledger_identities_hold_after_a_randomized_sequence_of_operations():
                 amount = max(0, committed + rng.choice([-50_000_000, 0, 100_000_000, 300_000_000]))
                 try:
                     budget_allocation_set(user=_superuser(), programme=allocation.programme,
-                                          province=allocation.province, year=allocation.year, amount=amount)
-                except ValidationError:
+                                          province=allocation.province, year=allocation.year, amount=amount,
+                                          reason="Điều chỉnh dự toán")
+                except DomainConflict:
                     assert amount < committed
                 else:
                     assert amount >= committed
@@ -237,11 +241,11 @@ def test_cancellation_releases_what_was_not_paid_and_the_approve_guard_sees_it()
     assert approve(setup, second, 80_000_000).status == Status.APPROVED
     assert budget_position(**key).remaining == 0
     # The allocation cannot go below what is committed (paid on the cancelled + approved).
-    with pytest.raises(ValidationError):
+    with pytest.raises(DomainConflict, match="200.000.000"):
         budget_allocation_set(user=_superuser(), programme=setup.local_programme, province=setup.province,
-                              year=TODAY().year, amount=199_999_999)
+                              year=TODAY().year, amount=199_999_999, reason="Thu hồi")
     budget_allocation_set(user=_superuser(), programme=setup.local_programme, province=setup.province,
-                          year=TODAY().year, amount=200_000_000)
+                          year=TODAY().year, amount=200_000_000, reason="Thu hồi")
     check_ledger()
 
 
@@ -306,7 +310,9 @@ def test_ledger_is_scoped_filtered_and_has_national_totals():
     mine = ledger(user=tn.officer)
     assert {r["province_id"] for r in mine["rows"]} == {80}
     assert mine["totals"]["committed"] == 200_000_000
-    assert ledger(user=tn.commune_officer)["rows"] == []  # allocations are province-level
+    # A commune officer reads their province's money (province-level figures, not a
+    # fraction made of their commune's dossiers): they propose against it.
+    assert ledger(user=tn.commune_officer) == mine
     local = ledger(programme=tn.local_programme, year=TODAY().year)
     assert [(r["programme_code"], r["province_id"], r["fund_source"]) for r in local["rows"]] == [
         (tn.local_programme.code, 80, "local")]

@@ -24,7 +24,7 @@ from khuyencong.errors import DomainConflict
 from khuyencong.scoping import scope_for
 from khuyencong.templatetags.kc import format_vnd
 from programs.choices import FundSource
-from programs.models import BudgetAllocation, Call, SupportRule
+from programs.models import BudgetAllocation, BudgetAllocationEntry, Call, SupportRule
 from programs.services import support_rule_create
 from provinces.choices import Role
 from provinces.models import Commune
@@ -527,6 +527,8 @@ def test_approval_above_the_remaining_allocation_is_a_conflict_naming_the_remain
 
 def test_approval_without_any_allocation_is_a_conflict(cast):
     application = _appraised(cast)
+    # Only a test removes an allocation (its ledger of changes first): the portal never does.
+    BudgetAllocationEntry.objects.filter(allocation__programme=cast.setup.local_programme).delete()
     BudgetAllocation.objects.filter(programme=cast.setup.local_programme).delete()
     with pytest.raises(DomainConflict) as caught:
         act(cast.setup.approver, application, "approve")

@@ -11,6 +11,7 @@ from .viewsets import (
     BudgetAllocationViewSet,
     ChangeRequestViewSet,
     ContractViewSet,
+    CouncilViewSet,
     DisbursementViewSet,
     EstablishmentViewSet,
     InspectionViewSet,
@@ -22,6 +23,7 @@ router = SimpleRouter()
 router.register("establishments", EstablishmentViewSet, basename="establishment")
 router.register("applications", ApplicationViewSet, basename="application")
 router.register("disbursements", DisbursementViewSet, basename="disbursement")
+router.register("councils", CouncilViewSet, basename="council")
 # Allocations are programmes' data, served here because they carry the ledger's numbers.
 router.register("budget-allocations", BudgetAllocationViewSet, basename="budget-allocation")
 # Records of one application: /applications/{application_pk}/<records>/

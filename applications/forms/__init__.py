@@ -3,7 +3,8 @@ input; the services write."""
 
 from .appraisal import ConflictForm, ScoreForm
 from .base import BootstrapMixin, DateInput, add_service_errors, posted_version
-from .budget import BudgetFilterForm
+from .budget import AllocationForm, AllocationMoveForm, BudgetFilterForm
+from .councils import CouncilForm
 from .dossier import (
     ApplicationForm,
     AttachmentForm,
@@ -28,8 +29,8 @@ from .implementation import (
 )
 
 __all__ = [
-    "AcceptanceForm", "ApplicationForm", "AttachmentForm", "BaseCostLineFormSet", "BootstrapMixin", "BudgetFilterForm",
-    "ChangeDecisionForm", "ChangeRequestForm", "CompletionForm", "ConflictForm", "ContractForm", "CostLineForm",
+    "AcceptanceForm", "AllocationForm", "AllocationMoveForm", "ApplicationForm", "AttachmentForm", "BaseCostLineFormSet", "BootstrapMixin", "BudgetFilterForm",
+    "ChangeDecisionForm", "CouncilForm", "ChangeRequestForm", "CompletionForm", "ConflictForm", "ContractForm", "CostLineForm",
     "CostLineFormSet", "DateInput", "DisbursementForm", "EstablishmentForm", "InspectionForm", "ProgressReportForm",
     "RecordForm", "ScoreForm", "SettlementForm", "StartImplementationForm", "TransitionForm", "add_service_errors", "posted_version",
 ]

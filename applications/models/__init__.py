@@ -3,7 +3,14 @@
 Every model is importable from ``applications.models`` (migrations name
 ``applications.models.attachment_path`` and ``validate_tax_code``)."""
 
-from .appraisal import AppraisalCouncil, ConflictDeclaration, CouncilMember, CouncilQuerySet, Score
+from .appraisal import (
+    AppraisalCouncil,
+    ConflictDeclaration,
+    CouncilMember,
+    CouncilQuerySet,
+    CouncilSeat,
+    Score,
+)
 from .closing import Acceptance, Settlement
 from .dossier import (
     Application,
@@ -20,6 +27,6 @@ from .implementation import ChangeRequest, Contract, Disbursement, Inspection, P
 __all__ = [
     "TAX_CODE_RE", "Acceptance", "Application", "ApplicationCodeSequence", "ApplicationEvent",
     "ApplicationQuerySet", "AppraisalCouncil", "Attachment", "ChangeRequest", "ConflictDeclaration", "Contract",
-    "CostLine", "CouncilMember", "CouncilQuerySet", "Disbursement", "Establishment", "EstablishmentQuerySet",
+    "CostLine", "CouncilMember", "CouncilQuerySet", "CouncilSeat", "Disbursement", "Establishment", "EstablishmentQuerySet",
     "Inspection", "ProgressReport", "Score", "Settlement", "attachment_path", "validate_tax_code",
 ]

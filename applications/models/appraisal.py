@@ -82,6 +82,36 @@ class CouncilMember(models.Model):
         return f"{self.user} ({self.get_role_display()})"
 
 
+class CouncilSeat(models.Model):
+    """Who served on a council, in which role, from when to when: written when a council is
+    set up and each time it is recomposed (a seat ends, never disappears), so the record
+    says who sat when a dossier was appraised."""
+
+    tenant_province_path = "council__province"
+    tenant_null_province_visible = True
+
+    council = models.ForeignKey(AppraisalCouncil, on_delete=models.PROTECT, related_name="seats",
+                                verbose_name=_("hội đồng"))
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                             verbose_name=_("thành viên"))
+    role = models.CharField(_("vai trò trong hội đồng"), max_length=12, choices=CouncilRole.choices)
+    served_from = models.DateTimeField(_("từ"))
+    served_to = models.DateTimeField(_("đến"), null=True, blank=True)
+    reason = models.CharField(_("lý do thay đổi"), max_length=500, blank=True)
+    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="+", verbose_name=_("người thay đổi"))
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("nhiệm kỳ thành viên hội đồng")
+        verbose_name_plural = _("lịch sử thành phần hội đồng")
+        ordering = ["council", "served_from", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.get_role_display()})"
+
+
 class ConflictDeclaration(models.Model):
     """A member's declaration about a conflict of interest with one application. The
     dossier opens to the member only after declaring no conflict; a conflicted member

@@ -91,12 +91,14 @@ def eligibility_problems(application: Application, on: date | None = None) -> li
                         % {"a": application.activity_type_id, "f": application.get_fund_source_display(),
                            "d": on.strftime("%d/%m/%Y")})
     else:
-        cap = rule.cap_for(application.total_cost)
+        cap = rule.cap_for(application.total_cost, len(establishments))
         if cap is not None and application.requested_support > cap:
             problems.append(_("Kinh phí đề nghị %(r)s vượt mức tối đa %(c)s theo định mức (%(rule)s).")
                             % {"r": format_vnd(application.requested_support), "c": format_vnd(cap), "rule": rule})
     present = set(application.attachments.filter(removed_at__isnull=True).values_list("kind", flat=True))
-    for kind in REQUIRED_ATTACHMENT_KINDS:
+    # The call says which documents its dossiers need; without a call, the usual three.
+    required = call.required_documents if call is not None else REQUIRED_ATTACHMENT_KINDS
+    for kind in required:
         if kind not in present:
             problems.append(_("Thiếu tài liệu: %(k)s.") % {"k": AttachmentKind(kind).label})
     if application.start_date and application.end_date and application.end_date < application.start_date:

@@ -7,8 +7,8 @@ The public services are re-exported here, so callers write ``services.applicatio
 whatever module holds it."""
 
 from ..ledger import disbursed_total
-from .appraisal import conflict_declare, council_create, scores_submit
-from .budget import budget_allocation_set
+from .appraisal import conflict_declare, council_create, council_recompose, scores_submit
+from .budget import budget_allocation_move, budget_allocation_set, require_allocate
 from .changes import change_request_create, change_request_decide
 from .closing import acceptance_record, application_complete, application_settle
 from .dossier import (
@@ -31,8 +31,8 @@ from .transitions import application_transition
 
 __all__ = [
     "acceptance_record", "application_complete", "application_create", "application_settle",
-    "application_transition", "application_update", "attachment_add", "attachment_remove", "budget_allocation_set",
-    "change_request_create", "change_request_decide", "conflict_declare", "contract_add", "council_create",
+    "application_transition", "application_update", "attachment_add", "attachment_remove", "budget_allocation_move", "budget_allocation_set", "require_allocate",
+    "change_request_create", "change_request_decide", "conflict_declare", "contract_add", "council_create", "council_recompose",
     "disbursed_total", "disbursement_add", "establishment_create", "establishment_update",
     "implementation_start", "inspection_add", "notify_next_actors", "progress_report_add", "recipients_for",
     "scores_submit", "sniff_content_type",

@@ -59,7 +59,7 @@ def _change_problems(application, change: ChangeRequest, *, lock: bool) -> list[
             if rule is None:
                 problems.append(_("Không có định mức hỗ trợ áp dụng tại ngày %(d)s.") % {"d": today.strftime("%d/%m/%Y")})
             else:
-                cap = rule.cap_for(application.total_cost)
+                cap = rule.cap_for(application.total_cost, application.establishments.count())
                 if cap is not None and new > cap:
                     problems.append(_("Vượt mức hỗ trợ tối đa %(c)s theo định mức hiệu lực ngày %(d)s (%(rule)s).")
                                     % {"c": format_vnd(cap), "d": today.strftime("%d/%m/%Y"), "rule": rule})
@@ -78,7 +78,7 @@ def _change_problems(application, change: ChangeRequest, *, lock: bool) -> list[
                             % {"t": format_vnd(total), "r": format_vnd(application.requested_support)})
         rule = support_rule_for(province_id=application.province_id, fund_source=application.fund_source,
                                 activity_type_id=application.activity_type_id, on=today)
-        cap = rule.cap_for(total) if rule is not None else None
+        cap = rule.cap_for(total, application.establishments.count()) if rule is not None else None
         if cap is not None and approved > cap:
             problems.append(_("Với tổng kinh phí mới, mức hỗ trợ tối đa là %(c)s, thấp hơn kinh phí được phê duyệt "
                               "%(a)s.") % {"c": format_vnd(cap), "a": format_vnd(approved)})

@@ -4,7 +4,8 @@ budget page, one module per sub-domain. Views parse input and call the services;
 read goes through ``visible_to``."""
 
 from .appraisal import ScoringView
-from .budget import BudgetView
+from .budget import AllocationCreateView, AllocationDetailView, BudgetView
+from .councils import CallCouncilsView
 from .detail import ApplicationDetailView
 from .dossier import (
     ApplicationCreateView,
@@ -20,13 +21,15 @@ from .establishments import (
     EstablishmentListView,
     EstablishmentUpdateView,
 )
+from .guidance import ApplicationGuidanceView
 from .implementation import ChangeDecisionView, RecordView
 from .tasks import TaskListView
 from .transitions import TransitionView
 
 __all__ = [
-    "ApplicationCreateView", "ApplicationDetailView", "ApplicationListView", "ApplicationUpdateView",
-    "AttachmentDownloadView", "AttachmentRemoveView", "AttachmentUploadView", "BudgetView", "ChangeDecisionView",
+    "AllocationCreateView", "AllocationDetailView",
+    "ApplicationCreateView", "ApplicationDetailView", "ApplicationGuidanceView", "ApplicationListView", "ApplicationUpdateView",
+    "AttachmentDownloadView", "AttachmentRemoveView", "AttachmentUploadView", "BudgetView", "CallCouncilsView", "ChangeDecisionView",
     "EstablishmentCreateView", "EstablishmentDetailView", "EstablishmentListView", "EstablishmentUpdateView",
     "RecordView", "ScoringView", "TaskListView", "TransitionView",
 ]

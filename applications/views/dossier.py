@@ -147,6 +147,11 @@ class ApplicationCreateView(ApplicationFormView):
         est = self.request.GET.get("establishment")
         if est and est.isdigit():
             initial["establishments"] = [int(est)]
+        # "Draft in this call" on a programme page.
+        for name in ("programme", "call"):
+            value = self.request.GET.get(name)
+            if value and value.isdigit():
+                initial[name] = int(value)
         return initial
 
 

@@ -54,7 +54,7 @@ class TransitionView(ApplicationObjectMixin, TemplateView):
             rule = support_rule_for(province_id=application.province_id, fund_source=application.fund_source,
                                     activity_type_id=application.activity_type_id, on=today)
             context["rule"] = rule
-            context["cap"] = rule.cap_for(application.total_cost) if rule else None
+            context["cap"] = rule.cap_for(application.total_cost, application.establishments.count()) if rule else None
             context["budget"] = budget_position(programme_id=application.programme_id,
                                                 province_id=application.province_id, year=application.year)
             level = application.appraisal_level

@@ -4,6 +4,7 @@ read is scoped."""
 
 from .budget import BudgetAllocationViewSet
 from .closing import AcceptanceViewSet, ApplicationStepViewSet, SettlementViewSet
+from .councils import CouncilViewSet
 from .dossier import ApplicationViewSet
 from .establishments import EstablishmentViewSet
 from .implementation import (
@@ -17,6 +18,6 @@ from .implementation import (
 
 __all__ = [
     "AcceptanceViewSet", "ApplicationDisbursementViewSet", "BudgetAllocationViewSet", "ApplicationStepViewSet", "ApplicationViewSet",
-    "ChangeRequestViewSet", "ContractViewSet", "DisbursementViewSet", "EstablishmentViewSet", "InspectionViewSet",
+    "ChangeRequestViewSet", "CouncilViewSet", "ContractViewSet", "DisbursementViewSet", "EstablishmentViewSet", "InspectionViewSet",
     "ProgressReportViewSet", "SettlementViewSet",
 ]
