@@ -1,14 +1,15 @@
-"""Builders of realistic test data through the services (the same paths users take)."""
+"""The test world: provinces with their staff, programmes, calls, councils and money, and the
+short-hands the tests use, built with the builders the demo data uses (``applications.builders``)."""
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
+from applications import builders
 from applications import services as app_services
-from applications.choices import REQUIRED_ATTACHMENT_KINDS, CouncilLevel, CouncilRole, LegalForm
+from applications.choices import CouncilLevel, CouncilRole, LegalForm
 from applications.models import Application
 from applications.services import budget_allocation_set
 from programs.choices import FundSource
@@ -18,7 +19,7 @@ from provinces.choices import Role
 from provinces.models import Commune, Organisation, Province
 from provinces.services import agency_get_or_create, member_add, province_centre_get_or_create
 
-PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PDF_BYTES = builders.pdf_bytes("Ho so")
 PNG_BYTES = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
              b"\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82")
 
@@ -30,7 +31,7 @@ DEFAULT_CRITERIA = [
 
 
 def pdf_file(name="tai-lieu.pdf"):
-    return SimpleUploadedFile(name, PDF_BYTES, content_type="application/pdf")
+    return builders.pdf_file(name, "Ho so")
 
 
 @dataclass
@@ -171,33 +172,23 @@ def make_application(setup: ProvinceSetup, *, national=False, establishments=Non
         cost_lines=[{"item": "Máy sấy", "quantity": Decimal("1"), "unit": "bộ", "unit_cost": total}],
     )
     if attachments:
-        for kind in REQUIRED_ATTACHMENT_KINDS:
-            app_services.attachment_add(user=user or setup.officer, application_id=application.pk, kind=kind,
-                                        uploaded_file=pdf_file(f"{kind}.pdf"))
+        builders.attach_required(application, user or setup.officer, "Ho so")
     application.refresh_from_db()
     return application
 
 
 def score_all(application, members, level, score=8):
-    for member in members:
-        app_services.conflict_declare(user=member, application_id=application.pk, has_conflict=False)
-        criteria = application.call.criteria.all()
-        app_services.scores_submit(user=member, application_id=application.pk,
-                                   scores={c.pk: {"score": score, "comment": "Đạt"} for c in criteria})
+    builders.score_all(application, members, score)
 
 
 def to_under_appraisal(setup, application):
-    app_services.application_transition(user=setup.officer, application_id=application.pk, action="submit")
-    app_services.application_transition(user=setup.officer, application_id=application.pk, action="start_appraisal")
-    return Application.objects.get(pk=application.pk)
+    return builders.to_under_appraisal(setup.officer, application)
 
 
 def approve_local(setup, application, amount=None):
     to_under_appraisal(setup, application)
     score_all(application, setup.council, CouncilLevel.PROVINCIAL)
-    return app_services.application_transition(
-        user=setup.approver, application_id=application.pk, action="approve", decision_number="123/QĐ-SCT",
-        decision_date=timezone.localdate(), approved_amount=amount or application.requested_support)
+    return builders.approve(setup.approver, application, decision_number="123/QĐ-SCT", amount=amount)
 
 
 # --- After the decision (implementation records through the services) ----------------------
@@ -207,37 +198,22 @@ def approve_national(world, setup, application, amount=None):
     """A national-fund application from draft to approved by the Agency."""
     to_under_appraisal(setup, application)
     score_all(application, setup.council, CouncilLevel.PROVINCIAL)
-    app_services.application_transition(user=setup.approver, application_id=application.pk, action="endorse")
-    app_services.application_transition(user=world.agency_officer, application_id=application.pk,
-                                        action="start_national_appraisal")
-    application = Application.objects.get(pk=application.pk)
+    builders.act(setup.approver, application, "endorse")
+    builders.act(world.agency_officer, application, "start_national_appraisal")
     score_all(application, world.agency_council, CouncilLevel.NATIONAL)
-    return app_services.application_transition(
-        user=world.agency_approver, application_id=application.pk, action="approve", decision_number="77/QĐ-CCT",
-        decision_date=timezone.localdate(), approved_amount=amount or application.requested_support)
+    return builders.approve(world.agency_approver, application, decision_number="77/QĐ-CCT", amount=amount)
 
 
 def implement(setup, application, *, value=None, user=None, number="01/2026/HĐ-KC"):
     """Record a contract with the application's first beneficiary and start implementation."""
-    application = Application.objects.get(pk=application.pk)
-    beneficiary = application.establishments.order_by("pk").first()
-    return app_services.implementation_start(
-        user=user or setup.officer, application_id=application.pk,
-        contracts=[{"number": number, "signed_on": timezone.localdate(), "beneficiary": beneficiary,
-                    "value": value or application.approved_amount}])
+    return builders.start_implementation(user or setup.officer, application, number=number, value=value)
 
 
 def complete_implementation(setup, application, *, user=None):
     """Upload the completion report and move the application to completed."""
-    return app_services.application_complete(user=user or setup.officer, application_id=application.pk,
-                                             report_file=pdf_file("bao-cao-hoan-thanh.pdf"),
-                                             narrative="Đã lắp đặt và vận hành máy")
+    return builders.complete(user or setup.officer, application, "Đã lắp đặt và vận hành máy")
 
 
 def accept_implementation(setup, application, *, result="passed", user=None):
     """Record a passed acceptance (with minutes): the application becomes accepted."""
-    return app_services.acceptance_record(
-        user=user or setup.approver, application_id=application.pk, accepted_on=timezone.localdate(),
-        committee_members="Sở Công Thương; UBND xã; cơ sở thụ hưởng", result=result,
-        conditions="Bổ sung nhật ký vận hành" if result == "passed_with_conditions" else "",
-        achieved_jobs=12, machinery_installed="01 máy sấy", minutes_file=pdf_file("bien-ban-nghiem-thu.pdf"))
+    return builders.accept(user or setup.approver, application, result=result)
