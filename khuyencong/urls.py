@@ -29,6 +29,7 @@ api_v1 = [
     path("", include("programs.api.urls")),
     path("", include("applications.api.urls")),
     path("", include("reports.api.urls")),
+    path("", include("notifications.api.urls")),
     path("", include(audit_router.urls)),
 ]
 
@@ -53,6 +54,7 @@ urlpatterns = [
     path("dia-ban/", include("provinces.urls")),
     path("", include("applications.urls")),
     path("bao-cao/", include("reports.urls")),
+    path("thong-bao/", include("notifications.urls")),
     path("nhat-ky/", audit_views.AuditEntryListView.as_view(), name="audit_list"),
     path("nhat-ky/xuat-csv/", audit_views.AuditEntryCsvView.as_view(), name="audit_csv"),
     # The admin's sign-in is slowed down per address like the portal's own.

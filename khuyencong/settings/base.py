@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "programs",
     "applications",
     "reports",
+    "notifications",
 ]
 
 MIDDLEWARE = [

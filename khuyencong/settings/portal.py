@@ -136,3 +136,23 @@ SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update({
     # Keeps the applications' state enum under the name it had before report runs had a status.
     "StatusEnum": "applications.choices.Status",
 })
+
+# --- Notifications (notifications/) ---------------------------------------------------------
+# The address of the portal as users reach it: links in e-mails are built from it.
+KC_SITE_URL = os.environ.get("KC_SITE_URL", "http://127.0.0.1:8000")
+# E-mail delivery retries: wait base, 2×base, 4×base … seconds (capped) while the mail
+# server is down; after KC_NOTIFICATION_MAX_RETRIES a notice stays pending and the sweep
+# (every KC_NOTIFICATION_SWEEP_MINUTES) queues it again, so none is lost.
+KC_NOTIFICATION_RETRY_BASE_SECONDS = int(os.environ.get("KC_NOTIFICATION_RETRY_BASE_SECONDS", 30))
+KC_NOTIFICATION_RETRY_MAX_SECONDS = int(os.environ.get("KC_NOTIFICATION_RETRY_MAX_SECONDS", 3600))
+KC_NOTIFICATION_MAX_RETRIES = int(os.environ.get("KC_NOTIFICATION_MAX_RETRIES", 10))
+KC_NOTIFICATION_SWEEP_MINUTES = int(os.environ.get("KC_NOTIFICATION_SWEEP_MINUTES", 10))
+# How often the bell in the navigation asks for the unread count (seconds).
+KC_NOTIFICATION_POLL_SECONDS = int(os.environ.get("KC_NOTIFICATION_POLL_SECONDS", 30))
+CELERY_BEAT_SCHEDULE.update({
+    # 07:00 Asia/Ho_Chi_Minh (CELERY_TIMEZONE): the daily digests of those who chose them.
+    "notifications-daily-digests": {"task": "notifications.tasks.notification_digests_task",
+                                    "schedule": crontab(minute=0, hour=7)},
+    "notifications-email-sweep": {"task": "notifications.tasks.notification_email_sweep_task",
+                                  "schedule": 60.0 * KC_NOTIFICATION_SWEEP_MINUTES},
+})
