@@ -12,7 +12,7 @@ from .models import Notification
 class NotificationFilterSet(django_filters.FilterSet):
     unread = django_filters.BooleanFilter(field_name="read_at", lookup_expr="isnull", label=_("Chưa đọc"))
     action = django_filters.ChoiceFilter(
-        choices=lambda: [(a, t.label) for a, t in workflow.TRANSITIONS.items()], label=_("Thao tác"))
+        choices=[(a, t.label) for a, t in workflow.TRANSITIONS.items()], label=_("Thao tác"))
     status = django_filters.ChoiceFilter(field_name="to_status", choices=Status.choices, label=_("Trạng thái mới"))
     application = django_filters.NumberFilter(field_name="application_id", label=_("Đề án (mã số)"), min_value=1)
     date_from = django_filters.DateFilter(field_name="created_at", lookup_expr="date__gte", label=_("Từ ngày"))

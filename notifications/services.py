@@ -122,10 +122,14 @@ def _notice_context(notice: Notification) -> dict:
 
 
 def _send(message) -> None:
+    """Send; a permanent refusal of the address (5xx) propagates as
+    ``SMTPRecipientsRefused``, anything else that failed is temporary."""
     try:
         message.send()
-    except smtplib.SMTPRecipientsRefused:
-        raise
+    except smtplib.SMTPRecipientsRefused as exc:
+        if all(code >= 500 for code, _msg in exc.recipients.values()):
+            raise
+        raise TemporaryMailError(str(exc)[:300]) from exc
     except (smtplib.SMTPException, OSError) as exc:
         raise TemporaryMailError(str(exc)[:300]) from exc
 
