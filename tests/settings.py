@@ -16,8 +16,6 @@ MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend
 if os.environ.get("KC_TEST_SMTP_PORT"):
     MAILERS = {"default": {"BACKEND": "django.core.mail.backends.smtp.EmailBackend",
                            "OPTIONS": {"host": "127.0.0.1", "port": int(os.environ["KC_TEST_SMTP_PORT"]), "timeout": 5}}}
-# A test's worker listens on a queue of its own.
-CELERY_TASK_DEFAULT_QUEUE = os.environ.get("KC_TEST_CELERY_QUEUE", "celery")
 SECURE_SSL_REDIRECT = False
 SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
