@@ -102,8 +102,8 @@ def test_lists_show_only_the_callers_own_notices(notice, callers, tn):
 def test_a_notice_of_a_dossier_out_of_scope_is_a_404(callers, notice, tn):
     Membership.objects.filter(user=tn.approver).update(is_active=False)
     tn.approver._kc_scope = None
-    from provinces.services import member_add
     from provinces.models import Province
+    from provinces.services import member_add
 
     member_add(username=tn.approver.username, role=Role.PROVINCE_OFFICER, province=Province.objects.get(code=79))
     client = callers["recipient"]
