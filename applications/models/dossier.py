@@ -149,7 +149,10 @@ class Application(models.Model):
 
     @property
     def target_days(self) -> int | None:
-        return settings.KC_STATE_TARGET_DAYS.get(self.status)
+        """Target days in the current state: the province's own, else the national default."""
+        from ..deadlines import stage_target
+
+        return stage_target(self.province_id, self.status)
 
     @property
     def is_overdue(self) -> bool:

@@ -97,6 +97,16 @@ KC_STATE_TARGET_DAYS = {
     "under_national_appraisal": 30,
     "approved": 30,
 }
+# National defaults of the dates that matter after the decision (a province may set its
+# own: provinces.ProvincePolicy): a progress report every N months of implementation, the
+# completion report within N days of the end date, the settlement within N days of the
+# acceptance, and what is late by more than N days is escalated to the approver.
+KC_DEADLINE_DEFAULTS = {
+    "progress_report_months": int(os.environ.get("KC_PROGRESS_REPORT_MONTHS", 3)),
+    "completion_grace_days": int(os.environ.get("KC_COMPLETION_GRACE_DAYS", 30)),
+    "settlement_days": int(os.environ.get("KC_SETTLEMENT_DAYS", 90)),
+    "escalation_days": int(os.environ.get("KC_ESCALATION_DAYS", 15)),
+}
 PORTAL_NAME = "Cổng Khuyến công"
 # The AGPL's source offer (khuyencong/source.py): the source of the version this server runs.
 # Default: the tar.gz of the running source tree that the portal serves itself.
