@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from .models import Notification, NotificationPreference, Watch
+from .models import Notification, NotificationPreference, Reminder, Watch
 
 
 @admin.register(Notification)
@@ -23,3 +23,10 @@ class WatchAdmin(admin.ModelAdmin):
 class NotificationPreferenceAdmin(admin.ModelAdmin):
     list_display = ["user", "email_mode", "language", "updated_at"]
     raw_id_fields = ["user"]
+
+
+@admin.register(Reminder)
+class ReminderAdmin(admin.ModelAdmin):
+    list_display = ["on", "user", "waiting", "late", "sent_at"]
+    raw_id_fields = ["user"]
+    date_hierarchy = "on"

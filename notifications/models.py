@@ -130,3 +130,25 @@ class NotificationPreference(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id}: {self.email_mode}"
+
+
+class Reminder(models.Model):
+    """The daily reminder of one user on one (local) date: at most one, so the daily job
+    can run again without sending anything twice."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reminders",
+                             verbose_name=_("người nhận"))
+    on = models.DateField(_("ngày nhắc"))
+    waiting = models.PositiveIntegerField(_("số việc chờ"), default=0)
+    late = models.PositiveIntegerField(_("số việc trễ hạn"), default=0)
+    escalated = models.JSONField(_("đề án báo lãnh đạo"), default=list, blank=True)
+    sent_at = models.DateTimeField(_("gửi lúc"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("nhắc việc hằng ngày")
+        verbose_name_plural = _("nhắc việc hằng ngày")
+        ordering = ["-on", "user"]
+        constraints = [models.UniqueConstraint(fields=["user", "on"], name="uniq_reminder_per_day")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.on}"

@@ -60,3 +60,34 @@ def notification_email_sweep_task() -> int:
     ids = list(Notification.objects.filter(email_status=EmailStatus.PENDING, created_at__lt=stale)
                .exclude(email_last_attempt_at__gte=stale).values_list("pk", flat=True)[:5000])
     return services.queue_emails(ids)
+
+
+@shared_task(bind=True, name="notifications.tasks.reminder_send_task", acks_late=True, max_retries=None,
+             soft_time_limit=120, time_limit=150)
+def reminder_send_task(self, user_id: int, on: str) -> bool:
+    from datetime import date
+
+    from . import reminders
+
+    try:
+        return reminders.reminder_send(user_id=user_id, on=date.fromisoformat(on))
+    except services.TemporaryMailError as exc:
+        if self.request.retries >= settings.KC_NOTIFICATION_MAX_RETRIES:
+            return False
+        raise self.retry(exc=exc, countdown=backoff_seconds(self.request.retries)) from None
+
+
+@shared_task(name="notifications.tasks.reminders_daily_task", soft_time_limit=300, time_limit=330)
+def reminders_daily_task(now: str | None = None) -> int:
+    """Daily (beat, local morning): one reminder task per person for the local date of
+    ``now`` (ISO; default: now) in Asia/Ho_Chi_Minh."""
+    from datetime import datetime
+
+    from . import reminders
+
+    on = timezone.localdate(datetime.fromisoformat(now) if now else None).isoformat()
+    count = 0
+    for user_id in reminders.recipients().values_list("pk", flat=True):
+        reminder_send_task.apply_async(args=[user_id, on])
+        count += 1
+    return count

@@ -163,6 +163,9 @@ CELERY_BEAT_SCHEDULE.update({
     # 07:00 Asia/Ho_Chi_Minh (CELERY_TIMEZONE): the daily digests of those who chose them.
     "notifications-daily-digests": {"task": "notifications.tasks.notification_digests_task",
                                     "schedule": crontab(minute=0, hour=7)},
+    # 07:30 local: each person's reminder of what waits on them and what is late.
+    "notifications-daily-reminders": {"task": "notifications.tasks.reminders_daily_task",
+                                      "schedule": crontab(minute=30, hour=7)},
     "notifications-email-sweep": {"task": "notifications.tasks.notification_email_sweep_task",
                                   "schedule": 60.0 * KC_NOTIFICATION_SWEEP_MINUTES},
 })
