@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from khuyencong.errors import DomainConflict
 from khuyencong.scoping import scope_for
 
-from .. import guards, signals, workflow
+from .. import guards, permissions, signals, workflow
 from ..models import Application
 from . import base
 from .base import _check_version, _lock
@@ -61,6 +61,7 @@ def _check_step(application, user, action: str) -> None:
     if scope.read_only or not workflow.role_allows(scope, transition, application.status, application.fund_source,
                                                    application.province_id):
         raise PermissionDenied(_("Vai trò của bạn không được thực hiện “%(a)s” ở bước này.") % {"a": transition.label})
+    permissions.require(permissions.separation_of_duties(user, application, transition))
 
 
 def application_transition(*, user, application_id, action: str, reason: str = "", decision_number: str = "",
@@ -103,6 +104,8 @@ def application_transition(*, user, application_id, action: str, reason: str = "
             setattr(application, name, inputs[name])
         for name in transition.stamps:
             setattr(application, name, timezone.now())
+        for name in transition.actor_fields:
+            setattr(application, name, user)
         application.status = transition.target
         application.status_changed_at = timezone.now()
         application.version += 1
