@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "applications",
     "reports",
     "notifications",
+    "fieldwork",
 ]
 
 MIDDLEWARE = [

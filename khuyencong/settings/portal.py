@@ -169,3 +169,8 @@ CELERY_BEAT_SCHEDULE.update({
     "notifications-email-sweep": {"task": "notifications.tasks.notification_email_sweep_task",
                                   "schedule": 60.0 * KC_NOTIFICATION_SWEEP_MINUTES},
 })
+
+# --- The commune officer's desk (fieldwork/) --------------------------------------------------
+# Photos of a field visit: each at most this many bytes, at most this many per visit.
+KC_FIELD_PHOTO_MAX_BYTES = int(os.environ.get("KC_FIELD_PHOTO_MAX_BYTES", 8 * 1024 * 1024))
+KC_FIELD_PHOTOS_PER_VISIT = int(os.environ.get("KC_FIELD_PHOTOS_PER_VISIT", 10))
