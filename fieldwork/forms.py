@@ -40,5 +40,9 @@ class FieldVisitForm(forms.Form):
         self.fields["establishment"].choices = [("", "—")] + [(e.pk, e.name) for e in establishments]
         self.fields["photos"].help_text = self.fields["photos"].help_text % {"m": max_mb}
         self.initial.setdefault("visited_on", timezone.localdate())
+        for name, field in self.fields.items():
+            if not field.widget.is_hidden:
+                css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
+                field.widget.attrs["class"] = f"{css} form-control-lg" if name == "notes" else css
         if len(self.fields["commune"].choices) == 1:
             self.initial.setdefault("commune", self.fields["commune"].choices[0][0])
