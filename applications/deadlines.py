@@ -37,7 +37,10 @@ def _policies() -> dict:
             rows[policy.province_id] = values
         return rows
 
-    return cache.get_or_set(POLICY_CACHE_KEY, load, 60)
+    try:
+        return cache.get_or_set(POLICY_CACHE_KEY, load, 60)
+    except Exception:  # noqa: BLE001 - the cache is a speed-up: without Redis, read the table
+        return load()
 
 
 def policy_value(province_id, name: str):
