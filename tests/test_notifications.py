@@ -272,3 +272,23 @@ def test_the_sweep_requeues_what_a_down_broker_could_not_take(tn, eager, monkeyp
 def test_backoff_grows_and_is_capped():
     with override_settings(KC_NOTIFICATION_RETRY_BASE_SECONDS=30, KC_NOTIFICATION_RETRY_MAX_SECONDS=3600):
         assert [tasks.backoff_seconds(n) for n in range(9)] == [30, 60, 120, 240, 480, 960, 1920, 3600, 3600]
+
+
+def test_row_level_security_hides_another_provinces_notices(tn):
+    """Under the application's database role, a forgotten filter still sees only the
+    scope's provinces: Tây Ninh's notices and watches are invisible to an HCM scope."""
+    from django.db import connection
+
+    from khuyencong import rls
+
+    application = submit(tn)
+    services.watch_set(user=tn.council[0], application_id=application.pk, watching=True)
+    assert notices_of(application).exists()
+    with connection.cursor() as cursor:
+        cursor.execute(f"SET LOCAL ROLE {rls.APP_ROLE}")
+        cursor.execute("SELECT set_config('kc.scope', '79', true)")
+    assert not Notification.objects.filter(application=application).exists()
+    assert not Watch.objects.filter(application=application).exists()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT set_config('kc.scope', '80', true)")
+    assert Notification.objects.filter(application=application).exists()
