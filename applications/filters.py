@@ -1,28 +1,22 @@
 """FilterSets of the applications app (one per model, shared by the API and the HTML lists)."""
 
-from datetime import timedelta
 
 import django_filters
-from django.conf import settings
 from django.db.models import Q
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from khuyencong.filters import ProvinceCodeFilter, SearchFilter, TenancyFilterSet
 from programs.choices import FundSource
 
+from . import deadlines
 from .choices import CouncilLevel, DisbursementKind, LegalForm, Status
 from .models import Application, AppraisalCouncil, Disbursement, Establishment
 
 
 def overdue_q(now=None) -> Q:
-    """Applications that stayed in their state longer than ``KC_STATE_TARGET_DAYS``."""
-    now = now or timezone.now()
-    q = Q(pk__in=[])
-    for status, days in settings.KC_STATE_TARGET_DAYS.items():
-        # Model.is_overdue: more than ``days`` whole days in the state.
-        q |= Q(status=status, status_changed_at__lte=now - timedelta(days=days + 1))
-    return q
+    """Applications that stayed in their state longer than their province's target
+    (``applications.deadlines``, where the rule lives)."""
+    return deadlines.overdue_q(now)
 
 
 class EstablishmentFilterSet(TenancyFilterSet):

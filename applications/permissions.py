@@ -168,3 +168,18 @@ def set_up_council(user, level, province_id) -> Permission:
     if (scope.superuser or scope.roles & AGENCY_ROLES) and not scope.read_only:
         return ALLOWED
     return Permission(False, _("Chỉ Cục lập hội đồng thẩm định cấp Cục."))
+
+
+def separation_of_duties(user, application, transition) -> Permission:
+    """Where the province separates duties (``ProvincePolicy.separation_of_duties``),
+    whoever prepared or submitted a dossier may not take a ``separated`` step on it
+    (return it, start its appraisal, record its acceptance). No query: the policy is
+    cached and the preparer and submitter are on the row."""
+    from .deadlines import separation_of_duties as province_separates
+
+    if not transition.separated or not province_separates(application.province_id):
+        return ALLOWED
+    if user.pk in (application.created_by_id, application.submitted_by_id):
+        return Permission(False, _("Tỉnh áp dụng tách bạch nhiệm vụ: người lập hoặc nộp đề án không được "
+                                   "“%(a)s” đề án này; một cán bộ khác thực hiện.") % {"a": transition.label})
+    return ALLOWED

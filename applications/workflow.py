@@ -66,6 +66,11 @@ class Transition:
     stamps: tuple = field(default=())
     style: str = "primary"  # Bootstrap button colour
     confirm: str = ""
+    # Fields of the application set to the acting user (who submitted it).
+    actor_fields: tuple = field(default=())
+    # Under a province's separation of duties, whoever prepared or submitted the dossier
+    # may not take this step (``permissions.separation_of_duties``).
+    separated: bool = False
 
     def step_for(self, status: str, fund_source: str) -> Step | None:
         for step in self.steps:
@@ -82,19 +87,19 @@ TRANSITIONS = {t.action: t for t in [
     Transition(
         "submit", _("Nộp đề án"), Status.SUBMITTED,
         steps=(Step(frozenset({Status.DRAFT, Status.RETURNED}), PROPOSERS),),
-        guards=(guards.eligibility,), stamps=("submitted_at",), style="primary",
+        guards=(guards.eligibility,), stamps=("submitted_at",), actor_fields=("submitted_by",), style="primary",
     ),
     Transition(
         "return", pgettext_lazy("action", "Trả lại bổ sung"), Status.RETURNED,
         steps=(Step(frozenset({Status.SUBMITTED, Status.UNDER_APPRAISAL}), PROVINCE_STAFF),
                Step(frozenset({Status.ENDORSED, Status.UNDER_NATIONAL_APPRAISAL}),
                     AGENCY_ROLES, NATIONAL)),
-        requires_reason=True, style="warning",
+        requires_reason=True, style="warning", separated=True,
     ),
     Transition(
         "start_appraisal", _("Bắt đầu thẩm định"), Status.UNDER_APPRAISAL,
         steps=(Step(frozenset({Status.SUBMITTED}), PROVINCE_STAFF),),
-        guards=(guards.council_ready,), style="primary",
+        guards=(guards.council_ready,), style="primary", separated=True,
     ),
     Transition(
         "endorse", _("Đề xuất lên Cục"), Status.ENDORSED,
@@ -147,7 +152,7 @@ TRANSITIONS = {t.action: t for t in [
     Transition(
         "accept", _("Nghiệm thu"), Status.ACCEPTED,
         steps=(Step(frozenset({Status.COMPLETED}), frozenset({Role.PROVINCE_APPROVER})),),
-        guards=(guards.acceptance_passed,), record_first=Record.ACCEPTANCE, style="success",
+        guards=(guards.acceptance_passed,), record_first=Record.ACCEPTANCE, style="success", separated=True,
     ),
     Transition(
         "settle", _("Quyết toán"), Status.SETTLED,
@@ -253,6 +258,13 @@ def preview(application, user, *, guards: bool = False) -> list[Preview]:
         reasons = []
         if not allowed:
             reasons.append(gettext("Vai trò của bạn không được thực hiện bước này."))
+        elif transition.separated:
+            from .permissions import separation_of_duties
+
+            duty = separation_of_duties(user, application, transition)
+            if not duty:
+                allowed = False
+                reasons.append(duty.reason)
         elif guards and not transition.record_first:
             for guard in transition.guards:
                 reasons.extend(guard(application, user, None))

@@ -44,7 +44,7 @@ log = logging.getLogger(__name__)
 
 APP_ROLE = "kc_app"
 SETTING = "kc.scope"
-TENANT_APPS = ("provinces", "programs", "applications", "reports", "khuyencong")
+TENANT_APPS = ("provinces", "programs", "applications", "reports", "khuyencong", "notifications", "fieldwork")
 # Tables with a path to a province that deliberately have no policy, and why. A new
 # province-owned table must either get a policy (declare ``tenant_province_path``) or
 # be listed here: tests/test_rls.py fails otherwise.

@@ -29,6 +29,7 @@ api_v1 = [
     path("", include("programs.api.urls")),
     path("", include("applications.api.urls")),
     path("", include("reports.api.urls")),
+    path("", include("notifications.api.urls")),
     path("", include(audit_router.urls)),
 ]
 
@@ -54,6 +55,8 @@ urlpatterns = [
     path("chuong-trinh/", include("programs.urls")),
     path("", include("applications.urls")),
     path("bao-cao/", include("reports.urls")),
+    path("thong-bao/", include("notifications.urls")),
+    path("xa/", include("fieldwork.urls")),
     path("nhat-ky/", audit_views.AuditEntryListView.as_view(), name="audit_list"),
     path("nhat-ky/xuat-csv/", audit_views.AuditEntryCsvView.as_view(), name="audit_csv"),
     # The admin's sign-in is slowed down per address like the portal's own.

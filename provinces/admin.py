@@ -13,6 +13,7 @@ from .models import (
     Membership,
     Organisation,
     Province,
+    ProvincePolicy,
     Region,
 )
 
@@ -85,3 +86,18 @@ class MembershipAdmin(ScopedAdmin):
     search_fields = ["user__username", "organisation__search_text"]
     raw_id_fields = ["user", "organisation"]
     list_select_related = ["user", "organisation"]
+
+
+@admin.register(ProvincePolicy)
+class ProvincePolicyAdmin(admin.ModelAdmin):
+    list_display = ["province", "progress_report_months", "completion_grace_days", "settlement_days",
+                    "escalation_days", "separation_of_duties", "updated_at"]
+    list_filter = ["separation_of_duties"]
+
+    def save_model(self, request, obj, form, change):
+        from django.core.cache import cache
+
+        from .services import POLICY_CACHE_KEY
+
+        super().save_model(request, obj, form, change)
+        cache.delete(POLICY_CACHE_KEY)

@@ -277,3 +277,46 @@ class Membership(models.Model):
         allowed = ROLES_BY_ORGANISATION_KIND.get(self.organisation.kind, set()) if self.organisation_id else set()
         if self.organisation_id and self.role not in allowed:
             raise ValidationError({"role": _("Vai trò này không dùng được cho loại đơn vị đã chọn.")})
+
+
+class ProvincePolicy(models.Model):
+    """A province's own deadlines and rules of work; every empty field falls back to the
+    national default in the settings (``KC_STATE_TARGET_DAYS``, ``KC_DEADLINE_DEFAULTS``).
+    Read through ``applications.deadlines``; written with ``services.province_policy_set``
+    (or the admin)."""
+
+    tenant_province_path = "province"
+
+    province = models.OneToOneField(Province, on_delete=models.CASCADE, primary_key=True, related_name="policy",
+                                    verbose_name=_("tỉnh/thành phố"))
+    stage_target_days = models.JSONField(
+        _("chỉ tiêu số ngày theo trạng thái"), default=dict, blank=True,
+        help_text=_("Ví dụ {\"submitted\": 7, \"under_appraisal\": 15}; trạng thái không ghi dùng chỉ tiêu toàn quốc."))
+    progress_report_months = models.PositiveSmallIntegerField(
+        _("báo cáo tiến độ mỗi (tháng)"), null=True, blank=True)
+    completion_grace_days = models.PositiveSmallIntegerField(
+        _("hạn báo cáo hoàn thành sau ngày kết thúc (ngày)"), null=True, blank=True)
+    settlement_days = models.PositiveSmallIntegerField(
+        _("hạn quyết toán sau nghiệm thu (ngày)"), null=True, blank=True)
+    escalation_days = models.PositiveSmallIntegerField(
+        _("báo lãnh đạo khi trễ quá (ngày)"), null=True, blank=True)
+    separation_of_duties = models.BooleanField(
+        _("tách bạch nhiệm vụ"), default=False,
+        help_text=_("Người lập hoặc nộp đề án không được trả lại, bắt đầu thẩm định hay ghi nhận nghiệm thu đề án đó."))
+    updated_at = models.DateTimeField(_("cập nhật lúc"), auto_now=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("quy định riêng của tỉnh")
+        verbose_name_plural = _("quy định riêng của tỉnh")
+
+    def __str__(self) -> str:
+        return str(self.province_id)
+
+    def clean(self):
+        targets = self.stage_target_days
+        if not isinstance(targets, dict) or not all(
+                isinstance(k, str) and isinstance(v, int) and not isinstance(v, bool) and 0 < v <= 3650
+                for k, v in targets.items()):
+            raise ValidationError({"stage_target_days": _("Ghi dạng {\"trạng thái\": số ngày}, số ngày từ 1 đến 3650.")})

@@ -18,6 +18,7 @@ from .models import (
     Membership,
     Organisation,
     Province,
+    ProvincePolicy,
     Region,
 )
 
@@ -275,3 +276,20 @@ def member_add(*, username: str, role: str, province: Province | None = None, co
             membership.is_active = True
             membership.save(update_fields=["is_active"])
     return user, membership, user_created, membership_created
+
+
+def province_policy_set(*, province: Province, **values) -> ProvincePolicy:
+    """Create or change a province's own deadlines and rules (empty: the national default)."""
+    from django.core.cache import cache
+
+    policy = ProvincePolicy.objects.filter(province=province).first() or ProvincePolicy(province=province)
+    for name, value in values.items():
+        setattr(policy, name, value)
+    policy.full_clean()
+    policy.save()
+    cache.delete(POLICY_CACHE_KEY)
+    return policy
+
+
+# The shared cache key under which ``applications.deadlines`` keeps every province's policy.
+POLICY_CACHE_KEY = "kc:province-policies:v1"

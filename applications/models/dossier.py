@@ -118,6 +118,8 @@ class Application(models.Model):
     created_at = models.DateTimeField(_("tạo lúc"), auto_now_add=True)
     updated_at = models.DateTimeField(_("cập nhật lúc"), auto_now=True)
     submitted_at = models.DateTimeField(_("nộp lúc"), null=True, blank=True, editable=False)
+    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                     editable=False, related_name="+", verbose_name=_("người nộp"))
 
     objects = ApplicationQuerySet.as_manager()
 
@@ -149,7 +151,10 @@ class Application(models.Model):
 
     @property
     def target_days(self) -> int | None:
-        return settings.KC_STATE_TARGET_DAYS.get(self.status)
+        """Target days in the current state: the province's own, else the national default."""
+        from ..deadlines import stage_target
+
+        return stage_target(self.province_id, self.status)
 
     @property
     def is_overdue(self) -> bool:

@@ -9,7 +9,7 @@ from django.urls import reverse
 from khuyencong.scoping import scope_for
 from programs.models import AppraisalCriterion
 
-from .. import workflow
+from .. import deadlines, workflow
 from ..models import Application, AppraisalCouncil, ConflictDeclaration, CouncilMember, Score
 
 
@@ -18,6 +18,17 @@ class Task:
     application: Application
     actions: list = field(default_factory=list)  # Transition objects
     council: str = ""  # "declare" | "score"
+
+    @property
+    def late(self) -> list:
+        """The deadlines of the scheme that are missed now (``applications.deadlines``)."""
+        if not hasattr(self, "_late"):
+            self._late = [d for d in deadlines.deadlines_for(self.application) if d.is_late]
+        return self._late
+
+    @property
+    def late_days(self) -> int:
+        return max((d.late_days for d in self.late), default=0)
 
     @property
     def url(self):
@@ -41,7 +52,7 @@ def tasks_for(user) -> list[Task]:
     for application, kind in council_tasks(user):
         task = tasks.setdefault(application.pk, Task(application=application))
         task.council = kind
-    return sorted(tasks.values(), key=lambda t: (not t.application.is_overdue, t.application.status_changed_at))
+    return sorted(tasks.values(), key=lambda t: (-t.late_days, t.application.status_changed_at))
 
 
 def council_tasks(user):

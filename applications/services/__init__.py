@@ -26,7 +26,6 @@ from .implementation import (
     inspection_add,
     progress_report_add,
 )
-from .notifications import notify_next_actors, recipients_for
 from .transitions import application_transition
 
 __all__ = [
@@ -34,6 +33,6 @@ __all__ = [
     "application_transition", "application_update", "attachment_add", "attachment_remove", "budget_allocation_move", "budget_allocation_set", "require_allocate",
     "change_request_create", "change_request_decide", "conflict_declare", "contract_add", "council_create", "council_recompose",
     "disbursed_total", "disbursement_add", "establishment_create", "establishment_update",
-    "implementation_start", "inspection_add", "notify_next_actors", "progress_report_add", "recipients_for",
+    "implementation_start", "inspection_add", "progress_report_add",
     "scores_submit", "sniff_content_type",
 ]

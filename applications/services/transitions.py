@@ -11,11 +11,10 @@ from django.utils.translation import gettext as _
 from khuyencong.errors import DomainConflict
 from khuyencong.scoping import scope_for
 
-from .. import guards, workflow
+from .. import guards, permissions, signals, workflow
 from ..models import Application
 from . import base
 from .base import _check_version, _lock, expect
-from .notifications import notify_next_actors
 
 
 def _transition_inputs(transition, *, reason, decision_number, decision_date, approved_amount) -> dict:
@@ -49,12 +48,14 @@ def _check_step(application, user, action: str) -> None:
     if scope.read_only or not workflow.role_allows(scope, transition, application.status, application.fund_source,
                                                    application.province_id):
         raise PermissionDenied(_("Vai trò của bạn không được thực hiện “%(a)s” ở bước này.") % {"a": transition.label})
+    permissions.require(permissions.separation_of_duties(user, application, transition))
 
 
 def application_transition(*, user, application_id, action: str, reason: str = "", decision_number: str = "",
                            decision_date=None, approved_amount=None, expected_version=None) -> Application:
     """Perform one workflow action: lock, check state, role, scope, inputs and guards,
-    save, record the event and queue notifications after commit.
+    save, record the event and send ``signals.transition_recorded`` in the same
+    transaction (the notifications app writes its notices and queues their delivery).
 
     Raises Application.DoesNotExist (not visible), ValidationError (bad input),
     PermissionDenied (visible but not this caller's to do), DomainConflict (wrong
@@ -90,11 +91,13 @@ def application_transition(*, user, application_id, action: str, reason: str = "
             setattr(application, name, inputs[name])
         for name in transition.stamps:
             setattr(application, name, timezone.now())
+        for name in transition.actor_fields:
+            setattr(application, name, user)
         application.status = transition.target
         application.status_changed_at = timezone.now()
         application.version += 1
         application.save()
         event = base.record_event(application, user, action, from_status=from_status, to_status=transition.target,
                                   reason=inputs["reason"], payload=payload)
-        transaction.on_commit(lambda: notify_next_actors(event_id=event.pk))
+        signals.transition_recorded.send(sender=Application, event=event)
     return application

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _lazy
 
 from khuyencong.web import ScopedDetailView
 
-from .. import permissions, selectors, workflow
+from .. import deadlines, permissions, selectors, workflow
 from ..choices import CouncilLevel, Status
 from ..forms import AttachmentForm
 from ..models import Application
@@ -74,6 +74,7 @@ def application_context(application, user) -> dict:
         "removed_attachments": list(application.attachments.filter(removed_at__isnull=False)),
         "events": _labelled(application.events.select_related("actor").order_by("-created_at", "-pk")),
         "editable": state.editable and bool(permissions.write_in(user, application.province_id)),
+        "deadlines": deadlines.deadlines_for(application),
     }
     context["can_edit"] = context["editable"] or (
         state.editable and permissions.commune_writer(user, context["establishments"]))

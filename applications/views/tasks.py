@@ -20,7 +20,7 @@ class TaskListView(PortalViewMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         tasks = tasks_for(self.request.user)
         context["tasks"] = tasks
-        context["overdue_count"] = sum(1 for t in tasks if t.application.is_overdue)
+        context["overdue_count"] = sum(1 for t in tasks if t.late)
         return context
 
 

@@ -53,6 +53,8 @@ INSTALLED_APPS = [
     "programs",
     "applications",
     "reports",
+    "notifications",
+    "fieldwork",
 ]
 
 MIDDLEWARE = [

@@ -97,6 +97,16 @@ KC_STATE_TARGET_DAYS = {
     "under_national_appraisal": 30,
     "approved": 30,
 }
+# National defaults of the dates that matter after the decision (a province may set its
+# own: provinces.ProvincePolicy): a progress report every N months of implementation, the
+# completion report within N days of the end date, the settlement within N days of the
+# acceptance, and what is late by more than N days is escalated to the approver.
+KC_DEADLINE_DEFAULTS = {
+    "progress_report_months": int(os.environ.get("KC_PROGRESS_REPORT_MONTHS", 3)),
+    "completion_grace_days": int(os.environ.get("KC_COMPLETION_GRACE_DAYS", 30)),
+    "settlement_days": int(os.environ.get("KC_SETTLEMENT_DAYS", 90)),
+    "escalation_days": int(os.environ.get("KC_ESCALATION_DAYS", 15)),
+}
 PORTAL_NAME = "Cổng Khuyến công"
 # The AGPL's source offer (khuyencong/source.py): the source of the version this server runs.
 # Default: the tar.gz of the running source tree that the portal serves itself.
@@ -136,3 +146,31 @@ SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update({
     # Keeps the applications' state enum under the name it had before report runs had a status.
     "StatusEnum": "applications.choices.Status",
 })
+
+# --- Notifications (notifications/) ---------------------------------------------------------
+# The address of the portal as users reach it: links in e-mails are built from it.
+KC_SITE_URL = os.environ.get("KC_SITE_URL", "http://127.0.0.1:8000")
+# E-mail delivery retries: wait base, 2×base, 4×base … seconds (capped) while the mail
+# server is down; after KC_NOTIFICATION_MAX_RETRIES a notice stays pending and the sweep
+# (every KC_NOTIFICATION_SWEEP_MINUTES) queues it again, so none is lost.
+KC_NOTIFICATION_RETRY_BASE_SECONDS = int(os.environ.get("KC_NOTIFICATION_RETRY_BASE_SECONDS", 30))
+KC_NOTIFICATION_RETRY_MAX_SECONDS = int(os.environ.get("KC_NOTIFICATION_RETRY_MAX_SECONDS", 3600))
+KC_NOTIFICATION_MAX_RETRIES = int(os.environ.get("KC_NOTIFICATION_MAX_RETRIES", 10))
+KC_NOTIFICATION_SWEEP_MINUTES = int(os.environ.get("KC_NOTIFICATION_SWEEP_MINUTES", 10))
+# How often the bell in the navigation asks for the unread count (seconds).
+KC_NOTIFICATION_POLL_SECONDS = int(os.environ.get("KC_NOTIFICATION_POLL_SECONDS", 30))
+CELERY_BEAT_SCHEDULE.update({
+    # 07:00 Asia/Ho_Chi_Minh (CELERY_TIMEZONE): the daily digests of those who chose them.
+    "notifications-daily-digests": {"task": "notifications.tasks.notification_digests_task",
+                                    "schedule": crontab(minute=0, hour=7)},
+    # 07:30 local: each person's reminder of what waits on them and what is late.
+    "notifications-daily-reminders": {"task": "notifications.tasks.reminders_daily_task",
+                                      "schedule": crontab(minute=30, hour=7)},
+    "notifications-email-sweep": {"task": "notifications.tasks.notification_email_sweep_task",
+                                  "schedule": 60.0 * KC_NOTIFICATION_SWEEP_MINUTES},
+})
+
+# --- The commune officer's desk (fieldwork/) --------------------------------------------------
+# Photos of a field visit: each at most this many bytes, at most this many per visit.
+KC_FIELD_PHOTO_MAX_BYTES = int(os.environ.get("KC_FIELD_PHOTO_MAX_BYTES", 8 * 1024 * 1024))
+KC_FIELD_PHOTOS_PER_VISIT = int(os.environ.get("KC_FIELD_PHOTOS_PER_VISIT", 10))

@@ -12,7 +12,7 @@ from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
-from applications import permissions, selectors, services, workflow
+from applications import deadlines, permissions, selectors, services, workflow
 from applications.choices import CouncilLevel
 from applications.filters import ApplicationFilterSet
 from applications.models import (
@@ -91,7 +91,14 @@ class ApplicationViewSet(ScopedModelViewSet):
         instance = self.get_queryset().get(pk=application_id)
         context = self.get_serializer_context()
         context["closed_dossiers"] = permissions.closed_dossiers(self.request.user, [instance])
-        return Response(ApplicationSerializer(instance, context=context).data, status=status_code)
+        data = ApplicationSerializer(instance, context=context).data
+        if "closed_reason" not in data:
+            # The detail adds its deadlines (a few queries: not in lists) and how late it is.
+            found = deadlines.deadlines_for(instance)
+            data["deadlines"] = [{"kind": d.kind, "label": d.label, "due": d.due.isoformat(),
+                                  "late_days": d.late_days} for d in found]
+            data["late_days"] = max((d.late_days for d in found), default=0)
+        return Response(data, status=status_code)
 
     # --- create and edit -------------------------------------------------------------
 
