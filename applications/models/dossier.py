@@ -68,6 +68,50 @@ class ApplicationRecordQuerySet(ScopedQuerySet):
     def action_q(self, scope, action):
         return models.Q(application__in=Application.objects.filter(Application.objects.action_q(scope, action)))
 
+    def bulk_create(self, objs, *args, **kwargs):
+        objs = list(objs)
+        for obj in objs:
+            obj.fill_province()
+        return super().bulk_create(objs, *args, **kwargs)
+
+
+class ApplicationRecord(models.Model):
+    """Base of every record that belongs to one application (its ``application`` foreign
+    key is declared by each model). It carries the application's province, denormalised,
+    so the table's row-level-security policy is a plain column test rather than a
+    subquery on the applications (which forces a full scan of the child table).
+
+    The value is set from the parent when the record is validated, saved or bulk
+    created (:meth:`fill_province`), never by callers. On PostgreSQL a composite foreign
+    key ``(application_id, province_id) → application (id, province_id)``, ``ON UPDATE
+    CASCADE`` (migration ``applications.0005``), keeps it equal to the parent's for good.
+    """
+
+    province = models.ForeignKey(Province, on_delete=models.PROTECT, related_name="+", editable=False,
+                                 verbose_name=_("tỉnh/thành phố"))
+
+    class Meta:
+        abstract = True
+
+    def fill_province(self) -> None:
+        if self.province_id is None and self.application_id is not None:
+            self.province_id = self.application.province_id
+
+    def clean_fields(self, exclude=None):
+        self.fill_province()
+        super().clean_fields(exclude=exclude)
+
+    def clean(self):
+        super().clean()
+        if self.application_id is not None and self.province_id != self.application.province_id:
+            from django.core.exceptions import ValidationError
+
+            raise ValidationError(_("Hồ sơ phải thuộc cùng tỉnh với đề án của nó."))
+
+    def save(self, *args, **kwargs):
+        self.fill_province()
+        super().save(*args, **kwargs)
+
 
 class Application(models.Model):
     """A khuyến công scheme (đề án): the dossier, its money and its place in the workflow.
@@ -162,7 +206,7 @@ class Application(models.Model):
         return STATES[self.status].appraisal_level
 
 
-class CostLine(models.Model):
+class CostLine(ApplicationRecord):
     """One line of the scheme's cost estimate."""
 
     tenant_province_path = "application__province"
@@ -216,7 +260,7 @@ def attachment_path(instance, filename):
     return f"attachments/{instance.application.province_id}/{instance.application_id}/{uuid.uuid4().hex}"
 
 
-class Attachment(models.Model):
+class Attachment(ApplicationRecord):
     """A file of the dossier, stored privately and served only through a scoped view."""
 
     tenant_province_path = "application__province"
@@ -246,7 +290,7 @@ class Attachment(models.Model):
         return self.original_name
 
 
-class ApplicationEvent(models.Model):
+class ApplicationEvent(ApplicationRecord):
     """One recorded change of an application: a transition or an edit. Never updated."""
 
     tenant_province_path = "application__province"
