@@ -9,6 +9,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from khuyencong.models import search_q
 from khuyencong.scoping import ScopedQuerySet
 from khuyencong.text import normalize_search
 from programs.choices import FundSource
@@ -50,10 +51,7 @@ class ApplicationQuerySet(ScopedQuerySet):
         return (local | models.Q(fund_source=FundSource.NATIONAL)) if scope.agency_approver else local
 
     def search(self, query: str | None):
-        qs = self
-        for term in normalize_search(query).split():
-            qs = qs.filter(search_text__contains=term)
-        return qs
+        return self.filter(search_q(query))
 
 
 class ApplicationRecordQuerySet(ScopedQuerySet):
@@ -175,7 +173,9 @@ class Application(models.Model):
                                    | models.Q(approved_amount__lte=models.F("requested_support")),
                                    name="approved_not_above_requested"),
         ]
-        indexes = [models.Index(fields=["province", "status"]), models.Index(fields=["province", "year"])]
+        indexes = [models.Index(fields=["province", "status"]), models.Index(fields=["province", "year"]),
+                   # The national list's order (API: -year, -sequence, -province), read backwards.
+                   models.Index(fields=["year", "sequence", "province"], name="application_list_order")]
 
     def __str__(self) -> str:
         return f"{self.code} — {self.title}"

@@ -51,7 +51,7 @@ class ApplicationViewSet(ScopedModelViewSet):
     queryset = (Application.objects
                 .prefetch_related(Prefetch("cost_lines", queryset=CostLine.objects.order_by("position", "pk")),
                                   Prefetch("establishments", queryset=Establishment.objects.only("pk")))
-                .order_by("-year", "-sequence", "province_id"))
+                .order_by("-year", "-sequence", "-province_id"))
     serializer_class = ApplicationSerializer
     filterset_class = ApplicationFilterSet
 
