@@ -36,7 +36,7 @@ class Migration(migrations.Migration):
     operations = [
         migrations.AddIndex(
             model_name='application',
-            index=models.Index(fields=['year', 'sequence', 'province'], name='application_list_order'),
+            index=models.Index(fields=['year', 'sequence', 'id'], name='application_list_order'),
         ),
         migrations.AddIndex(
             model_name='establishment',

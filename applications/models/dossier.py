@@ -174,8 +174,8 @@ class Application(models.Model):
                                    name="approved_not_above_requested"),
         ]
         indexes = [models.Index(fields=["province", "status"]), models.Index(fields=["province", "year"]),
-                   # The national list's order (API: -year, -sequence, -province), read backwards.
-                   models.Index(fields=["year", "sequence", "province"], name="application_list_order")]
+                   # The national list's order (API and exports: -year, -sequence, -pk), read backwards.
+                   models.Index(fields=["year", "sequence", "id"], name="application_list_order")]
 
     def __str__(self) -> str:
         return f"{self.code} — {self.title}"
