@@ -23,6 +23,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce, Lag
 from django.utils import timezone
+from django.utils.translation import get_language
 
 from applications.choices import Status
 from applications.filters import overdue_q
@@ -205,13 +206,15 @@ def cached_dashboard(*, user, filters: Filters, title: str, communes_of: int | N
     """``dashboard`` kept for ``KC_DASHBOARD_CACHE_SECONDS`` (default 300 s) per scope and
     filters: the figures over a national dataset take seconds of database time (the
     stage medians above all), the page shows when they were computed ("data as of")
-    and offers a refresh. Every user of the same scope shares the entry."""
+    and offers a refresh. Every user of the same scope and language shares the entry."""
     seconds = dashboard_cache_seconds()
     if seconds <= 0:
         return dashboard(user=user, filters=filters, title=title, communes_of=communes_of,
                          region_grouping=region_grouping)
-    key = "kc:dashboard:v1:" + hashlib.sha256(repr((
-        _scope_key(user), filters, title, communes_of, region_grouping)).encode()).hexdigest()
+    # The language is part of the key: the figures carry translated labels (states,
+    # funds), which must not reach a reader of the other language.
+    key = "kc:dashboard:v2:" + hashlib.sha256(repr((
+        _scope_key(user), get_language(), filters, title, communes_of, region_grouping)).encode()).hexdigest()
     board = None if refresh else cache.get(key)
     if board is None:
         board = dashboard(user=user, filters=filters, title=title, communes_of=communes_of,
