@@ -34,13 +34,13 @@ import django  # noqa: E402
 
 django.setup()
 
+from benching import figures as fig  # noqa: E402
 from django.conf import settings  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.urls import reverse  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from applications.models import Application, ApplicationEvent, Disbursement, Establishment  # noqa: E402
-from benching import figures as fig  # noqa: E402
 from khuyencong import rls  # noqa: E402
 from khuyencong.services import api_token_create  # noqa: E402
 from provinces.choices import Role  # noqa: E402

@@ -2,19 +2,22 @@
 keyset cursor for deep pages and sync clients (``cursor``).
 
 - ``count`` is exact for small results; when the planner expects ``KC_EXACT_COUNT_LIMIT``
-  rows or more (PostgreSQL), it is the planner's estimate instead, so no page counts
-  hundreds of thousands of rows. ``count_kind`` says which (``exact`` | ``estimate``);
-  an estimated list pages on without a last page number (``next`` is given while a page
-  is full).
+  rows or more (PostgreSQL), it is the planner's estimate instead, and a large count that
+  had to be made exactly is kept in the cache for ``KC_COUNT_CACHE_SECONDS``, so pages do
+  not count hundreds of thousands of rows each time. ``count_kind`` says which (``exact`` |
+  ``estimate`` | ``cached``); a list whose count is not exact pages on without a last page
+  number (``next`` is given while a page is full).
 - Every page carries ``next_cursor``; ``?cursor=<it>`` returns the rows after that page's
   last row by the list's ordering (``?cursor=`` starts at the top). A cursor page costs
   the same at row 25,000 as at row 50, where ``page=500`` must skip every row before it.
 """
 
 import base64
+import hashlib
 import json
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import FieldDoesNotExist
 from django.core.paginator import EmptyPage, InvalidPage, Page, Paginator
 from django.db import connections
@@ -43,21 +46,41 @@ def planner_estimate(queryset) -> int | None:
     return int(plan[0]["Plan"]["Plan Rows"])
 
 
+def _count_key(queryset) -> str:
+    from . import rls
+
+    sql, params = queryset.order_by().query.sql_with_params()
+    digest = hashlib.sha256(repr((queryset.db, sql, params, rls.get_scope())).encode()).hexdigest()
+    return f"kc:count:v1:{digest}"
+
+
 class EstimatingPaginator(Paginator):
     count_kind = "exact"
 
     @cached_property
     def count(self):
         limit = settings.KC_EXACT_COUNT_LIMIT
-        if limit and hasattr(self.object_list, "query"):
-            estimate = planner_estimate(self.object_list)
-            if estimate is not None and estimate >= limit:
-                self.count_kind = "estimate"
-                return estimate
-        return super().count
+        if not limit or not hasattr(self.object_list, "query") or connections[self.object_list.db].vendor != "postgresql":
+            return super().count
+        key = _count_key(self.object_list)
+        cached = cache.get(key)
+        if cached is not None:
+            self.count_kind = "cached"
+            return cached
+        estimate = planner_estimate(self.object_list)
+        if estimate is not None and estimate >= limit:
+            self.count_kind = "estimate"
+            return estimate
+        # The planner cannot see through a row-level-security policy (it guesses ~1 % of
+        # the rows pass), so a large list may still be counted here: its count is kept
+        # for KC_COUNT_CACHE_SECONDS and the next pages say "cached".
+        exact = super().count
+        if exact >= limit:
+            cache.set(key, exact, settings.KC_COUNT_CACHE_SECONDS)
+        return exact
 
     def validate_number(self, number):
-        if self.count_kind == "exact" or self.count == 0:
+        if self.count == 0 or self.count_kind == "exact":
             return super().validate_number(number)
         try:
             number = int(number)
@@ -69,7 +92,7 @@ class EstimatingPaginator(Paginator):
 
     def page(self, number):
         number = self.validate_number(number)
-        if self.count_kind == "exact":
+        if self.count == 0 or self.count_kind == "exact":
             return super().page(number)
         # An estimate is no bound: read one row more to know whether a next page exists.
         bottom = (number - 1) * self.per_page
@@ -185,6 +208,6 @@ class PortalPagination(PageNumberPagination):
 
     def get_paginated_response_schema(self, schema):
         schema = super().get_paginated_response_schema(schema)
-        schema["properties"]["count_kind"] = {"type": "string", "enum": ["exact", "estimate"]}
+        schema["properties"]["count_kind"] = {"type": "string", "enum": ["exact", "estimate", "cached"]}
         schema["properties"]["next_cursor"] = {"type": "string", "nullable": True}
         return schema

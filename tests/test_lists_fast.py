@@ -100,3 +100,24 @@ def test_search_columns_have_trigram_indexes():
         cursor.execute("SELECT indexname, indexdef FROM pg_indexes WHERE indexdef LIKE '%gin_trgm_ops%'")
         found = dict(cursor.fetchall())
     assert {"application_search_trgm", "establishment_search_trgm"} <= set(found)
+
+
+def test_a_large_count_the_planner_underestimated_is_cached(world, api_client_for, settings, monkeypatch):
+    """Under row-level security the planner guesses ~1 % of the rows: a list it thinks small
+    is counted exactly once, then the count comes from the cache (and says so)."""
+    from django.core.cache import cache
+
+    from khuyencong import pagination
+
+    settings.KC_EXACT_COUNT_LIMIT = 3
+    monkeypatch.setattr(pagination, "planner_estimate", lambda queryset: 1)
+    cache.clear()
+    client = api_client_for(world.agency_officer)
+    first = client.get("/api/v1/applications/").json()
+    assert (first["count"], first["count_kind"]) == (3, "exact")
+    second = client.get("/api/v1/applications/").json()
+    assert (second["count"], second["count_kind"]) == (3, "cached")
+    # Another list (another filter) is counted on its own.
+    other = client.get("/api/v1/applications/", {"province": 79}).json()
+    assert other["count_kind"] == "exact"
+    cache.clear()

@@ -212,10 +212,11 @@ class Command(AuditedCommand):
             events, payments, settlements = [], [], []
             for app, (beneficiaries, steps, times, status, approved, _national) in zip(apps, meta, strict=True):
                 links += [(app.pk, e) for e in beneficiaries]
-                previous = "draft"
+                previous, entered = "draft", None
                 for step, at in zip(steps, times, strict=True):
-                    events.append((app.pk, app.province_id, step, previous, step, at))
-                    previous = step
+                    days = (at - entered).total_seconds() / 86400 if entered else None
+                    events.append((app.pk, app.province_id, step, previous, step, at, days))
+                    previous, entered = step, at
                 if approved and status in {"in_progress", "suspended", "completed", "accepted", "settled"}:
                     paid = (times[-1] if times else now).date()
                     advance = approved * 7 // 10 // 1000 * 1000
@@ -270,12 +271,13 @@ class Command(AuditedCommand):
     def insert_events(self, events):
         if connection.vendor == "postgresql":
             self.copy(ApplicationEvent, ["application_id", "province_id", "action", "from_status", "to_status",
-                                         "created_at", "reason", "payload"],
-                      ((a, p, action, f, t, at, "", "{}") for a, p, action, f, t, at in events))
+                                         "created_at", "stage_days", "reason", "payload"],
+                      ((a, p, action, f, t, at, days, "", "{}") for a, p, action, f, t, at, days in events))
         else:
             ApplicationEvent.objects.bulk_create(
                 [ApplicationEvent(application_id=a, province_id=p, action=action, from_status=f, to_status=t,
-                                  created_at=at) for a, p, action, f, t, at in events], batch_size=self.batch)
+                                  created_at=at, stage_days=days) for a, p, action, f, t, at, days in events],
+                batch_size=self.batch)
 
     def insert_payments(self, payments, settlements):
         now = timezone.now()
