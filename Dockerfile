@@ -46,6 +46,8 @@ WORKDIR /app
 USER khuyencong
 EXPOSE 8000
 # Overridden per service in docker-compose.yml; alone, the image serves the web application
-# (gunicorn takes its number of workers from WEB_CONCURRENCY).
+# (gunicorn takes its number of workers from WEB_CONCURRENCY). Threaded workers (gthread,
+# 4 threads each): a request waiting on the database does not hold a whole process, so
+# 3 processes on a 2-core machine serve 12 requests at once (bench/bench.py measures it).
 CMD ["gunicorn", "khuyencong.wsgi:application", "--bind", "0.0.0.0:8000", "--timeout", "60", \
-     "--access-logfile", "-", "--no-control-socket"]
+     "--worker-class", "gthread", "--threads", "4", "--access-logfile", "-", "--no-control-socket"]

@@ -16,11 +16,28 @@ class NamedQuerySetMixin:
     """Diacritic-insensitive search over the stored ``search_text`` column."""
 
     def search(self, query: str | None):
-        terms = normalize_search(query).split()
-        qs = self
-        for term in terms:
-            qs = qs.filter(search_text__contains=term)
-        return qs
+        return self.filter(search_q(query))
+
+
+# What separates words in a normalised search column (codes have dashes, titles brackets).
+WORD_START = r"(^|[ ./,(-])"
+REGEX_SPECIAL = set("\\.^$|?*+()[]{}-")
+
+
+def search_q(query: str | None, column: str = "search_text") -> models.Q:
+    """Word-level search over a normalised column: every term must appear; a term of
+    three characters or more anywhere (``LIKE '%term%'``), a shorter one only at the start
+    of a word (a regular expression), so "may ep" finds "Máy ép" without every row that
+    merely contains "ep". On PostgreSQL a trigram GIN index on the column serves both
+    forms (migrations add it; SQLite runs the same filters without one)."""
+    q = models.Q()
+    for term in normalize_search(query).split():
+        if len(term) >= 3:
+            q &= models.Q(**{f"{column}__contains": term})
+        else:
+            escaped = "".join("\\" + ch if ch in REGEX_SPECIAL else ch for ch in term)
+            q &= models.Q(**{f"{column}__regex": WORD_START + escaped})
+    return q
 
 
 class NamedModel(models.Model):

@@ -5,9 +5,13 @@ here does nothing and the application-level scoping is the only guard.
 How it works:
 - Every province-owned table gets a policy (created after each ``migrate`` by a
   ``post_migrate`` handler, idempotently) that shows a row only when the setting
-  ``kc.scope`` is ``all`` or lists the row's province (rows owned through a parent, e.g.
-  cost lines through their application, follow the parent's policy; rows with no
-  province — national programmes, the Agency — are visible to all).
+  ``kc.scope`` is ``all`` or lists the row's province. The records of an application carry
+  its province in a column of their own (kept equal to the parent's by a composite
+  foreign key), so their policy is the same column test; the few small tables still owned
+  only through a parent follow the parent's policy with a subquery. Rows with no
+  province — national programmes, the Agency — are visible to all.
+- Just-in-time compilation is off in every transaction of the portal (set beside the
+  scope): on these short aggregate queries compiling costs far more than it saves.
 - The application connects as a login role that is a member of ``kc_app`` (or
   ``SET ROLE``s to it via ``DATABASE_ROLE`` when no pooler sits between), which owns
   nothing and so cannot bypass the policies. Migrations run as the owner, which the
@@ -35,6 +39,7 @@ from collections.abc import Iterable, Iterator
 from contextvars import ContextVar
 
 from django.apps import apps
+from django.core.exceptions import FieldDoesNotExist
 from django.db import connection, connections, transaction
 
 from .db import router
@@ -175,13 +180,24 @@ def _scope_condition(column: str, nullable: bool) -> str:
     return f"({column} IS NULL OR {condition})" if nullable else condition
 
 
+def _has_own_province(model) -> bool:
+    try:
+        field = model._meta.get_field("province")
+    except FieldDoesNotExist:
+        return False
+    return field.concrete and field.is_relation and field.related_model._meta.db_table == "provinces_province"
+
+
 def policy_condition(model) -> str | None:
     """The USING / WITH CHECK expression for a model's table, from its tenant path."""
     path = getattr(model, "tenant_province_path", None)
     if not path:
         return None
     parts = path.split("__")
-    if parts == ["province"]:
+    if parts == ["province"] or _has_own_province(model):
+        # Records of a parent that carry the parent's province (denormalised, kept equal
+        # by a constraint) get the plain column test: a subquery policy would force a full
+        # scan of the child table on every query.
         field = model._meta.get_field("province")
         return _scope_condition(field.column, field.null)
     # Owned through a parent: the parent's policy decides (its table is itself filtered).

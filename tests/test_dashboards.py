@@ -166,3 +166,26 @@ def test_list_pages_link_to_their_exports(data, tn_officer, client):
     assert reverse("reports:export_applications", args=["xlsx"]) + "?status=submitted" in html
     html = client.get(reverse("applications:establishment_list")).content.decode()
     assert reverse("reports:export_establishments", args=["csv"]) in html
+
+
+def test_cached_figures_are_kept_per_language(data, agency_officer, settings):
+    """An English reader's cached dashboard never reaches a Vietnamese one (the labels of
+    states and funds are part of the cached figures)."""
+    from django.core.cache import cache
+    from django.utils import translation
+
+    from reports import selectors
+
+    settings.KC_DASHBOARD_CACHE_SECONDS = 300
+    cache.clear()
+    filters = selectors.Filters(year=2026)
+
+    def labels(language):
+        with translation.override(language):
+            board = selectors.cached_dashboard(user=agency_officer, filters=filters, title="Toàn quốc")
+        return {line.label for line in board.by_status + board.by_fund}
+
+    assert "Approved" in labels("en")
+    vietnamese = labels("vi")
+    assert "Đã phê duyệt" in vietnamese and "Approved" not in vietnamese
+    cache.clear()

@@ -406,3 +406,23 @@ def test_commune_officer_cannot_request(data, make_member):
     officer = make_member(Role.COMMUNE_OFFICER, TAY_NINH, commune=commune.code)
     allowed, reason = services.can_request(officer, scope=ReportScope.PROVINCE, province_id=TAY_NINH)
     assert not allowed and reason
+
+
+def test_a_transition_records_the_days_spent_in_the_state_it_leaves(agency_officer):
+    """Stage durations are recorded when a state is left, and the medians read them."""
+    from applications.models import Application, ApplicationEvent
+    from applications.services import application_transition
+    from tests.factories import build_world, make_application
+
+    world = build_world()
+    setup = world.provinces[80]
+    app = make_application(setup)
+    Application.objects.filter(pk=app.pk).update(status_changed_at=timezone.now() - timedelta(days=3))
+    application_transition(user=setup.officer, application_id=app.pk, action="submit")
+    Application.objects.filter(pk=app.pk).update(status_changed_at=timezone.now() - timedelta(days=5, hours=12))
+    application_transition(user=setup.officer, application_id=app.pk, action="return", reason="Thiếu hồ sơ")
+    days = dict(ApplicationEvent.objects.filter(application=app).exclude(from_status="")
+                .values_list("from_status", "stage_days"))
+    assert round(days["draft"]) == 3 and round(days["submitted"], 1) == 5.5
+    board = selectors.dashboard(user=agency_officer, filters=selectors.Filters(), title="x")
+    assert {row["status"]: row["median_days"] for row in board.stage_medians}["submitted"] == 5.5

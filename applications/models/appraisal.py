@@ -12,7 +12,7 @@ from programs.models import AppraisalCriterion, Call
 from provinces.models import Province
 
 from ..choices import CouncilLevel, CouncilRole
-from .dossier import Application, ApplicationRecordQuerySet
+from .dossier import Application, ApplicationRecord, ApplicationRecordQuerySet
 
 
 class CouncilQuerySet(ScopedQuerySet):
@@ -112,7 +112,7 @@ class CouncilSeat(models.Model):
         return f"{self.user} ({self.get_role_display()})"
 
 
-class ConflictDeclaration(models.Model):
+class ConflictDeclaration(ApplicationRecord):
     """A member's declaration about a conflict of interest with one application. The
     dossier opens to the member only after declaring no conflict; a conflicted member
     is excluded from the appraisal of that application."""
@@ -139,7 +139,7 @@ class ConflictDeclaration(models.Model):
         return f"{self.user} · {self.application_id} · {'có' if self.has_conflict else 'không'}"
 
 
-class Score(models.Model):
+class Score(ApplicationRecord):
     """One member's score on one criterion for one application at one level."""
 
     tenant_province_path = "application__province"

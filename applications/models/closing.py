@@ -7,11 +7,11 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from ..choices import AcceptanceResult
-from .dossier import Application, ApplicationRecordQuerySet, Attachment
+from .dossier import Application, ApplicationRecord, ApplicationRecordQuerySet, Attachment
 from .implementation import Disbursement
 
 
-class Acceptance(models.Model):
+class Acceptance(ApplicationRecord):
     """The acceptance record (biên bản nghiệm thu) of a completed scheme."""
 
     tenant_province_path = "application__province"
@@ -40,7 +40,7 @@ class Acceptance(models.Model):
         return f"{self.application_id} {self.get_result_display()}"
 
 
-class Settlement(models.Model):
+class Settlement(ApplicationRecord):
     """The settlement (quyết toán) of a scheme: the amount finally paid out of the
     approved one. Whatever was approved and not settled goes back to the budget."""
 

@@ -9,6 +9,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from khuyencong.models import search_q
 from khuyencong.scoping import ScopedQuerySet
 from khuyencong.text import normalize_search
 from programs.choices import FundSource
@@ -50,10 +51,7 @@ class ApplicationQuerySet(ScopedQuerySet):
         return (local | models.Q(fund_source=FundSource.NATIONAL)) if scope.agency_approver else local
 
     def search(self, query: str | None):
-        qs = self
-        for term in normalize_search(query).split():
-            qs = qs.filter(search_text__contains=term)
-        return qs
+        return self.filter(search_q(query))
 
 
 class ApplicationRecordQuerySet(ScopedQuerySet):
@@ -67,6 +65,50 @@ class ApplicationRecordQuerySet(ScopedQuerySet):
 
     def action_q(self, scope, action):
         return models.Q(application__in=Application.objects.filter(Application.objects.action_q(scope, action)))
+
+    def bulk_create(self, objs, *args, **kwargs):
+        objs = list(objs)
+        for obj in objs:
+            obj.fill_province()
+        return super().bulk_create(objs, *args, **kwargs)
+
+
+class ApplicationRecord(models.Model):
+    """Base of every record that belongs to one application (its ``application`` foreign
+    key is declared by each model). It carries the application's province, denormalised,
+    so the table's row-level-security policy is a plain column test rather than a
+    subquery on the applications (which forces a full scan of the child table).
+
+    The value is set from the parent when the record is validated, saved or bulk
+    created (:meth:`fill_province`), never by callers. On PostgreSQL a composite foreign
+    key ``(application_id, province_id) → application (id, province_id)``, ``ON UPDATE
+    CASCADE`` (migration ``applications.0005``), keeps it equal to the parent's for good.
+    """
+
+    province = models.ForeignKey(Province, on_delete=models.PROTECT, related_name="+", editable=False,
+                                 verbose_name=_("tỉnh/thành phố"))
+
+    class Meta:
+        abstract = True
+
+    def fill_province(self) -> None:
+        if self.province_id is None and self.application_id is not None:
+            self.province_id = self.application.province_id
+
+    def clean_fields(self, exclude=None):
+        self.fill_province()
+        super().clean_fields(exclude=exclude)
+
+    def clean(self):
+        super().clean()
+        if self.application_id is not None and self.province_id != self.application.province_id:
+            from django.core.exceptions import ValidationError
+
+            raise ValidationError(_("Hồ sơ phải thuộc cùng tỉnh với đề án của nó."))
+
+    def save(self, *args, **kwargs):
+        self.fill_province()
+        super().save(*args, **kwargs)
 
 
 class Application(models.Model):
@@ -133,7 +175,9 @@ class Application(models.Model):
                                    | models.Q(approved_amount__lte=models.F("requested_support")),
                                    name="approved_not_above_requested"),
         ]
-        indexes = [models.Index(fields=["province", "status"]), models.Index(fields=["province", "year"])]
+        indexes = [models.Index(fields=["province", "status"]), models.Index(fields=["province", "year"]),
+                   # The national list's order (API and exports: -year, -sequence, -pk), read backwards.
+                   models.Index(fields=["year", "sequence", "id"], name="application_list_order")]
 
     def __str__(self) -> str:
         return f"{self.code} — {self.title}"
@@ -167,7 +211,7 @@ class Application(models.Model):
         return STATES[self.status].appraisal_level
 
 
-class CostLine(models.Model):
+class CostLine(ApplicationRecord):
     """One line of the scheme's cost estimate."""
 
     tenant_province_path = "application__province"
@@ -221,7 +265,7 @@ def attachment_path(instance, filename):
     return f"attachments/{instance.application.province_id}/{instance.application_id}/{uuid.uuid4().hex}"
 
 
-class Attachment(models.Model):
+class Attachment(ApplicationRecord):
     """A file of the dossier, stored privately and served only through a scoped view."""
 
     tenant_province_path = "application__province"
@@ -251,7 +295,7 @@ class Attachment(models.Model):
         return self.original_name
 
 
-class ApplicationEvent(models.Model):
+class ApplicationEvent(ApplicationRecord):
     """One recorded change of an application: a transition or an edit. Never updated."""
 
     tenant_province_path = "application__province"
@@ -266,6 +310,9 @@ class ApplicationEvent(models.Model):
     created_at = models.DateTimeField(_("lúc"), default=timezone.now)
     reason = models.TextField(_("lý do / ghi chú"), blank=True)
     payload = models.JSONField(_("dữ liệu kèm theo"), default=dict, blank=True)
+    # Recorded when a state is left (a transition): the days spent in ``from_status``, so
+    # the stage medians read one column instead of pairing every event with the one before.
+    stage_days = models.FloatField(_("số ngày ở trạng thái trước"), null=True, blank=True, editable=False)
 
     objects = ApplicationRecordQuerySet.as_manager()
 
@@ -276,3 +323,12 @@ class ApplicationEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.application_id} {self.action} {self.from_status}→{self.to_status}"
+
+    def save(self, *args, **kwargs):
+        if self._state.adding and self.stage_days is None and self.from_status and self.to_status:
+            # A transition written without its stage (imports, fixtures): since the one before.
+            before = (ApplicationEvent.objects.filter(application_id=self.application_id, created_at__lte=self.created_at)
+                      .exclude(to_status="").order_by("-created_at", "-pk").values_list("created_at", flat=True).first())
+            if before is not None:
+                self.stage_days = max(0.0, (self.created_at - before).total_seconds() / 86400)
+        super().save(*args, **kwargs)

@@ -76,7 +76,9 @@ class Establishment(NamedModel):
             models.UniqueConstraint(fields=["tax_code"], condition=~models.Q(tax_code=""),
                                     name="uniq_establishment_tax_code"),
         ]
-        indexes = [models.Index(fields=["province", "sort_key"])]
+        indexes = [models.Index(fields=["province", "sort_key"]),
+                   # The national list's order.
+                   models.Index(fields=["sort_key", "id"], name="establishment_list_order")]
 
     def search_source(self) -> str:
         return f"{self.name} {self.tax_code} {self.representative} {self.industry}"

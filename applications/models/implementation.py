@@ -9,11 +9,11 @@ from django.utils.translation import gettext_lazy as _
 from provinces.models import Organisation
 
 from ..choices import ChangeKind, ChangeStatus, DisbursementKind
-from .dossier import Application, ApplicationRecordQuerySet, Attachment
+from .dossier import Application, ApplicationRecord, ApplicationRecordQuerySet, Attachment
 from .establishments import Establishment
 
 
-class Contract(models.Model):
+class Contract(ApplicationRecord):
     """A contract signed to implement an approved scheme (between the implementing
     organisation and a beneficiary)."""
 
@@ -48,7 +48,7 @@ class Contract(models.Model):
         return self.number
 
 
-class Disbursement(models.Model):
+class Disbursement(ApplicationRecord):
     """Money paid out on an approved scheme: an advance (tạm ứng), a payment, or the
     final payment made at settlement. Rows are never edited or deleted; amounts are positive."""
 
@@ -77,7 +77,7 @@ class Disbursement(models.Model):
         return f"{self.get_kind_display()} {self.amount}"
 
 
-class ProgressReport(models.Model):
+class ProgressReport(ApplicationRecord):
     """A periodic report on implementation: percent done and what happened."""
 
     tenant_province_path = "application__province"
@@ -104,7 +104,7 @@ class ProgressReport(models.Model):
         return f"{self.application_id} {self.percent_done}%"
 
 
-class Inspection(models.Model):
+class Inspection(ApplicationRecord):
     """A field inspection (kiểm tra thực địa) during implementation."""
 
     tenant_province_path = "application__province"
@@ -129,7 +129,7 @@ class Inspection(models.Model):
         return f"{self.application_id} {self.inspected_on}"
 
 
-class ChangeRequest(models.Model):
+class ChangeRequest(ApplicationRecord):
     """A request to adjust the schedule, the cost lines or the amount of an approved
     scheme, decided by the province approver (the Agency for national funds)."""
 

@@ -33,12 +33,14 @@ def _jsonable(value):
     return str(value)
 
 
-def record_event(application, user, action, *, from_status="", to_status="", reason="", payload=None):
-    """The ``ApplicationEvent`` of a change. Callers reach it as ``base.record_event`` (a
-    module attribute), so a fault-injection test can replace it in one place."""
+def record_event(application, user, action, *, from_status="", to_status="", reason="", payload=None,
+                 stage_days=None):
+    """The ``ApplicationEvent`` of a change (``stage_days``: a transition's days spent in
+    the state it leaves). Callers reach it as ``base.record_event`` (a module attribute),
+    so a fault-injection test can replace it in one place."""
     return ApplicationEvent.objects.create(application=application, actor=user, action=action,
                                            from_status=from_status, to_status=to_status, reason=reason or "",
-                                           payload=payload or {})
+                                           payload=payload or {}, stage_days=stage_days)
 
 
 def _lock(application_id, user) -> Application:

@@ -93,11 +93,13 @@ def application_transition(*, user, application_id, action: str, reason: str = "
             setattr(application, name, timezone.now())
         for name in transition.actor_fields:
             setattr(application, name, user)
+        now = timezone.now()
+        stage_days = max(0.0, (now - application.status_changed_at).total_seconds() / 86400)
         application.status = transition.target
-        application.status_changed_at = timezone.now()
+        application.status_changed_at = now
         application.version += 1
         application.save()
         event = base.record_event(application, user, action, from_status=from_status, to_status=transition.target,
-                                  reason=inputs["reason"], payload=payload)
+                                  reason=inputs["reason"], payload=payload, stage_days=stage_days)
         signals.transition_recorded.send(sender=Application, event=event)
     return application

@@ -27,6 +27,10 @@ if DATABASES["default"]["ENGINE"] == "khuyencong.db.postgresql" and os.environ.g
     # Row-level security: act as the non-owner role (kc_app) the policies apply to.
     # Leave DATABASE_ROLE unset for `migrate`, which runs as the tables' owner.
     DATABASES["default"].setdefault("OPTIONS", {})["assume_role"] = os.environ["DATABASE_ROLE"]
+# PostgreSQL's just-in-time compilation, off in every transaction of the portal (set with
+# the row-level-security scope): on its short aggregate queries compiling cost more than
+# the query. KC_DB_JIT=1 leaves the server's setting on.
+KC_DB_JIT = env_bool("KC_DB_JIT", False)
 # Behind PgBouncer in transaction pooling a cursor held across transactions is lost:
 # turn server-side cursors off there (exports read in keyset chunks either way).
 if env_bool("DATABASE_DISABLE_SERVER_SIDE_CURSORS", False):

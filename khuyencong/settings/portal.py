@@ -34,6 +34,11 @@ REST_FRAMEWORK = {
 }
 # Requests per token, per user (all their tokens and session together) and per anonymous
 # address, counted in the shared cache (khuyencong/throttles.py): 429 with Retry-After.
+# API lists: above this many rows (the planner's estimate, PostgreSQL) a list's ``count`` is
+# that estimate rather than an exact COUNT(*) on every page (``count_kind`` says which).
+KC_EXACT_COUNT_LIMIT = int(os.environ.get("KC_EXACT_COUNT_LIMIT", "10000"))
+# A count at or above that limit that had to be made exactly is kept this long (``cached``).
+KC_COUNT_CACHE_SECONDS = int(os.environ.get("KC_COUNT_CACHE_SECONDS", "300"))
 KC_API_THROTTLE_RATES = {
     "token": os.environ.get("KC_API_RATE_TOKEN", "600/minute"),
     "user": os.environ.get("KC_API_RATE_USER", "1200/minute"),

@@ -4,7 +4,7 @@ import hashlib
 import statistics
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 
 from django.conf import settings
 from django.core.cache import cache
@@ -19,10 +19,10 @@ from django.db.models import (
     Subquery,
     Sum,
     When,
-    Window,
 )
-from django.db.models.functions import Coalesce, Lag
+from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import get_language
 
 from applications.choices import Status
 from applications.filters import overdue_q
@@ -153,36 +153,25 @@ def priority_shares(user, filters: Filters, total: "Measures") -> dict:
 
 
 def stage_medians(user, filters: Filters) -> list[dict]:
-    """Median days an application spends in each stage: the time between the
-    transition into a state and the next transition, paired by a window function
-    (LAG over the application's transitions) in the database."""
+    """Median days an application spends in each stage, from the days each transition
+    recorded for the state it left (``ApplicationEvent.stage_days``): one column of the
+    scope's events, no pairing of every event with the one before."""
     app_ids = applications(user, filters).values("pk")
     # order_by(): the model's default ordering would join and sort by the application's.
-    events = (ApplicationEvent.objects.filter(application_id__in=app_ids).exclude(to_status="").order_by()
-              .annotate(prev_at=Window(Lag("created_at"), partition_by=[F("application_id")],
-                                       order_by=[F("created_at").asc(), F("pk").asc()]))
-              .values("from_status", "created_at", "prev_at"))
-    durations: dict = defaultdict(list)
+    events = (ApplicationEvent.objects.filter(application_id__in=app_ids, from_status__in=STAGES,
+                                              stage_days__isnull=False).order_by())
     if connection.vendor == "postgresql":
         # Postgres-only: the median itself in SQL (percentile_cont). Other engines
         # (the SQLite quick start) take the portable branch below.
-        sql, params = events.query.sql_with_params()
+        sql, params = events.values("from_status", "stage_days").query.sql_with_params()
         with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT e.from_status, COUNT(*), percentile_cont(0.5) WITHIN GROUP "
-                "(ORDER BY EXTRACT(EPOCH FROM (e.created_at - e.prev_at)) / 86400.0) "
-                f"FROM ({sql}) e WHERE e.prev_at IS NOT NULL GROUP BY e.from_status", params)
+            cursor.execute("SELECT e.from_status, COUNT(*), percentile_cont(0.5) WITHIN GROUP (ORDER BY e.stage_days) "
+                           f"FROM ({sql}) e GROUP BY e.from_status", params)
             medians = {status: (n, float(median)) for status, n, median in cursor.fetchall()}
     else:
-        # Portable branch: durations per stage, bounded by the number of transitions.
-        for row in events.iterator(chunk_size=5000):
-            if row["prev_at"] is not None and row["from_status"]:
-                prev = row["prev_at"]
-                if isinstance(prev, str):  # some SQLite versions return window results unconverted
-                    prev = datetime.fromisoformat(prev)
-                    if timezone.is_naive(prev):
-                        prev = prev.replace(tzinfo=UTC)
-                durations[row["from_status"]].append((row["created_at"] - prev).total_seconds() / 86400)
+        durations: dict = defaultdict(list)
+        for status, days in events.values_list("from_status", "stage_days").iterator(chunk_size=5000):
+            durations[status].append(days)
         medians = {status: (len(values), statistics.median(values)) for status, values in durations.items()}
     labels = dict(Status.choices)
     return [{"status": stage, "label": str(labels[stage]), "count": medians[stage][0],
@@ -205,13 +194,15 @@ def cached_dashboard(*, user, filters: Filters, title: str, communes_of: int | N
     """``dashboard`` kept for ``KC_DASHBOARD_CACHE_SECONDS`` (default 300 s) per scope and
     filters: the figures over a national dataset take seconds of database time (the
     stage medians above all), the page shows when they were computed ("data as of")
-    and offers a refresh. Every user of the same scope shares the entry."""
+    and offers a refresh. Every user of the same scope and language shares the entry."""
     seconds = dashboard_cache_seconds()
     if seconds <= 0:
         return dashboard(user=user, filters=filters, title=title, communes_of=communes_of,
                          region_grouping=region_grouping)
-    key = "kc:dashboard:v1:" + hashlib.sha256(repr((
-        _scope_key(user), filters, title, communes_of, region_grouping)).encode()).hexdigest()
+    # The language is part of the key: the figures carry translated labels (states,
+    # funds), which must not reach a reader of the other language.
+    key = "kc:dashboard:v2:" + hashlib.sha256(repr((
+        _scope_key(user), get_language(), filters, title, communes_of, region_grouping)).encode()).hexdigest()
     board = None if refresh else cache.get(key)
     if board is None:
         board = dashboard(user=user, filters=filters, title=title, communes_of=communes_of,

@@ -47,11 +47,12 @@ class ApplicationViewSet(ScopedModelViewSet):
     dossier (``version`` guards against lost updates: a stale one is a 409). The
     workflow moves through ``POST /applications/{id}/transitions/``."""
 
-    # (province, year, sequence) is unique: a stable order for paging.
+    # Ends with the primary key: a stable order for paging and keyset cursors (the index
+    # application_list_order serves it).
     queryset = (Application.objects
                 .prefetch_related(Prefetch("cost_lines", queryset=CostLine.objects.order_by("position", "pk")),
                                   Prefetch("establishments", queryset=Establishment.objects.only("pk")))
-                .order_by("-year", "-sequence", "province_id"))
+                .order_by("-year", "-sequence", "-pk"))
     serializer_class = ApplicationSerializer
     filterset_class = ApplicationFilterSet
 

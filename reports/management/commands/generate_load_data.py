@@ -212,18 +212,19 @@ class Command(AuditedCommand):
             events, payments, settlements = [], [], []
             for app, (beneficiaries, steps, times, status, approved, _national) in zip(apps, meta, strict=True):
                 links += [(app.pk, e) for e in beneficiaries]
-                previous = "draft"
+                previous, entered = "draft", None
                 for step, at in zip(steps, times, strict=True):
-                    events.append((app.pk, step, previous, step, at))
-                    previous = step
+                    days = (at - entered).total_seconds() / 86400 if entered else None
+                    events.append((app.pk, app.province_id, step, previous, step, at, days))
+                    previous, entered = step, at
                 if approved and status in {"in_progress", "suspended", "completed", "accepted", "settled"}:
                     paid = (times[-1] if times else now).date()
                     advance = approved * 7 // 10 // 1000 * 1000
-                    payments.append((app.pk, "advance", advance, paid, "LD-TU"))
+                    payments.append((app.pk, app.province_id, "advance", advance, paid, "LD-TU"))
                     if status in {"accepted", "settled", "completed"}:
-                        payments.append((app.pk, "payment", approved - advance, paid, "LD-TT"))
+                        payments.append((app.pk, app.province_id, "payment", approved - advance, paid, "LD-TT"))
                     if status == "settled":
-                        settlements.append((app.pk, int(approved * rng.uniform(0.9, 1.0)), "QT-LD", paid))
+                        settlements.append((app.pk, app.province_id, int(approved * rng.uniform(0.9, 1.0)), "QT-LD", paid))
             self.insert_links(links)
             self.insert_events(events)
             self.insert_payments(payments, settlements)
@@ -269,28 +270,30 @@ class Command(AuditedCommand):
 
     def insert_events(self, events):
         if connection.vendor == "postgresql":
-            self.copy(ApplicationEvent, ["application_id", "action", "from_status", "to_status", "created_at",
-                                         "reason", "payload"],
-                      ((a, action, f, t, at, "", "{}") for a, action, f, t, at in events))
+            self.copy(ApplicationEvent, ["application_id", "province_id", "action", "from_status", "to_status",
+                                         "created_at", "stage_days", "reason", "payload"],
+                      ((a, p, action, f, t, at, days, "", "{}") for a, p, action, f, t, at, days in events))
         else:
             ApplicationEvent.objects.bulk_create(
-                [ApplicationEvent(application_id=a, action=action, from_status=f, to_status=t, created_at=at)
-                 for a, action, f, t, at in events], batch_size=self.batch)
+                [ApplicationEvent(application_id=a, province_id=p, action=action, from_status=f, to_status=t,
+                                  created_at=at, stage_days=days) for a, p, action, f, t, at, days in events],
+                batch_size=self.batch)
 
     def insert_payments(self, payments, settlements):
         now = timezone.now()
         user = self.user.pk
         if connection.vendor == "postgresql":
-            self.copy(Disbursement, ["application_id", "kind", "amount", "paid_on", "reference", "note",
+            self.copy(Disbursement, ["application_id", "province_id", "kind", "amount", "paid_on", "reference", "note",
                                      "created_by_id", "created_at"],
-                      ((a, k, amount, paid, ref, "", user, now) for a, k, amount, paid, ref in payments))
-            self.copy(Settlement, ["application_id", "settled_amount", "decision_number", "decision_date",
-                                   "created_by_id", "created_at"],
-                      ((a, amount, number, day, user, now) for a, amount, number, day in settlements))
+                      ((a, p, k, amount, paid, ref, "", user, now) for a, p, k, amount, paid, ref in payments))
+            self.copy(Settlement, ["application_id", "province_id", "settled_amount", "decision_number",
+                                   "decision_date", "created_by_id", "created_at"],
+                      ((a, p, amount, number, day, user, now) for a, p, amount, number, day in settlements))
         else:
             Disbursement.objects.bulk_create(
-                [Disbursement(application_id=a, kind=k, amount=amount, paid_on=paid, reference=ref, created_by_id=user)
-                 for a, k, amount, paid, ref in payments], batch_size=self.batch)
+                [Disbursement(application_id=a, province_id=p, kind=k, amount=amount, paid_on=paid, reference=ref,
+                              created_by_id=user) for a, p, k, amount, paid, ref in payments], batch_size=self.batch)
             Settlement.objects.bulk_create(
-                [Settlement(application_id=a, settled_amount=amount, decision_number=number, decision_date=day,
-                            created_by_id=user) for a, amount, number, day in settlements], batch_size=self.batch)
+                [Settlement(application_id=a, province_id=p, settled_amount=amount, decision_number=number,
+                            decision_date=day, created_by_id=user) for a, p, amount, number, day in settlements],
+                batch_size=self.batch)
