@@ -36,6 +36,9 @@ class ActivityType(models.Model):
 
     objects = ScopedQuerySet.as_manager()
 
+    # Incremental sync (the API's ``updated_since``).
+    updated_at = models.DateTimeField(_("cập nhật lúc"), auto_now=True, db_index=True)
+
     class Meta:
         verbose_name = _("nội dung khuyến công")
         verbose_name_plural = _("nội dung khuyến công")
@@ -62,6 +65,9 @@ class Programme(NamedModel):
     is_active = models.BooleanField(_("đang thực hiện"), default=True)
 
     objects = ProgrammeScopedQuerySet.as_manager()
+
+    # Incremental sync (the API's ``updated_since``).
+    updated_at = models.DateTimeField(_("cập nhật lúc"), auto_now=True, db_index=True)
 
     class Meta:
         verbose_name = _("chương trình khuyến công")
@@ -117,6 +123,9 @@ class SupportRule(models.Model):
 
     objects = ScopedQuerySet.as_manager()
 
+    # Incremental sync (the API's ``updated_since``).
+    updated_at = models.DateTimeField(_("cập nhật lúc"), auto_now=True, db_index=True)
+
     class Meta:
         verbose_name = _("định mức hỗ trợ")
         verbose_name_plural = _("định mức hỗ trợ")
@@ -163,6 +172,9 @@ class Call(NamedModel):
     description = models.TextField(_("mô tả"), blank=True)
 
     objects = ProgrammeScopedQuerySet.as_manager()
+
+    # Incremental sync (the API's ``updated_since``).
+    updated_at = models.DateTimeField(_("cập nhật lúc"), auto_now=True, db_index=True)
 
     class Meta:
         verbose_name = _("đợt tiếp nhận đề án")
@@ -227,6 +239,9 @@ class BudgetAllocation(models.Model):
     note = models.CharField(_("ghi chú"), max_length=255, blank=True)
 
     objects = ScopedQuerySet.as_manager()
+
+    # Incremental sync (the API's ``updated_since``).
+    updated_at = models.DateTimeField(_("cập nhật lúc"), auto_now=True, db_index=True)
 
     class Meta:
         verbose_name = _("kinh phí được giao")

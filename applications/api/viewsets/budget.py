@@ -2,7 +2,6 @@
 the ledger itself (``/budget-allocations/ledger/``)."""
 
 from django.db.models import F
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.decorators import action
@@ -14,6 +13,8 @@ from programs.api.serializers import BudgetAllocationSerializer
 from programs.choices import FundSource
 from programs.filters import BudgetAllocationFilterSet
 from programs.models import BudgetAllocation
+
+from ..serializers import LedgerSerializer
 
 
 class BudgetAllocationViewSet(ScopedReadOnlyViewSet):
@@ -28,7 +29,7 @@ class BudgetAllocationViewSet(ScopedReadOnlyViewSet):
     @extend_schema(parameters=[OpenApiParameter("year", int), OpenApiParameter("province", int),
                                OpenApiParameter("programme", int),
                                OpenApiParameter("fund_source", str, enum=FundSource.values)],
-                   responses={200: OpenApiTypes.OBJECT})
+                   responses={200: LedgerSerializer}, operation_id="budget_allocations_ledger")
     @action(detail=False, methods=["get"], filter_backends=[], pagination_class=None)
     def ledger(self, request):
         """The budget ledger per programme × province × year — allocated, approved,
@@ -43,7 +44,7 @@ class BudgetAllocationViewSet(ScopedReadOnlyViewSet):
         if params.get("fund_source"):
             data["rows"] = [row for row in data["rows"] if row["fund_source"] == params["fund_source"]]
             data["totals"] = {name: sum(row[name] for row in data["rows"]) for name in LEDGER_MONEY}
-        return Response(data)
+        return Response(LedgerSerializer(data).data)
 
 
 class LedgerQuerySerializer(serializers.Serializer):
