@@ -3,7 +3,7 @@ by every FilterSet, the tenancy filter (``province`` by NSO code) declared once,
 filters, and the two filter backends every API list has for incremental sync
 (``ordering``, ``updated_since``; ``REST_FRAMEWORK["DEFAULT_FILTER_BACKENDS"]``)."""
 
-from datetime import datetime, time
+from datetime import UTC, datetime, time
 
 import django_filters
 from django import forms
@@ -149,10 +149,9 @@ class PortalOrderingFilter(filters.OrderingFilter):
         return None  # the viewset's queryset keeps its own order
 
     def get_schema_operation_parameters(self, view):
-        try:
-            names = [name for name, _source in self.get_valid_fields(view.get_queryset(), view)]
-        except Exception:  # noqa: BLE001 — a view whose queryset needs a request: no list of names
-            names = []
+        # The class's queryset, never get_queryset(): building the schema must not query.
+        queryset = getattr(view, "queryset", None)
+        names = [name for name, _source in self.get_valid_fields(queryset, view)] if queryset is not None else []
         return [{
             "name": self.ordering_param, "required": False, "in": "query",
             "description": ("Sắp xếp theo trường (thêm '-' để giảm dần, nhiều trường cách nhau bằng dấu phẩy) / "
@@ -186,23 +185,25 @@ class UpdatedSinceFilter(filters.BaseFilterBackend):
         field = updated_field(view, queryset.model)
         if field is None:
             return queryset
-        value = parse_datetime(raw)
-        if value is not None and timezone.is_naive(value):
-            value = timezone.make_aware(value)
+        try:
+            value = parse_datetime(raw)
+            if value is None:
+                day = parse_date(raw)
+                value = datetime.combine(day, time.min) if day is not None else None
+            if value is not None:
+                if timezone.is_naive(value):
+                    value = timezone.make_aware(value)
+                # In UTC: PostgreSQL refuses offsets beyond ±15:59 that Python accepts.
+                value = value.astimezone(UTC)
+        except (ValueError, OverflowError):
+            value = None
         if value is None:
-            day = parse_date(raw)
-            if day is None:
-                raise exceptions.ValidationError({self.param: [gettext_now(
-                    "Cần ngày (YYYY-MM-DD) hoặc ngày giờ ISO 8601. / An ISO 8601 date or date-time is required.")]})
-            start = timezone.make_aware(datetime.combine(day, time.min))
-            return queryset.filter(**{f"{field}__gte": start})
+            raise exceptions.ValidationError({self.param: [gettext_now(
+                "Cần ngày (YYYY-MM-DD) hoặc ngày giờ ISO 8601. / An ISO 8601 date or date-time is required.")]})
         return queryset.filter(**{f"{field}__gte": value})
 
     def get_schema_operation_parameters(self, view):
-        try:
-            model = view.get_queryset().model
-        except Exception:  # noqa: BLE001
-            model = getattr(getattr(view, "queryset", None), "model", None)
+        model = getattr(getattr(view, "queryset", None), "model", None)
         if model is None or updated_field(view, model) is None:
             return []
         return [{"name": self.param, "required": False, "in": "query",

@@ -375,6 +375,7 @@ def test_api_request_runs_and_serves_the_files(data, agency_officer, api_client_
 class TestReportsApiMatrix(ApiPermissionMatrix):
     basename = "report-run"
     writable = True
+    created_status = 202
 
     @pytest.fixture(autouse=True)
     def _eager(self, eager):
