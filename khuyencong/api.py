@@ -1,8 +1,8 @@
 """Base API classes: scoping, error shape, query-count discipline and the conventions an
 integrator relies on live here once — conditional requests (``ETag`` on detail responses,
-``If-Match`` on writes), incremental sync (``ordering``, ``updated_since``), list exports
-(CSV/XLSX by ``Accept`` or ``?format=``) and soft removal by ``DELETE``. Viewsets added
-later inherit them by deriving from these classes."""
+``If-Match`` on writes, 412) and list exports (CSV/XLSX by ``Accept`` or ``?format=``).
+Viewsets added later inherit them by deriving from these classes; ``ordering`` and
+``updated_since`` come with the default filter backends (``khuyencong.filters``)."""
 
 import hashlib
 import json
