@@ -5,7 +5,7 @@ import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from khuyencong.filters import ProvinceCodeFilter, SearchFilter, TenancyFilterSet
+from khuyencong.filters import IntegerFilter, ProvinceCodeFilter, SearchFilter, TenancyFilterSet
 from programs.choices import FundSource
 
 from . import deadlines
@@ -20,7 +20,7 @@ def overdue_q(now=None) -> Q:
 
 
 class EstablishmentFilterSet(TenancyFilterSet):
-    commune = django_filters.NumberFilter(field_name="commune_id", label=_("Xã/phường (mã)"), min_value=0)
+    commune = IntegerFilter(field_name="commune_id", label=_("Xã/phường (mã)"), min_value=0)
     legal_form = django_filters.ChoiceFilter(choices=LegalForm.choices, label=_("Loại hình"))
     woman_owned = django_filters.BooleanFilter(label=_("Do phụ nữ làm chủ"))
     ethnic_minority = django_filters.BooleanFilter(label=_("Dân tộc thiểu số"))
@@ -36,15 +36,15 @@ class EstablishmentFilterSet(TenancyFilterSet):
 
 
 class ApplicationFilterSet(TenancyFilterSet):
-    commune = django_filters.NumberFilter(field_name="establishments__commune_id", label=_("Xã/phường (mã)"),
+    commune = IntegerFilter(field_name="establishments__commune_id", label=_("Xã/phường (mã)"),
                                           min_value=0, distinct=True)
     status = django_filters.MultipleChoiceFilter(choices=Status.choices, label=_("Trạng thái"))
     fund_source = django_filters.ChoiceFilter(choices=FundSource.choices, label=_("Nguồn kinh phí"))
     activity_type = django_filters.CharFilter(field_name="activity_type_id", label=_("Nội dung khuyến công (mã)"))
-    programme = django_filters.NumberFilter(field_name="programme_id", label=_("Chương trình"), min_value=0)
-    call = django_filters.NumberFilter(field_name="call_id", label=_("Đợt tiếp nhận"), min_value=0)
-    year = django_filters.NumberFilter(field_name="year", label=_("Năm kế hoạch"), min_value=2000, max_value=2100)
-    establishment = django_filters.NumberFilter(field_name="establishments__id", label=_("Cơ sở thụ hưởng"),
+    programme = IntegerFilter(field_name="programme_id", label=_("Chương trình"), min_value=0)
+    call = IntegerFilter(field_name="call_id", label=_("Đợt tiếp nhận"), min_value=0)
+    year = IntegerFilter(field_name="year", label=_("Năm kế hoạch"), min_value=2000, max_value=2100)
+    establishment = IntegerFilter(field_name="establishments__id", label=_("Cơ sở thụ hưởng"),
                                                 min_value=0, distinct=True)
     overdue = django_filters.BooleanFilter(method="filter_overdue", label=_("Quá hạn xử lý"))
     q = SearchFilter()
@@ -63,14 +63,14 @@ class DisbursementFilterSet(TenancyFilterSet):
     """Payments across applications: the national or provincial picture of money paid out."""
 
     province = ProvinceCodeFilter(field_name="application__province_id")
-    programme = django_filters.NumberFilter(field_name="application__programme_id", label=_("Chương trình"),
+    programme = IntegerFilter(field_name="application__programme_id", label=_("Chương trình"),
                                             min_value=0)
-    year = django_filters.NumberFilter(field_name="application__year", label=_("Năm kế hoạch"), min_value=2000,
+    year = IntegerFilter(field_name="application__year", label=_("Năm kế hoạch"), min_value=2000,
                                        max_value=2100)
     fund_source = django_filters.ChoiceFilter(field_name="application__fund_source", choices=FundSource.choices,
                                               label=_("Nguồn kinh phí"))
     kind = django_filters.ChoiceFilter(choices=DisbursementKind.choices, label=_("Loại khoản chi"))
-    application = django_filters.NumberFilter(field_name="application_id", label=_("Đề án"), min_value=0)
+    application = IntegerFilter(field_name="application_id", label=_("Đề án"), min_value=0)
     paid_from = django_filters.DateFilter(field_name="paid_on", lookup_expr="gte", label=_("Chi từ ngày"))
     paid_to = django_filters.DateFilter(field_name="paid_on", lookup_expr="lte", label=_("Chi đến ngày"))
 

@@ -174,6 +174,13 @@ TRANSITIONS = {t.action: t for t in [
 ]}
 
 ACTIONS = tuple(TRANSITIONS)
+# What an ``ApplicationEvent.action`` may be: a workflow action, or the record of a change
+# made beside the workflow (the services' ``record_event`` calls; a test keeps them in step,
+# since API clients read this as a closed set).
+RECORD_EVENTS = ("create", "update", "attachment_add", "attachment_remove", "council_create", "conflict_declared",
+                 "scores_submitted", "contract_add", "disbursement_add", "progress_report_add", "inspection_add",
+                 "change_request_create", "change_request_decide", "acceptance_record", "settlement_record")
+EVENT_ACTIONS = ACTIONS + RECORD_EVENTS
 
 
 def reachable_states() -> frozenset:

@@ -1,4 +1,5 @@
-"""``Authorization: Token <key>`` authentication against hashed, expiring, revocable keys."""
+"""``Authorization: Token <key>`` (or ``Bearer <key>``, what most HTTP clients and
+generated SDKs send) authentication against hashed, expiring, revocable keys."""
 
 from datetime import timedelta
 
@@ -12,6 +13,19 @@ from .models import ApiToken
 
 class HashedTokenAuthentication(authentication.TokenAuthentication):
     keyword = "Token"
+    keywords = ("token", "bearer")
+
+    def authenticate(self, request):
+        auth = authentication.get_authorization_header(request).split()
+        if not auth or auth[0].lower().decode(errors="replace") not in self.keywords:
+            return None
+        if len(auth) != 2:
+            raise exceptions.AuthenticationFailed(_("Khóa API không hợp lệ."))
+        try:
+            key = auth[1].decode()
+        except UnicodeError:
+            raise exceptions.AuthenticationFailed(_("Khóa API không hợp lệ.")) from None
+        return self.authenticate_credentials(key)
 
     def authenticate_credentials(self, key):
         token = (

@@ -211,3 +211,14 @@ class PortalPagination(PageNumberPagination):
         schema["properties"]["count_kind"] = {"type": "string", "enum": ["exact", "estimate", "cached"]}
         schema["properties"]["next_cursor"] = {"type": "string", "nullable": True}
         return schema
+
+    def get_schema_operation_parameters(self, view):
+        # The limits are part of the contract: a generated client validates them.
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_query_param:
+                parameter["schema"] = {**parameter["schema"], "minimum": 1}
+            elif parameter["name"] == self.page_size_query_param:
+                parameter["schema"] = {**parameter["schema"], "minimum": 1, "maximum": self.max_page_size,
+                                       "default": self.page_size}
+        return parameters

@@ -4,7 +4,7 @@ and text with NUL characters (which PostgreSQL cannot store)."""
 
 from django.utils.translation import gettext as _
 from rest_framework.exceptions import ParseError
-from rest_framework.parsers import JSONParser
+from rest_framework.parsers import JSONParser, MultiPartParser
 
 MAX_DEPTH = 32
 
@@ -35,3 +35,7 @@ class SafeJSONParser(JSONParser):
                              % {"n": MAX_DEPTH}) from None
         _depth_and_nul(data)
         return data
+
+
+# The parsers of an upload endpoint (a file and a few fields): multipart only.
+UPLOAD_PARSERS = [MultiPartParser]

@@ -4,7 +4,7 @@ import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from khuyencong.filters import PortalFilterSet, SearchFilter, TenancyFilterSet
+from khuyencong.filters import IntegerFilter, PortalFilterSet, SearchFilter, TenancyFilterSet
 
 from .choices import FundSource
 from .models import ActivityType, BudgetAllocation, Call, Programme, SupportRule
@@ -21,7 +21,7 @@ class ActivityTypeFilterSet(PortalFilterSet):
 
 class ProgrammeFilterSet(TenancyFilterSet):
     fund_source = django_filters.ChoiceFilter(choices=FundSource.choices, label=_("Nguồn kinh phí"))
-    year = django_filters.NumberFilter(method="filter_year", label=_("Thực hiện trong năm"), min_value=0)
+    year = IntegerFilter(method="filter_year", label=_("Thực hiện trong năm"), min_value=0)
     is_active = django_filters.BooleanFilter(label=_("Đang thực hiện"))
     q = SearchFilter()
 
@@ -51,8 +51,8 @@ class SupportRuleFilterSet(TenancyFilterSet):
 
 
 class CallFilterSet(TenancyFilterSet):
-    programme = django_filters.NumberFilter(field_name="programme_id", label=_("Chương trình"), min_value=0)
-    year = django_filters.NumberFilter(label=_("Năm kế hoạch"), min_value=0)
+    programme = IntegerFilter(field_name="programme_id", label=_("Chương trình"), min_value=0)
+    year = IntegerFilter(label=_("Năm kế hoạch"), min_value=0)
     activity_type = django_filters.CharFilter(field_name="activity_types__code", distinct=True,
                                               label=_("Nội dung khuyến công (mã)"))
     open_on = django_filters.DateFilter(method="filter_open_on", label=_("Mở nhận hồ sơ ngày"))
@@ -69,8 +69,8 @@ class CallFilterSet(TenancyFilterSet):
 
 
 class BudgetAllocationFilterSet(TenancyFilterSet):
-    programme = django_filters.NumberFilter(field_name="programme_id", label=_("Chương trình"), min_value=0)
-    year = django_filters.NumberFilter(label=_("Năm"), min_value=0)
+    programme = IntegerFilter(field_name="programme_id", label=_("Chương trình"), min_value=0)
+    year = IntegerFilter(label=_("Năm"), min_value=0)
     fund_source = django_filters.ChoiceFilter(field_name="programme__fund_source", choices=FundSource.choices,
                                               label=_("Nguồn kinh phí"))
 

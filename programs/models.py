@@ -49,6 +49,9 @@ class ActivityType(models.Model):
 
     objects = ScopedQuerySet.as_manager()
 
+    # Incremental sync (the API's ``updated_since``).
+    updated_at = models.DateTimeField(_("cập nhật lúc"), auto_now=True, db_index=True)
+
     class Meta:
         verbose_name = _("nội dung khuyến công")
         verbose_name_plural = _("nội dung khuyến công")
@@ -75,6 +78,9 @@ class Programme(NamedModel):
     is_active = models.BooleanField(_("đang thực hiện"), default=True)
 
     objects = ProgrammeScopedQuerySet.as_manager()
+
+    # Incremental sync (the API's ``updated_since``).
+    updated_at = models.DateTimeField(_("cập nhật lúc"), auto_now=True, db_index=True)
 
     class Meta:
         verbose_name = _("chương trình khuyến công")
@@ -133,6 +139,9 @@ class SupportRule(models.Model):
 
     objects = ProvinceRulesQuerySet.as_manager()
 
+    # Incremental sync (the API's ``updated_since``).
+    updated_at = models.DateTimeField(_("cập nhật lúc"), auto_now=True, db_index=True)
+
     class Meta:
         verbose_name = _("định mức hỗ trợ")
         verbose_name_plural = _("định mức hỗ trợ")
@@ -183,6 +192,9 @@ class Call(NamedModel):
         help_text=_("Mã các loại tài liệu hồ sơ phải có trước khi nộp."))
 
     objects = ProgrammeScopedQuerySet.as_manager()
+
+    # Incremental sync (the API's ``updated_since``).
+    updated_at = models.DateTimeField(_("cập nhật lúc"), auto_now=True, db_index=True)
 
     class Meta:
         verbose_name = _("đợt tiếp nhận đề án")
@@ -255,6 +267,9 @@ class BudgetAllocation(models.Model):
     note = models.CharField(_("ghi chú"), max_length=255, blank=True)
 
     objects = ProvinceRulesQuerySet.as_manager()
+
+    # Incremental sync (the API's ``updated_since``).
+    updated_at = models.DateTimeField(_("cập nhật lúc"), auto_now=True, db_index=True)
 
     class Meta:
         verbose_name = _("kinh phí được giao")

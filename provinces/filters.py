@@ -3,7 +3,13 @@
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
-from khuyencong.filters import PortalFilterSet, ProvinceCodeFilter, SearchFilter, TenancyFilterSet
+from khuyencong.filters import (
+    IntegerFilter,
+    PortalFilterSet,
+    ProvinceCodeFilter,
+    SearchFilter,
+    TenancyFilterSet,
+)
 
 from .choices import CommuneKind, OrganisationKind, ProvinceKind, RegionGrouping
 from .models import Commune, LegacyCommune, Organisation, Province, Region
@@ -39,8 +45,8 @@ class CommuneFilterSet(TenancyFilterSet):
 
 class LegacyCommuneFilterSet(TenancyFilterSet):
     province = ProvinceCodeFilter(label=_("Tỉnh cũ (mã)"))  # the former province
-    district = django_filters.NumberFilter(field_name="district_id", label=_("Huyện cũ (mã)"), min_value=0)
-    successor = django_filters.NumberFilter(field_name="lineage__commune_id", label=_("Xã mới (mã)"),
+    district = IntegerFilter(field_name="district_id", label=_("Huyện cũ (mã)"), min_value=0)
+    successor = IntegerFilter(field_name="lineage__commune_id", label=_("Xã mới (mã)"),
                                             min_value=0, distinct=True)
     q = SearchFilter()
 

@@ -36,6 +36,9 @@ class Province(NamedModel):
 
     objects = ReferenceQuerySet.as_manager()
 
+    # Incremental sync (the API's ``updated_since``).
+    updated_at = models.DateTimeField(_("cập nhật lúc"), auto_now=True, db_index=True)
+
     class Meta:
         verbose_name = _("tỉnh/thành phố")
         verbose_name_plural = _("tỉnh/thành phố")
@@ -73,6 +76,9 @@ class Region(NamedModel):
 
     objects = ReferenceQuerySet.as_manager()
 
+    # Incremental sync (the API's ``updated_since``).
+    updated_at = models.DateTimeField(_("cập nhật lúc"), auto_now=True, db_index=True)
+
     class Meta:
         verbose_name = _("vùng")
         verbose_name_plural = _("vùng")
@@ -91,6 +97,9 @@ class Commune(NamedModel):
     codename = models.SlugField(_("tên mã"), max_length=80, blank=True)
 
     objects = ReferenceQuerySet.as_manager()
+
+    # Incremental sync (the API's ``updated_since``).
+    updated_at = models.DateTimeField(_("cập nhật lúc"), auto_now=True, db_index=True)
 
     class Meta:
         verbose_name = _("xã/phường/đặc khu")
@@ -160,6 +169,9 @@ class LegacyCommune(NamedModel):
 
     objects = ReferenceQuerySet.as_manager()
 
+    # Incremental sync (the API's ``updated_since``).
+    updated_at = models.DateTimeField(_("cập nhật lúc"), auto_now=True, db_index=True)
+
     class Meta:
         verbose_name = _("xã cũ")
         verbose_name_plural = _("xã cũ")
@@ -218,6 +230,9 @@ class Organisation(NamedModel):
     phone = models.CharField(_("điện thoại"), max_length=30, blank=True)
 
     objects = OrganisationQuerySet.as_manager()
+
+    # Incremental sync (the API's ``updated_since``).
+    updated_at = models.DateTimeField(_("cập nhật lúc"), auto_now=True, db_index=True)
 
     class Meta:
         verbose_name = _("cơ quan, đơn vị")

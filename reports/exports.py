@@ -105,3 +105,24 @@ def export_response(queryset, columns, fmt: str, stem: str, ordering):
     handle.seek(0)
     return FileResponse(handle, as_attachment=True, filename=filename,
                         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+# What each exportable list writes, in keyset order (one direction, ending with the
+# primary key). The HTML export views and the API lists (``khuyencong.api``) use these.
+LIST_EXPORTS = {
+    "applications.Application": (APPLICATION_COLUMNS, "de-an", ("-year", "-sequence", "-pk")),
+    "applications.Establishment": (ESTABLISHMENT_COLUMNS, "co-so", ("sort_key", "pk")),
+    "applications.Disbursement": (DISBURSEMENT_COLUMNS, "khoan-chi", ("paid_on", "pk")),
+}
+
+
+def list_exporters() -> dict:
+    """Model → ``exporter(queryset, fmt)`` for every exportable list."""
+    from django.apps import apps
+
+    result = {}
+    for label, (columns, stem, ordering) in LIST_EXPORTS.items():
+        def exporter(queryset, fmt, columns=columns, stem=stem, ordering=ordering):
+            return export_response(queryset, columns, fmt, stem, ordering)
+        result[apps.get_model(label)] = exporter
+    return result

@@ -3,7 +3,7 @@
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
-from khuyencong.filters import TenancyFilterSet
+from khuyencong.filters import IntegerFilter, TenancyFilterSet
 
 from .choices import ReportKind, ReportScope, RunStatus
 from .models import ReportRun
@@ -14,8 +14,8 @@ class ReportRunFilterSet(TenancyFilterSet):
     scope = django_filters.ChoiceFilter(choices=ReportScope.choices, label=_("Phạm vi"))
     status = django_filters.ChoiceFilter(choices=RunStatus.choices, label=_("Trạng thái"))
     region = django_filters.CharFilter(field_name="region__code", label=_("Vùng (mã)"))
-    year = django_filters.NumberFilter(field_name="year", label=_("Năm"), min_value=2000, max_value=2100)
-    quarter = django_filters.NumberFilter(field_name="quarter", label=_("Quý"), min_value=1, max_value=4)
+    year = IntegerFilter(field_name="year", label=_("Năm"), min_value=2000, max_value=2100)
+    quarter = IntegerFilter(field_name="quarter", label=_("Quý"), min_value=1, max_value=4)
 
     class Meta:
         model = ReportRun

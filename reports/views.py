@@ -302,8 +302,6 @@ class ListExportView(PortalViewMixin, View):
     replica_reads = True
     model = None
     filterset_class = None
-    columns = None
-    stem = ""
 
     def base_queryset(self):
         return self.model.objects.all()
@@ -316,23 +314,18 @@ class ListExportView(PortalViewMixin, View):
             filterset = self.filterset_class(filter_data(request), queryset=qs, request=request)
             if filterset.is_bound:
                 qs = filterset.qs if filterset.is_valid() else qs.none()
-        return exports.export_response(qs, self.columns, fmt, self.stem, self.ordering)
+        columns, stem, ordering = exports.LIST_EXPORTS[self.model._meta.label]
+        return exports.export_response(qs, columns, fmt, stem, ordering)
 
 
 class ApplicationExportView(ListExportView):
     model = Application
     filterset_class = ApplicationFilterSet
-    columns = exports.APPLICATION_COLUMNS
-    stem = "de-an"
-    ordering = ("-year", "-sequence", "-pk")
 
 
 class EstablishmentExportView(ListExportView):
     model = Establishment
     filterset_class = EstablishmentFilterSet
-    columns = exports.ESTABLISHMENT_COLUMNS
-    stem = "co-so"
-    ordering = ("sort_key", "pk")
 
 
 class DisbursementExportView(ListExportView):
@@ -341,6 +334,3 @@ class DisbursementExportView(ListExportView):
 
     model = Disbursement
     filterset_class = DisbursementFilterSet
-    columns = exports.DISBURSEMENT_COLUMNS
-    stem = "khoan-chi"
-    ordering = ("paid_on", "pk")

@@ -167,6 +167,9 @@ class ApiPermissionMatrix:
         value = getattr(obj, self.lookup_attr or self.lookup_kwarg)
         return reverse(f"{self.basename}-detail", kwargs={self.lookup_kwarg: value})
 
+    # What a POST on the list answers: 201, or 202 where the work runs in the background.
+    created_status = 201
+
     def row_key(self, obj):
         return getattr(obj, self.lookup_attr or self.lookup_kwarg)
 
@@ -176,7 +179,7 @@ class ApiPermissionMatrix:
         if case.expected == WRITE:
             if not self.writable:
                 return 405
-            return 201 if case.method == "post" else 200
+            return self.created_status if case.method == "post" else 200
         if case.expected == WRITE_OTHER:
             return 404 if self.writable else 405
         return case.expected

@@ -114,7 +114,7 @@ def test_an_identical_report_under_way_is_reused_not_computed_twice(tn_officer, 
     colleague = make_member(Role.PROVINCE_APPROVER, TAY_NINH, username="tn_colleague")
     for user in (tn_officer, colleague):
         response = api_client_for(user).post("/api/v1/reports/", REPORT, format="json")
-        assert response.status_code == 200, response.content
+        assert response.status_code == 202, response.content
         assert response.json()["id"] == running.pk
     assert ReportRun.objects.count() == 1
 

@@ -360,7 +360,8 @@ def test_api_request_runs_and_serves_the_files(data, agency_officer, api_client_
     with django_capture_on_commit_callbacks(execute=True):
         response = api.post(reverse("report-run-list"), {"kind": "regional_summary", "scope": "region",
                                                           "region": "phia-nam", "year": 2026}, format="json")
-    assert response.status_code == 201, response.content
+    assert response.status_code == 202, response.content
+    assert response["Location"].endswith(f"/api/v1/reports/{response.json()['id']}/")
     detail = api.get(reverse("report-run-detail", args=[response.json()["id"]])).json()
     assert detail["status"] == "succeeded" and detail["progress"] == 100
     assert {f["format"] for f in detail["files"]} == {"pdf", "xlsx", "csv"}
@@ -374,6 +375,7 @@ def test_api_request_runs_and_serves_the_files(data, agency_officer, api_client_
 class TestReportsApiMatrix(ApiPermissionMatrix):
     basename = "report-run"
     writable = True
+    created_status = 202
 
     @pytest.fixture(autouse=True)
     def _eager(self, eager):

@@ -155,6 +155,9 @@ class ChangeRequest(ApplicationRecord):
 
     objects = ApplicationRecordQuerySet.as_manager()
 
+    # Incremental sync (the API's ``updated_since``).
+    updated_at = models.DateTimeField(_("cập nhật lúc"), auto_now=True, db_index=True)
+
     class Meta:
         verbose_name = _("đề nghị điều chỉnh")
         verbose_name_plural = _("đề nghị điều chỉnh")

@@ -11,14 +11,13 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["khuyencong.permissions.PortalPermission"],
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend",
+                                "khuyencong.filters.PortalOrderingFilter", "khuyencong.filters.UpdatedSinceFilter"],
     "DEFAULT_PAGINATION_CLASS": "khuyencong.pagination.PortalPagination",
-    "DEFAULT_PARSER_CLASSES": [
-        "khuyencong.parsers.SafeJSONParser",
-        "rest_framework.parsers.FormParser",
-        "rest_framework.parsers.MultiPartParser",
-    ],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # JSON bodies only; an upload endpoint declares ``parser_classes=UPLOAD_PARSERS`` itself
+    # (one request body type per operation, so generated clients send what the server reads).
+    "DEFAULT_PARSER_CLASSES": ["khuyencong.parsers.SafeJSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "khuyencong.schema.PortalAutoSchema",
     "EXCEPTION_HANDLER": "khuyencong.exceptions.api_exception_handler",
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
@@ -45,8 +44,12 @@ KC_API_THROTTLE_RATES = {
     "anon": os.environ.get("KC_API_RATE_ANON", "60/minute"),
 }
 SPECTACULAR_SETTINGS = {
-    "TITLE": "Khuyến công API",
-    "DESCRIPTION": "API của Cổng quản lý chương trình khuyến công (industrial-extension programmes).",
+    # ASCII: generators make package names from the title ("Khuyen cong API" → khuyen_cong_api_client).
+    "TITLE": "Khuyen cong API",
+    "DESCRIPTION": "API của Cổng quản lý chương trình khuyến công (Khuyến công API; industrial-extension "
+                   "programmes). Authorization: Token <key> or Bearer <key>. Detail responses carry an ETag; "
+                   "send it back as If-Match on writes (412 when stale). Lists take ordering and updated_since "
+                   "and, where a spreadsheet export exists, answer CSV/XLSX by Accept or ?format=csv|xlsx.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
@@ -58,7 +61,31 @@ SPECTACULAR_SETTINGS = {
     # they list every operation and field, which an anonymous visitor does not need.
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums",
+                             "khuyencong.schema.name_parameter_enums",
                              "khuyencong.schema.add_error_responses"],
+    # Choice sets get one ASCII name each, reused by bodies, responses and filters.
+    "ENUM_NAME_OVERRIDES": {
+        "FundSourceEnum": "programs.choices.FundSource",
+        "ProvinceKindEnum": "provinces.choices.ProvinceKind",
+        "CommuneKindEnum": "provinces.choices.CommuneKind",
+        "LegacyUnitKindEnum": "provinces.choices.LegacyUnitKind",
+        "RegionGroupingEnum": "provinces.choices.RegionGrouping",
+        "OrganisationKindEnum": "provinces.choices.OrganisationKind",
+        "RoleEnum": "provinces.choices.Role",
+        "LegalFormEnum": "applications.choices.LegalForm",
+        "AttachmentKindEnum": "applications.choices.AttachmentKind",
+        "CouncilLevelEnum": "applications.choices.CouncilLevel",
+        "CouncilRoleEnum": "applications.choices.CouncilRole",
+        "DisbursementKindEnum": "applications.choices.DisbursementKind",
+        "MilestoneEnum": "applications.choices.Milestone",
+        "ChangeKindEnum": "applications.choices.ChangeKind",
+        "ChangeStatusEnum": "applications.choices.ChangeStatus",
+        "AcceptanceResultEnum": "applications.choices.AcceptanceResult",
+        "WorkflowActionEnum": "applications.workflow.ACTIONS",
+        "EventActionEnum": "applications.workflow.EVENT_ACTIONS",
+        "AuditActionEnum": "khuyencong.models.AuditAction",
+        "ListFormatEnum": "khuyencong.api.LIST_FORMATS",
+    },
 }
 
 # Logs: one JSON object per line (python-json-logger) with the request id, user, province

@@ -4,6 +4,8 @@ allocations are managed by their services in the admin and HTML pages)."""
 from decimal import Decimal
 
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from programs.choices import DossierDocument, FundSource
@@ -92,6 +94,7 @@ class ApplicableCapSerializer(serializers.Serializer):
     cap = serializers.IntegerField(allow_null=True)
 
 
+@extend_schema_field(OpenApiTypes.INT)
 class ScopedProgrammeField(serializers.PrimaryKeyRelatedField):
     """A programme the caller sees; any other is "does not exist" (400), never a hint."""
 

@@ -2,6 +2,7 @@
 
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from provinces.models import Province, Region
@@ -9,10 +10,19 @@ from reports.choices import ReportFormat, ReportKind, ReportScope
 from reports.models import ReportRun
 
 
+class ReportFileLinkSerializer(serializers.Serializer):
+    """One finished file of a run and where to download it."""
+
+    format = serializers.ChoiceField(choices=ReportFormat.choices)
+    size = serializers.IntegerField()
+    url = serializers.URLField()
+
+
 class ReportRunSerializer(serializers.ModelSerializer):
-    region = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    province = serializers.PrimaryKeyRelatedField(read_only=True)
-    requested_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    # Null for a national run (region) or a national/regional one (province).
+    region = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    province = serializers.IntegerField(source="province_id", read_only=True, allow_null=True)
+    requested_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     files = serializers.SerializerMethodField()
 
     class Meta:
@@ -22,6 +32,7 @@ class ReportRunSerializer(serializers.ModelSerializer):
                   "aggregation_seconds", "render_seconds", "data_as_of", "files"]
         read_only_fields = fields
 
+    @extend_schema_field(ReportFileLinkSerializer(many=True))
     def get_files(self, run) -> list[dict]:
         request = self.context.get("request")
         result = []

@@ -1,19 +1,29 @@
 """The ``reports`` API: list, request, read and download report runs (scoped)."""
 
 from django.db.models import Prefetch
+from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, mixins, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from khuyencong.api import ScopedReadOnlyViewSet
 from reports import services
+from reports.choices import ReportFormat
 from reports.filters import ReportRunFilterSet
 from reports.models import ReportFile, ReportRun
 from reports.views import report_file_response
 
 from .serializers import ReportRunCreateSerializer, ReportRunSerializer
+
+ACCEPTED = OpenApiResponse(ReportRunSerializer, description="Đã nhận, đang chạy nền; Location là địa chỉ để theo "
+                                                           "dõi / accepted, runs in the background; poll Location")
+LOCATION = OpenApiParameter("Location", str, OpenApiParameter.HEADER, response=[202],
+                            description="Địa chỉ của lượt báo cáo / the run's URL")
+DOWNLOAD_NAME = OpenApiParameter(
+    "Content-Disposition", str, OpenApiParameter.HEADER, response=[200],
+    description='attachment; filename="<tên tệp>" / the file name')
 
 
 class QueueUnavailable(exceptions.APIException):
@@ -22,8 +32,9 @@ class QueueUnavailable(exceptions.APIException):
 
 
 class ReportRunViewSet(mixins.CreateModelMixin, ScopedReadOnlyViewSet):
-    """Report runs. POST requests one (it runs in the background: poll ``status`` and
-    ``progress``); ``/reports/{id}/download/{pdf|xlsx|csv}/`` fetches a file."""
+    """Report runs. POST requests one: it runs in the background, so the answer is 202
+    with ``Location`` naming the run to poll (``status``, ``progress``);
+    ``/reports/{id}/download/{pdf|xlsx|csv}/`` fetches a file."""
 
     queryset = (ReportRun.objects.select_related("region", "requested_by")
                 .prefetch_related(Prefetch("files", queryset=ReportFile.objects.order_by("format")))
@@ -37,7 +48,15 @@ class ReportRunViewSet(mixins.CreateModelMixin, ScopedReadOnlyViewSet):
             return ReportRunCreateSerializer
         return ReportRunSerializer
 
-    @extend_schema(request=ReportRunCreateSerializer, responses={201: ReportRunSerializer, 200: ReportRunSerializer})
+    def _accepted(self, run):
+        """202 Accepted: the run is queued or under way; ``Location`` is where to poll it."""
+        url = reverse("report-run-detail", kwargs={"pk": run.pk})
+        request_url = self.request.build_absolute_uri(url)
+        return Response(ReportRunSerializer(run, context=self.get_serializer_context()).data,
+                        status=status.HTTP_202_ACCEPTED, headers={"Location": request_url})
+
+    @extend_schema(request=ReportRunCreateSerializer, responses={202: ACCEPTED}, parameters=[LOCATION],
+                   operation_id="reports_request")
     def create(self, request, *args, **kwargs):
         body = ReportRunCreateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -51,13 +70,10 @@ class ReportRunViewSet(mixins.CreateModelMixin, ScopedReadOnlyViewSet):
             raise QueueUnavailable(exc.message) from exc
         except services.ReportRateLimited as exc:
             raise exceptions.Throttled(wait=exc.wait_seconds, detail=exc.message) from exc
-        reused = run.reused
-        run = self.get_queryset().get(pk=run.pk)
-        # The same report already under way: its run, not a second one (200, not 201).
-        return Response(ReportRunSerializer(run, context=self.get_serializer_context()).data,
-                        status=status.HTTP_200_OK if reused else status.HTTP_201_CREATED)
+        # The same report already under way answers with that run, not a second one.
+        return self._accepted(self.get_queryset().get(pk=run.pk))
 
-    @extend_schema(request=None, responses={200: ReportRunSerializer})
+    @extend_schema(request=None, responses={202: ACCEPTED}, parameters=[LOCATION], operation_id="reports_retry")
     @action(detail=True, methods=["post"], filter_backends=[], pagination_class=None)
     def retry(self, request, pk=None):
         run = self.get_object()
@@ -65,10 +81,14 @@ class ReportRunViewSet(mixins.CreateModelMixin, ScopedReadOnlyViewSet):
             services.report_run_retry(user=request.user, run_id=run.pk)
         except services.ReportQueueUnavailable as exc:
             raise QueueUnavailable(exc.message) from exc
-        return Response(ReportRunSerializer(self.get_queryset().get(pk=run.pk),
-                                            context=self.get_serializer_context()).data)
+        return self._accepted(self.get_queryset().get(pk=run.pk))
 
-    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
+    @extend_schema(parameters=[OpenApiParameter("fmt", str, OpenApiParameter.PATH, enum=ReportFormat.values),
+                               DOWNLOAD_NAME],
+                   responses={(200, "application/octet-stream"): OpenApiResponse(
+                       OpenApiTypes.BINARY, description="Tệp báo cáo (PDF, XLSX hoặc CSV); tên tệp ở "
+                                                        "Content-Disposition / the report file")},
+                   operation_id="reports_download")
     @action(detail=True, methods=["get"], url_path=r"download/(?P<fmt>pdf|xlsx|csv)", url_name="download",
             filter_backends=[], pagination_class=None)
     def download(self, request, pk=None, fmt=None):

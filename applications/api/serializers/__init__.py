@@ -2,6 +2,12 @@
 sub-domain. They check the shape of the input; every rule of the domain is checked by the
 services they hand over to."""
 
+from .appraisal import (
+    ConflictDeclarationResultSerializer,
+    LedgerSerializer,
+    ScoreSheetSerializer,
+    ScoresResultSerializer,
+)
 from .base import ProvinceRecordField, ScopedPrimaryKeyRelatedField
 from .closing import (
     AcceptanceInputSerializer,
@@ -50,5 +56,6 @@ __all__ = [
     "DuplicateSerializer", "EstablishmentSerializer", "ImplementationStartSerializer", "InspectionInputSerializer",
     "InspectionSerializer", "ProgressReportInputSerializer", "ProgressReportSerializer", "ProvinceRecordField",
     "ScopedPrimaryKeyRelatedField", "ScoreSheetQuerySerializer", "ScoresSerializer", "SettlementInputSerializer",
-    "SettlementSerializer", "TransitionSerializer",
+    "SettlementSerializer", "TransitionSerializer", "ConflictDeclarationResultSerializer", "LedgerSerializer",
+    "ScoreSheetSerializer", "ScoresResultSerializer",
 ]

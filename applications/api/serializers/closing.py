@@ -19,7 +19,7 @@ class CompletionSerializer(serializers.Serializer):
 
 class AcceptanceSerializer(serializers.ModelSerializer):
     application = serializers.IntegerField(source="application_id", read_only=True)
-    result = serializers.CharField(read_only=True)
+    result = serializers.ChoiceField(choices=AcceptanceResult.choices, read_only=True)
     result_label = serializers.CharField(source="get_result_display", read_only=True)
     minutes = serializers.IntegerField(source="minutes_id", read_only=True, allow_null=True)
 

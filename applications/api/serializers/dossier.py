@@ -4,11 +4,13 @@ actions, events, attachments, duplicates and the appraisal inputs."""
 from decimal import Decimal
 
 from django.urls import reverse
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from applications import selectors, workflow
-from applications.choices import AttachmentKind, CouncilLevel
+from applications.choices import AttachmentKind, CouncilLevel, Status
 from applications.models import (
     Application,
     ApplicationEvent,
@@ -82,6 +84,7 @@ class ApplicationSerializer(serializers.ModelSerializer):
         # From the prefetch cache: no query per row.
         return sorted(e.pk for e in obj.establishments.all())
 
+    @extend_schema_field(serializers.ListField(child=serializers.ChoiceField(choices=workflow.ACTIONS)))
     def get_allowed_actions(self, obj) -> list[str]:
         request = self.context.get("request")
         if request is None:
@@ -156,9 +159,10 @@ class TransitionSerializer(serializers.Serializer):
 
 
 class ApplicationEventSerializer(serializers.ModelSerializer):
-    # Plain codes: the status enum is already named by ``Application.status`` in the schema.
-    from_status = serializers.CharField(read_only=True)
-    to_status = serializers.CharField(read_only=True)
+    # Blank for an event that changed no state (an edit, an upload).
+    action = serializers.ChoiceField(choices=workflow.EVENT_ACTIONS, read_only=True)
+    from_status = serializers.ChoiceField(choices=Status.choices, allow_blank=True, read_only=True)
+    to_status = serializers.ChoiceField(choices=Status.choices, allow_blank=True, read_only=True)
     actor = serializers.SerializerMethodField()
     actor_name = serializers.SerializerMethodField()
 
@@ -175,8 +179,7 @@ class ApplicationEventSerializer(serializers.ModelSerializer):
 
 
 class AttachmentSerializer(serializers.ModelSerializer):
-    # A plain code: "kind" is already an enum of organisations and communes in the schema.
-    kind = serializers.CharField(read_only=True)
+    kind = serializers.ChoiceField(choices=AttachmentKind.choices, read_only=True)
     download_url = serializers.SerializerMethodField()
 
     class Meta:
@@ -192,14 +195,10 @@ class AttachmentSerializer(serializers.ModelSerializer):
 
 
 class AttachmentUploadSerializer(serializers.Serializer):
-    kind = serializers.CharField(max_length=30, help_text=", ".join(AttachmentKind.values))
+    kind = serializers.ChoiceField(choices=AttachmentKind.choices, error_messages={"invalid_choice": lazy(
+        lambda: _("Loại tài liệu không hợp lệ: %(k)s.") % {"k": ", ".join(AttachmentKind.values)}, str)()})
     file = serializers.FileField()
     description = serializers.CharField(required=False, allow_blank=True, max_length=255, default="")
-
-    def validate_kind(self, value):
-        if value not in AttachmentKind.values:
-            raise serializers.ValidationError(_("Loại tài liệu không hợp lệ: %(k)s.") % {"k": ", ".join(AttachmentKind.values)})
-        return value
 
 
 class DuplicateSerializer(serializers.ModelSerializer):

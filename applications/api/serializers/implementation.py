@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from applications.api.serializers.dossier import CostLineSerializer
-from applications.choices import ChangeKind, DisbursementKind, Milestone
+from applications.choices import ChangeKind, ChangeStatus, DisbursementKind, Milestone
 from applications.models import (
     ChangeRequest,
     Contract,
@@ -86,7 +86,7 @@ class DisbursementSerializer(DocumentIdsMixin, serializers.ModelSerializer):
     province = serializers.IntegerField(source="application.province_id", read_only=True)
     programme = serializers.IntegerField(source="application.programme_id", read_only=True)
     year = serializers.IntegerField(source="application.year", read_only=True)
-    kind = serializers.CharField(read_only=True)
+    kind = serializers.ChoiceField(choices=DisbursementKind.choices, read_only=True)
     kind_label = serializers.CharField(source="get_kind_display", read_only=True)
 
     class Meta:
@@ -142,8 +142,8 @@ class InspectionInputSerializer(serializers.Serializer):
 
 class ChangeRequestSerializer(serializers.ModelSerializer):
     application = serializers.IntegerField(source="application_id", read_only=True)
-    kind = serializers.CharField(read_only=True)
-    status = serializers.CharField(read_only=True)
+    kind = serializers.ChoiceField(choices=ChangeKind.choices, read_only=True)
+    status = serializers.ChoiceField(choices=ChangeStatus.choices, read_only=True)
     status_label = serializers.CharField(source="get_status_display", read_only=True)
 
     class Meta:

@@ -4,7 +4,6 @@ the ledger itself (``/budget-allocations/ledger/``). Allocating, raising, loweri
 ``applications.services.budget``; each change is an entry (``/{id}/entries/``)."""
 
 from django.db.models import F
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.decorators import action
@@ -22,6 +21,8 @@ from programs.api.serializers import (
 from programs.choices import FundSource
 from programs.filters import BudgetAllocationFilterSet
 from programs.models import BudgetAllocation
+
+from ..serializers import LedgerSerializer
 
 
 class BudgetAllocationViewSet(ScopedModelViewSet):
@@ -86,7 +87,7 @@ class BudgetAllocationViewSet(ScopedModelViewSet):
     @extend_schema(parameters=[OpenApiParameter("year", int), OpenApiParameter("province", int),
                                OpenApiParameter("programme", int),
                                OpenApiParameter("fund_source", str, enum=FundSource.values)],
-                   responses={200: OpenApiTypes.OBJECT})
+                   responses={200: LedgerSerializer}, operation_id="budget_allocations_ledger")
     @action(detail=False, methods=["get"], filter_backends=[], pagination_class=None)
     def ledger(self, request):
         """The budget ledger per programme × province × year — allocated, approved,
@@ -101,7 +102,7 @@ class BudgetAllocationViewSet(ScopedModelViewSet):
         if params.get("fund_source"):
             data["rows"] = [row for row in data["rows"] if row["fund_source"] == params["fund_source"]]
             data["totals"] = {name: sum(row[name] for row in data["rows"]) for name in LEDGER_MONEY}
-        return Response(data)
+        return Response(LedgerSerializer(data).data)
 
 
 class LedgerQuerySerializer(serializers.Serializer):

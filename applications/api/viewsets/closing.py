@@ -8,6 +8,7 @@ from rest_framework.response import Response
 
 from applications import services
 from applications.models import Acceptance, Settlement
+from khuyencong.parsers import UPLOAD_PARSERS, SafeJSONParser
 
 from ..serializers import (
     AcceptanceInputSerializer,
@@ -37,8 +38,10 @@ class SingleRecordViewSet(ApplicationRecordViewSet):
 class AcceptanceViewSet(SingleRecordViewSet):
     """The acceptance (nghiệm thu) of a completed scheme: passed (or passed with
     conditions) moves it to ``accepted``; a failure is recorded and it stays completed.
-    Multipart with ``minutes_file`` (or JSON when the minutes are already attached)."""
+    Multipart with ``minutes_file`` (JSON is still read when the minutes are already
+    attached, for older clients; the schema offers one body type, multipart)."""
 
+    parser_classes = [SafeJSONParser, *UPLOAD_PARSERS]
     queryset = Acceptance.objects.all()
     serializer_class = AcceptanceSerializer
     input_serializer_class = AcceptanceInputSerializer
@@ -47,9 +50,8 @@ class AcceptanceViewSet(SingleRecordViewSet):
     def retrieve(self, request, application_pk=None):
         return super().retrieve(request, application_pk)
 
-    @extend_schema(request={"multipart/form-data": AcceptanceInputSerializer,
-                            "application/json": AcceptanceInputSerializer},
-                   responses={201: AcceptanceSerializer})
+    @extend_schema(request={"multipart/form-data": AcceptanceInputSerializer},
+                   responses={201: AcceptanceSerializer}, operation_id="applications_acceptance_record")
     def create(self, request, application_pk=None):
         acceptance = services.acceptance_record(user=request.user, application_id=self.application.pk,
                                                 **self._input(request))
@@ -99,7 +101,8 @@ class ApplicationStepViewSet(ApplicationRecordViewSet):
         return self._represent()
 
     @extend_schema(request={"multipart/form-data": CompletionSerializer}, responses={200: ApplicationSerializer})
-    @action(detail=False, methods=["post"], url_path="completion", url_name="completion")
+    @action(detail=False, methods=["post"], url_path="completion", url_name="completion",
+            parser_classes=[SafeJSONParser, *UPLOAD_PARSERS])
     def completion(self, request, application_pk=None):
         """Upload the implementer's completion report (``report_file``) and ``complete``."""
         serializer = CompletionSerializer(data=request.data)

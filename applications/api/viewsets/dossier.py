@@ -6,10 +6,9 @@ from django.http import FileResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, status
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from applications import deadlines, permissions, selectors, services, workflow
@@ -25,6 +24,7 @@ from applications.models import (
 from applications.workflow import Record
 from khuyencong.api import ScopedModelViewSet
 from khuyencong.errors import DomainConflict
+from khuyencong.parsers import UPLOAD_PARSERS
 from provinces.models import Province
 
 from ..serializers import (
@@ -33,13 +33,20 @@ from ..serializers import (
     ApplicationWriteSerializer,
     AttachmentSerializer,
     AttachmentUploadSerializer,
+    ConflictDeclarationResultSerializer,
     ConflictDeclarationSerializer,
     DuplicateSerializer,
     ScoreSheetQuerySerializer,
+    ScoreSheetSerializer,
+    ScoresResultSerializer,
     ScoresSerializer,
     TransitionSerializer,
 )
 from .base import DETAIL_ACTION
+
+DOWNLOAD_NAME = OpenApiParameter(
+    "Content-Disposition", str, OpenApiParameter.HEADER, response=[200],
+    description='attachment; filename="<tên tệp>" / the file name')
 
 
 class ApplicationViewSet(ScopedModelViewSet):
@@ -145,7 +152,8 @@ class ApplicationViewSet(ScopedModelViewSet):
 
     # --- workflow --------------------------------------------------------------------
 
-    @extend_schema(request=TransitionSerializer, responses={200: ApplicationSerializer})
+    @extend_schema(request=TransitionSerializer, responses={200: ApplicationSerializer},
+                   operation_id="applications_transition")
     @action(detail=True, methods=["post"], url_path="transitions", **DETAIL_ACTION)
     def transitions(self, request, pk=None):
         """Perform a workflow action: 400 bad input, 403 not this caller's step, 404 not
@@ -169,7 +177,7 @@ class ApplicationViewSet(ScopedModelViewSet):
                                                                "trong cùng một lần gọi.") % {"u": url}]) from exc
         return self._represent(application.pk)
 
-    @extend_schema(responses={200: ApplicationEventSerializer(many=True)})
+    @extend_schema(responses={200: ApplicationEventSerializer(many=True)}, operation_id="applications_events")
     @action(detail=True, methods=["get"], **DETAIL_ACTION)
     def events(self, request, pk=None):
         """The timeline: every transition and edit, oldest first."""
@@ -185,10 +193,11 @@ class ApplicationViewSet(ScopedModelViewSet):
 
     # --- attachments -------------------------------------------------------------------
 
-    @extend_schema(methods=["get"], responses={200: AttachmentSerializer(many=True)})
+    @extend_schema(methods=["get"], responses={200: AttachmentSerializer(many=True)},
+                   operation_id="applications_attachments_list")
     @extend_schema(methods=["post"], request={"multipart/form-data": AttachmentUploadSerializer},
-                   responses={201: AttachmentSerializer})
-    @action(detail=True, methods=["get", "post"], parser_classes=[MultiPartParser, FormParser], **DETAIL_ACTION)
+                   responses={201: AttachmentSerializer}, operation_id="applications_attachments_upload")
+    @action(detail=True, methods=["get", "post"], parser_classes=UPLOAD_PARSERS, **DETAIL_ACTION)
     def attachments(self, request, pk=None):
         """The dossier's files (removed ones left out); POST uploads one (``kind`` +
         ``file``; its type is told by its content, not its name)."""
@@ -222,7 +231,10 @@ class ApplicationViewSet(ScopedModelViewSet):
             raise exceptions.NotFound()
         return attachment
 
-    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
+    @extend_schema(parameters=[DOWNLOAD_NAME], operation_id="applications_attachments_download",
+                   responses={(200, "application/octet-stream"): OpenApiResponse(
+                       OpenApiTypes.BINARY, description="Tệp, dưới tên gốc (Content-Disposition) / the file "
+                                                        "under its original name")})
     @action(detail=True, methods=["get"], url_path=r"attachments/(?P<attachment_id>\d+)/download",
             url_name="attachment-download", **DETAIL_ACTION)
     def attachment_download(self, request, pk=None, attachment_id=None):
@@ -233,18 +245,29 @@ class ApplicationViewSet(ScopedModelViewSet):
         return FileResponse(attachment.file.open("rb"), as_attachment=True, filename=attachment.original_name,
                             content_type=attachment.content_type)
 
-    @extend_schema(request=None, responses={200: AttachmentSerializer})
+    @extend_schema(request=None, responses={204: None}, operation_id="applications_attachments_delete")
+    @action(detail=True, methods=["delete"], url_path=r"attachments/(?P<attachment_id>\d+)",
+            url_name="attachment-detail", **DETAIL_ACTION)
+    def attachment_delete(self, request, pk=None, attachment_id=None):
+        """Take a file out of the dossier: it stays on record (``removed_at``, an event)
+        and is no longer listed; only while the dossier is editable."""
+        attachment = self._attachment(self.get_object(), attachment_id)
+        services.attachment_remove(user=request.user, attachment_id=attachment.pk)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(request=None, responses={200: AttachmentSerializer}, deprecated=True,
+                   operation_id="applications_attachments_remove")
     @action(detail=True, methods=["post"], url_path=r"attachments/(?P<attachment_id>\d+)/remove",
             url_name="attachment-remove", **DETAIL_ACTION)
     def attachment_remove(self, request, pk=None, attachment_id=None):
-        """Take a file out of the dossier (kept on record; only while editable)."""
+        """Deprecated: use ``DELETE /applications/{id}/attachments/{attachment_id}/``."""
         attachment = self._attachment(self.get_object(), attachment_id)
         attachment = services.attachment_remove(user=request.user, attachment_id=attachment.pk)
         return Response(AttachmentSerializer(attachment, context=self.get_serializer_context()).data)
 
     # --- review aids -----------------------------------------------------------------------
 
-    @extend_schema(responses={200: DuplicateSerializer(many=True)})
+    @extend_schema(responses={200: DuplicateSerializer(many=True)}, operation_id="applications_duplicates")
     @action(detail=True, methods=["get"], **DETAIL_ACTION)
     def duplicates(self, request, pk=None):
         """Possible duplicated support anywhere in the country (same tax code and activity
@@ -253,7 +276,7 @@ class ApplicationViewSet(ScopedModelViewSet):
         return Response(DuplicateSerializer(selectors.duplicates_for(application), many=True).data)
 
     @extend_schema(parameters=[OpenApiParameter("level", str, enum=CouncilLevel.values)],
-                   responses={200: OpenApiTypes.OBJECT})
+                   responses={200: ScoreSheetSerializer}, operation_id="applications_score_sheet")
     @action(detail=True, methods=["get"], url_path="score-sheet", **DETAIL_ACTION)
     def score_sheet(self, request, pk=None):
         """The consolidated score sheet at the current appraisal level (or ``?level=``)."""
@@ -265,9 +288,10 @@ class ApplicationViewSet(ScopedModelViewSet):
         sheet = selectors.score_sheet(application, level)
         if not permissions.see_others_scores(request.user, sheet):
             sheet = sheet.blind_for(request.user.pk)
-        return Response(score_sheet_data(sheet, level))
+        return Response(ScoreSheetSerializer(score_sheet_data(sheet, level)).data)
 
-    @extend_schema(request=ConflictDeclarationSerializer, responses={201: OpenApiTypes.OBJECT})
+    @extend_schema(request=ConflictDeclarationSerializer, responses={201: ConflictDeclarationResultSerializer},
+                   operation_id="applications_declare_conflict")
     @action(detail=True, methods=["post"], url_path="conflict-declaration", **DETAIL_ACTION)
     def conflict_declaration(self, request, pk=None):
         """A council member declares (once) whether they have a conflict of interest."""
@@ -276,11 +300,10 @@ class ApplicationViewSet(ScopedModelViewSet):
         serializer.is_valid(raise_exception=True)
         declaration = services.conflict_declare(user=request.user, application_id=application.pk,
                                                 **serializer.validated_data)
-        return Response({"level": declaration.level, "has_conflict": declaration.has_conflict,
-                         "note": declaration.note, "declared_at": declaration.declared_at},
-                        status=status.HTTP_201_CREATED)
+        return Response(ConflictDeclarationResultSerializer(declaration).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=ScoresSerializer, responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(request=ScoresSerializer, responses={200: ScoresResultSerializer},
+                   operation_id="applications_submit_scores")
     @action(detail=True, methods=["post"], **DETAIL_ACTION)
     def scores(self, request, pk=None):
         """A council member's scores: ``{"scores": {"<criterion id>": {"score", "comment"}}}``."""
@@ -290,8 +313,8 @@ class ApplicationViewSet(ScopedModelViewSet):
         saved = services.scores_submit(user=request.user, application_id=application.pk,
                                        scores=serializer.validated_data["scores"])
         level = saved[0].level if saved else application.appraisal_level
-        return Response({"level": level, "scores": [
-            {"criterion": s.criterion_id, "score": s.score, "comment": s.comment} for s in saved]})
+        return Response(ScoresResultSerializer({"level": level, "scores": [
+            {"criterion": s.criterion_id, "score": s.score, "comment": s.comment} for s in saved]}).data)
 
 
 def score_sheet_data(sheet, level) -> dict:

@@ -18,6 +18,7 @@ from applications.models import (
     ProgressReport,
 )
 from khuyencong.api import ScopedReadOnlyViewSet
+from khuyencong.filters import PortalOrderingFilter, UpdatedSinceFilter
 
 from ..serializers import (
     ChangeDecisionSerializer,
@@ -76,7 +77,10 @@ class ApplicationRecordViewSet(viewsets.GenericViewSet):
 
 
 class ApplicationRecordListViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApplicationRecordViewSet):
-    """List (paginated), retrieve and create the records of one application."""
+    """List (paginated, with ``ordering`` and ``updated_since``), retrieve and create the
+    records of one application."""
+
+    filter_backends = [PortalOrderingFilter, UpdatedSinceFilter]
 
     # The service that records one: called as service(user=, application_id=, **validated input).
     service = None
