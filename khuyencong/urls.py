@@ -53,6 +53,7 @@ urlpatterns = [
     path("dia-ban/", include("provinces.urls")),
     path("", include("applications.urls")),
     path("bao-cao/", include("reports.urls")),
+    path("xac-minh/", include("reports.documents.public_urls")),
     path("nhat-ky/", audit_views.AuditEntryListView.as_view(), name="audit_list"),
     path("nhat-ky/xuat-csv/", audit_views.AuditEntryCsvView.as_view(), name="audit_csv"),
     # The admin's sign-in is slowed down per address like the portal's own.

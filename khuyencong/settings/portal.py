@@ -136,3 +136,8 @@ SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update({
     # Keeps the applications' state enum under the name it had before report runs had a status.
     "StatusEnum": "applications.choices.Status",
 })
+
+# --- Issued documents (reports.documents) ----------------------------------------------------
+# The public address printed (and encoded in the QR code) on every issued document, where a
+# recipient checks it with its verification code.
+KC_PUBLIC_BASE_URL = os.environ.get("KC_PUBLIC_BASE_URL", "http://127.0.0.1:8000")

@@ -9,6 +9,8 @@ from rest_framework.response import Response
 
 from khuyencong.api import ScopedReadOnlyViewSet
 from reports import services
+from reports.documents.api import IssueSerializer, OfficialDocumentSerializer
+from reports.documents.issue import report_issue
 from reports.filters import ReportRunFilterSet
 from reports.models import ReportFile, ReportRun
 from reports.views import report_file_response
@@ -67,6 +69,21 @@ class ReportRunViewSet(mixins.CreateModelMixin, ScopedReadOnlyViewSet):
             raise QueueUnavailable(exc.message) from exc
         return Response(ReportRunSerializer(self.get_queryset().get(pk=run.pk),
                                             context=self.get_serializer_context()).data)
+
+    @extend_schema(request=IssueSerializer, responses={201: OfficialDocumentSerializer})
+    @action(detail=True, methods=["post"], filter_backends=[], pagination_class=None)
+    def issue(self, request, pk=None):
+        """Issue the run's report: the next number of the issuer's register, today's date,
+        the chosen ``signer`` (``number`` when the register records the clerical office's
+        numbers; ``replaces`` the id of the issued document it corrects)."""
+        run = self.get_object()
+        body = IssueSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        doc = report_issue(user=request.user, run_id=run.pk, signer_id=body.validated_data.get("signer"),
+                           number=body.validated_data.get("number"),
+                           replaces_id=body.validated_data.get("replaces"))
+        return Response(OfficialDocumentSerializer(doc, context=self.get_serializer_context()).data,
+                        status=status.HTTP_201_CREATED)
 
     @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
     @action(detail=True, methods=["get"], url_path=r"download/(?P<fmt>pdf|xlsx|csv)", url_name="download",
