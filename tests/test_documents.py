@@ -92,6 +92,16 @@ def pdf_pages(path) -> int:
     return int(re.search(r"Pages:\s+(\d+)", info).group(1))
 
 
+def assert_closing_not_alone(path, *signature_texts):
+    """The signature block is on the same page as "Nơi nhận" and the last table's rows
+    (its totals at least): never alone on a page."""
+    pages = [pdf_text(path, page=n) for n in range(1, pdf_pages(path) + 1)]
+    [closing] = [page for page in pages if "Nơi nhận" in page]
+    assert "Tổng cộng" in closing and "Số liệu tính đến" in closing
+    for text in signature_texts:
+        assert text in closing, text
+
+
 def run_report(user, capture, **kwargs):
     params = {"kind": ReportKind.PROVINCE_ANNUAL, "scope": ReportScope.PROVINCE,
               "province": Province.objects.get(code=TAY_NINH), "year": 2026, "formats": ["pdf"], **kwargs}
@@ -182,6 +192,7 @@ def test_issue_fixes_number_date_signer_and_freezes_the_file(data, tn_officer, t
     assert "Số: 01/BC-SCT" in text and "Tây Ninh, ngày 03 tháng 02 năm 2026" in text
     assert "KT. GIÁM ĐỐC" in text and "PHÓ GIÁM ĐỐC" in text and "Nguyễn Văn Bình" in text
     assert "Dự thảo" not in flat and doc.verification_code in flat
+    assert_closing_not_alone(doc.file.path, "KT. GIÁM ĐỐC", "Nguyễn Văn Bình", doc.verification_code)
 
     # Issuing twice: a clear error, nothing changes (the file neither).
     with pytest.raises(DomainConflict) as conflict:
@@ -416,6 +427,7 @@ def test_regional_summary_at_national_scale_prints_every_amount_apart(data, make
     total_cells = [dots(v) for v in national]
     assert any(row[-8:] == total_cells for row in number_rows), total_cells
     assert run.aggregation_seconds is not None and run.render_seconds is not None
+    assert_closing_not_alone(run.files.get(format="pdf").file.path, "CỤC TRƯỞNG", "Dự thảo")
     print(f"national scale: {sum(v[0] for v in expected.values())} received; aggregation "
           f"{run.aggregation_seconds:.2f} s, render {run.render_seconds:.2f} s")
 
