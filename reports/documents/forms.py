@@ -8,11 +8,14 @@ from .models import Delegation, DocType, OfficialDocument, RegisterMode, Signer
 
 class IssueForm(forms.Form):
     signer = forms.ModelChoiceField(label=_("Người ký"), queryset=Signer.objects.none(), required=False,
-                                    empty_label=_("— Chọn người ký —"))
+                                    empty_label=_("— Chọn người ký —"),
+                                    widget=forms.Select(attrs={"class": "form-select"}))
     number = forms.IntegerField(label=_("Số do văn thư cấp"), min_value=1, required=False,
-                                help_text=_("Chỉ khi sổ văn bản ghi số do văn thư cấp."))
+                                help_text=_("Chỉ khi sổ văn bản ghi số do văn thư cấp."),
+                                widget=forms.NumberInput(attrs={"class": "form-control"}))
     replaces = forms.ModelChoiceField(label=_("Thay thế văn bản (đính chính)"), required=False,
-                                      queryset=OfficialDocument.objects.none(), empty_label=_("— Không —"))
+                                      queryset=OfficialDocument.objects.none(), empty_label=_("— Không —"),
+                                      widget=forms.Select(attrs={"class": "form-select"}))
 
     def __init__(self, *args, organisation=None, clerical=False, **kwargs):
         super().__init__(*args, **kwargs)
@@ -31,8 +34,13 @@ class RegisterForm(forms.Form):
 
 
 class SignerForm(forms.Form):
-    full_name = forms.CharField(label=_("Họ và tên"), max_length=120)
-    title = forms.CharField(label=_("Chức vụ"), max_length=120, required=False)
-    delegation = forms.ChoiceField(label=_("Hình thức ký"), choices=Delegation.choices, required=False)
-    authority = forms.CharField(label=_("Ký thay / thay mặt cho"), max_length=120, required=False)
-    is_active = forms.BooleanField(label=_("Đang ký"), required=False, initial=True)
+    full_name = forms.CharField(label=_("Họ và tên"), max_length=120,
+                                widget=forms.TextInput(attrs={"class": "form-control"}))
+    title = forms.CharField(label=_("Chức vụ"), max_length=120, required=False,
+                            widget=forms.TextInput(attrs={"class": "form-control"}))
+    delegation = forms.ChoiceField(label=_("Hình thức ký"), choices=Delegation.choices, required=False,
+                                   widget=forms.Select(attrs={"class": "form-select"}))
+    authority = forms.CharField(label=_("Ký thay / thay mặt cho"), max_length=120, required=False,
+                                widget=forms.TextInput(attrs={"class": "form-control"}))
+    is_active = forms.BooleanField(label=_("Đang ký"), required=False, initial=True,
+                                   widget=forms.CheckboxInput(attrs={"class": "form-check-input"}))
