@@ -77,11 +77,18 @@ def _place(run) -> str:
 def issuer_of(run):
     """The organisation that issues ``run``'s report: the province's Department of Industry
     and Trade, or the Agency for national and regional reports."""
+    from provinces.choices import OrganisationKind
+    from provinces.models import Organisation
     from provinces.services import agency_get_or_create, province_department_get_or_create
 
-    if run.scope == ReportScope.PROVINCE and run.province_id:
-        return province_department_get_or_create(province=run.province)
-    return agency_get_or_create()
+    province = run.province if run.scope == ReportScope.PROVINCE and run.province_id else None
+    kind = OrganisationKind.DEPARTMENT if province else OrganisationKind.AGENCY
+    # Read first: a page showing a run must not write; the organisation is created only
+    # where an installation never made it.
+    found = Organisation.objects.filter(kind=kind, province=province).order_by("pk").first()
+    if found:
+        return found
+    return province_department_get_or_create(province=province) if province else agency_get_or_create()
 
 
 def default_signature(organisation) -> SignatureBlock:
