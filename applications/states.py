@@ -37,11 +37,15 @@ class State:
     appraisal_level: str | None = None  # the council that appraises it now
     records: frozenset = frozenset()  # what may be added (besides what a step records first)
     terminal: bool = False
+    # Counted as received (tiếp nhận) in official totals: submitted and every later state.
+    # Drafts were never received; a cancelled scheme may have been cancelled as a draft,
+    # so official reports show cancelled schemes apart instead of among the received.
+    received: bool = True
 
 
 _IMPLEMENTING = frozenset({Record.CHANGE_REQUEST, Record.DOCUMENT})
 STATES = {
-    Status.DRAFT: State(editable=True),
+    Status.DRAFT: State(editable=True, received=False),
     Status.SUBMITTED: State(),
     Status.RETURNED: State(editable=True),
     Status.UNDER_APPRAISAL: State(appraisal_level=CouncilLevel.PROVINCIAL),
@@ -55,7 +59,7 @@ STATES = {
     Status.COMPLETED: State(committed=True, records=frozenset({Record.DOCUMENT, Record.PAYMENT, Record.INSPECTION})),
     Status.ACCEPTED: State(committed=True, records=frozenset({Record.DOCUMENT, Record.PAYMENT})),
     Status.SETTLED: State(committed=True, terminal=True),
-    Status.CANCELLED: State(terminal=True),
+    Status.CANCELLED: State(terminal=True, received=False),
 }
 
 
@@ -68,6 +72,7 @@ EDITABLE_STATES = states_where(lambda s: s.editable)
 COMMITTED_STATES = states_where(lambda s: s.committed)
 APPRAISAL_STATES = states_where(lambda s: s.appraisal_level is not None)
 TERMINAL_STATES = states_where(lambda s: s.terminal)
+RECEIVED_STATES = states_where(lambda s: s.received)
 
 
 def may_record(status: str, record: str) -> bool:

@@ -22,6 +22,7 @@ from .states import (  # noqa: F401 - the per-state table is asked for here
     APPRAISAL_STATES,
     COMMITTED_STATES,
     EDITABLE_STATES,
+    RECEIVED_STATES,
     STATES,
     TERMINAL_STATES,
     Record,

@@ -57,6 +57,7 @@ urlpatterns = [
     path("bao-cao/", include("reports.urls")),
     path("thong-bao/", include("notifications.urls")),
     path("xa/", include("fieldwork.urls")),
+    path("xac-minh/", include("reports.documents.public_urls")),
     path("nhat-ky/", audit_views.AuditEntryListView.as_view(), name="audit_list"),
     path("nhat-ky/xuat-csv/", audit_views.AuditEntryCsvView.as_view(), name="audit_csv"),
     # The admin's sign-in is slowed down per address like the portal's own.

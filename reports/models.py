@@ -125,3 +125,12 @@ class ReportFile(models.Model):
 
     def __str__(self) -> str:
         return f"{self.run_id}.{self.format}"
+
+
+# The register of outgoing documents, the signers and the issued documents (reports.documents).
+from .documents.models import (  # noqa: E402,F401
+    DocumentRegister,
+    OfficialDocument,
+    RegisterYear,
+    Signer,
+)

@@ -249,6 +249,9 @@ class RunDetailView(ScopedDetailView):
         run = self.object
         allowed, _reason = services.can_request(self.request.user, scope=run.scope, province_id=run.province_id)
         context["can_retry"] = allowed and run.status == "failed"
+        from .documents.views import issue_context
+
+        context.update(issue_context(self.request.user, run))
         return context
 
 

@@ -151,12 +151,14 @@ def test_regional_summary_pdf_xlsx_csv_equal_the_dashboard(data, agency_officer,
     provinces = wb["Tỉnh"]
     assert provinces.freeze_panes == "A4"
     last = [c.value for c in provinces[provinces.max_row]]
-    assert last[1] == "Tổng cộng" and last[3:7] == [5, 1_050 * M, 850 * M, 420 * M]
-    assert provinces.cell(row=4, column=5).number_format == "#,##0"
+    # received, approved, rejected, cancelled; requested, approved, disbursed
+    assert last[1] == "Tổng cộng" and last[3:10] == [5, 3, 1, 0, 1_050 * M, 850 * M, 420 * M]
+    assert provinces.cell(row=4, column=8).number_format == "#,##0"
 
     rows = list(csv.reader(io.StringIO(files["csv"].file.read().decode("utf-8-sig"))))
     assert rows[0][:3] == ["Vùng", "Mã tỉnh", "Tỉnh/thành phố"]
-    assert sum(int(r[7]) for r in rows[1:]) == 850 * M  # approved column
+    assert rows[0][3:5] == ["Nội dung khuyến công", "Nguồn kinh phí"]
+    assert sum(int(r[10]) for r in rows[1:]) == 850 * M  # approved column
 
 
 def test_province_annual_report_lists_the_schemes(data, tn_officer, eager, django_capture_on_commit_callbacks):
@@ -167,10 +169,12 @@ def test_province_annual_report_lists_the_schemes(data, tn_officer, eager, djang
     assert "UBND TỈNH TÂY NINH" in text and "SỞ CÔNG THƯƠNG" in text and "Tây Ninh, ngày" in text
     assert "DANH SÁCH ĐỀ ÁN" in text and "T-a1" in text and "T-b1" not in text
     wb = load_workbook(run.files.get(format="xlsx").file.path)
-    assert wb.sheetnames == ["Xã", "Nội dung", "Danh sách đề án"]
+    assert wb.sheetnames == ["Xã", "Nội dung", "Danh sách đề án", "Không phê duyệt - đã hủy"]
     schemes = wb["Danh sách đề án"]
-    assert schemes.max_row == 3 + 4 + 1  # title, blank, header; four schemes; totals
-    assert [c.value for c in schemes[schemes.max_row]][7:] == [650 * M, 450 * M, 420 * M, 280 * M]
+    assert schemes.max_row == 3 + 3 + 1  # title, blank, header; three received schemes; totals
+    assert [c.value for c in schemes[schemes.max_row]][7:] == [600 * M, 450 * M, 420 * M, 280 * M]
+    apart = wb["Không phê duyệt - đã hủy"]
+    assert [c.value for c in apart[4]][1] == "T-a3" and apart.max_row == 3 + 1 + 1
 
 
 def test_budget_execution_report(data, agency_officer, eager, django_capture_on_commit_callbacks):

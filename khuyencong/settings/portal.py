@@ -206,3 +206,8 @@ CELERY_BEAT_SCHEDULE.update({
 # Photos of a field visit: each at most this many bytes, at most this many per visit.
 KC_FIELD_PHOTO_MAX_BYTES = int(os.environ.get("KC_FIELD_PHOTO_MAX_BYTES", 8 * 1024 * 1024))
 KC_FIELD_PHOTOS_PER_VISIT = int(os.environ.get("KC_FIELD_PHOTOS_PER_VISIT", 10))
+
+# --- Issued documents (reports.documents) ----------------------------------------------------
+# The public address printed (and encoded in the QR code) on every issued document, where a
+# recipient checks it with its verification code.
+KC_PUBLIC_BASE_URL = os.environ.get("KC_PUBLIC_BASE_URL", "http://127.0.0.1:8000")

@@ -11,6 +11,8 @@ from rest_framework.response import Response
 from khuyencong.api import ScopedReadOnlyViewSet
 from reports import services
 from reports.choices import ReportFormat
+from reports.documents.api import IssueSerializer, OfficialDocumentSerializer
+from reports.documents.issue import report_issue
 from reports.filters import ReportRunFilterSet
 from reports.models import ReportFile, ReportRun
 from reports.views import report_file_response
@@ -82,6 +84,21 @@ class ReportRunViewSet(mixins.CreateModelMixin, ScopedReadOnlyViewSet):
         except services.ReportQueueUnavailable as exc:
             raise QueueUnavailable(exc.message) from exc
         return self._accepted(self.get_queryset().get(pk=run.pk))
+
+    @extend_schema(request=IssueSerializer, responses={201: OfficialDocumentSerializer})
+    @action(detail=True, methods=["post"], filter_backends=[], pagination_class=None)
+    def issue(self, request, pk=None):
+        """Issue the run's report: the next number of the issuer's register, today's date,
+        the chosen ``signer`` (``number`` when the register records the clerical office's
+        numbers; ``replaces`` the id of the issued document it corrects)."""
+        run = self.get_object()
+        body = IssueSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        doc = report_issue(user=request.user, run_id=run.pk, signer_id=body.validated_data.get("signer"),
+                           number=body.validated_data.get("number"),
+                           replaces_id=body.validated_data.get("replaces"))
+        return Response(OfficialDocumentSerializer(doc, context=self.get_serializer_context()).data,
+                        status=status.HTTP_201_CREATED)
 
     @extend_schema(parameters=[OpenApiParameter("fmt", str, OpenApiParameter.PATH, enum=ReportFormat.values),
                                DOWNLOAD_NAME],

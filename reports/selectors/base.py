@@ -19,7 +19,7 @@ from applications.choices import Status
 from applications.filters import overdue_q
 from applications.ledger import commitment_expression
 from applications.models import Application, Disbursement, Settlement
-from applications.workflow import COMMITTED_STATES
+from applications.workflow import COMMITTED_STATES, RECEIVED_STATES
 
 ZERO = Value(0, output_field=BigIntegerField())
 # Stages whose time is measured (from entering the state to leaving it).
@@ -93,6 +93,11 @@ class Measures:
     disbursed: int = 0
     settled: int = 0
     overdue: int = 0
+    # Official totals (the generated documents): received = submitted and later per the
+    # workflow's per-state table, never drafts; cancelled schemes are counted apart.
+    received_count: int = 0
+    received_requested: int = 0
+    cancelled_count: int = 0
 
     def add(self, other: "Measures") -> None:
         for name in self.__dataclass_fields__:
@@ -120,13 +125,17 @@ def _measure_rows(user, filters: Filters, keys: list[str], *, app_keys=None) -> 
     app_keys = app_keys or keys
     result: dict = defaultdict(Measures)
     committed = Q(status__in=COMMITTED_STATES)
+    received = Q(status__in=RECEIVED_STATES)
     rows = (applications(user, filters).values(*app_keys)
             .annotate(n=Count("pk"), requested=Coalesce(Sum("requested_support"), ZERO),
                       approved=Coalesce(Sum("approved_amount", filter=committed), ZERO),
                       committed=Coalesce(Sum(commitment_expression()), ZERO),
                       approved_n=Count("pk", filter=committed),
                       rejected_n=Count("pk", filter=Q(status=Status.REJECTED)),
-                      overdue=Count("pk", filter=overdue_q())))
+                      overdue=Count("pk", filter=overdue_q()),
+                      received_n=Count("pk", filter=received),
+                      received_requested=Coalesce(Sum("requested_support", filter=received), ZERO),
+                      cancelled_n=Count("pk", filter=Q(status=Status.CANCELLED))))
     for row in rows:
         m = result[tuple(row[k] for k in app_keys)]
         m.count += row["n"]
@@ -136,6 +145,9 @@ def _measure_rows(user, filters: Filters, keys: list[str], *, app_keys=None) -> 
         m.approved_count += row["approved_n"]
         m.rejected_count += row["rejected_n"]
         m.overdue += row["overdue"]
+        m.received_count += row["received_n"]
+        m.received_requested += row["received_requested"]
+        m.cancelled_count += row["cancelled_n"]
     prefixed = [f"application__{k}" for k in keys]
     for row in disbursements(user, filters).values(*prefixed).annotate(total=Sum("amount")):
         result[tuple(row[k] for k in prefixed)].disbursed += row["total"] or 0

@@ -28,7 +28,7 @@ from applications.choices import Status
 from applications.filters import overdue_q
 from applications.ledger import commitment_expression
 from applications.models import Application, ApplicationEvent
-from applications.workflow import COMMITTED_STATES
+from applications.workflow import COMMITTED_STATES, RECEIVED_STATES
 from khuyencong.scoping import scope_for
 from programs.models import ActivityType
 from provinces.models import Commune, Province, Region
@@ -283,10 +283,16 @@ def commune_measures(user, filters: Filters) -> dict:
                       approved=Coalesce(Sum("approved_amount", filter=committed), ZERO),
                       committed=Coalesce(Sum(commitment_expression()), ZERO),
                       approved_n=Count("pk", filter=committed),
-                      rejected_n=Count("pk", filter=Q(status=Status.REJECTED)), overdue=Count("pk", filter=overdue_q())))
+                      rejected_n=Count("pk", filter=Q(status=Status.REJECTED)), overdue=Count("pk", filter=overdue_q()),
+                      received_n=Count("pk", filter=Q(status__in=RECEIVED_STATES)),
+                      received_requested=Coalesce(Sum("requested_support", filter=Q(status__in=RECEIVED_STATES)),
+                                                  ZERO),
+                      cancelled_n=Count("pk", filter=Q(status=Status.CANCELLED))))
     for row in rows:
         m = result[row["commune_id"]]
         m.count, m.requested, m.approved = row["n"], row["requested"], row["approved"]
+        m.received_count, m.received_requested = row["received_n"], row["received_requested"]
+        m.cancelled_count = row["cancelled_n"]
         m.approved_count, m.rejected_count, m.overdue = row["approved_n"], row["rejected_n"], row["overdue"]
     for model_qs, amount, attr in ((disbursements(user, filters), "amount", "disbursed"),
                                    (settlements(user, filters), "settled_amount", "settled")):

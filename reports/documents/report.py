@@ -1,86 +1,64 @@
 """A report as plain data (header of the administrative document, tables, charts), built
 from the selectors and rendered alike to PDF, XLSX and CSV."""
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 
 from django.utils import timezone
 
+from applications.choices import Status
+from applications.workflow import RECEIVED_STATES
 from provinces.choices import RegionGrouping
 from provinces.models import Region
 from provinces.services import AGENCY_NAME
 
-from . import selectors
-from .choices import ReportKind, ReportScope
-from .selectors import Filters, Measures
-
-MONEY, INT, PCT, TEXT = "money", "int", "pct", "text"
-
-
-@dataclass
-class Column:
-    label: str
-    kind: str = TEXT
-    width: int = 14
-
-
-@dataclass
-class Table:
-    key: str  # sheet name (≤ 31 characters)
-    title: str
-    columns: list
-    rows: list
-    total: list | None = None
+from .. import selectors
+from ..choices import ReportKind, ReportScope
+from ..selectors import Filters, Measures
+from .layout import (
+    INT,
+    MONEY,
+    PCT,
+    TEXT,
+    Chart,
+    Column,
+    ReportDocument,
+    Section,
+    SignatureBlock,
+    Table,
+    in_text,
+    number_line,
+    place_name,
+)
 
 
 @dataclass
-class Chart:
-    title: str
-    labels: list
-    series: list  # [(name, values)]
+class IssueFacts:
+    """What issuing fixes on a document: its number in the register, the issue date and the
+    signer; plus, for a correction, the document it replaces and the verification code.
+    Without them (``number`` None) the document is a draft with a blank number and date."""
+
+    symbol: str
+    number: int | None = None
+    issued_on: date | None = None
+    signature: SignatureBlock | None = None
+    replaces: str = ""  # "số 03/BC-SCT ngày 05/01/2026"
+    verification: dict | None = None
 
 
-@dataclass
-class Section:
-    heading: str
-    table: Table
-    chart: Chart | None = None
-    text: str = ""
-
-
-@dataclass
-class ReportDocument:
-    parent_body: str
-    issuing_body: str
-    number: str
-    place: str
-    issued_on: date
-    doc_type: str
-    subject: str
-    intro: list
-    sections: list
-    signer_title: str
-    recipients: list
-    csv_table: Table
-    file_stem: str
-    data_as_of: object = None
-    headline: dict = field(default_factory=dict)
-
-
-def vn_date_line(place: str, day: date) -> str:
-    """"Tây Ninh, ngày 05 tháng 01 năm 2026" (Decree 30/2020, Appendix I: days below 10
-    and the months 1 and 2 take a leading zero; "tháng 3" … "tháng 12" do not)."""
-    month = f"{day.month:02d}" if day.month < 3 else str(day.month)
-    return f"{place}, ngày {day.day:02d} tháng {month} năm {day.year}"
-
-
-MEASURE_COLUMNS = [Column("Số đề án", INT, 10), Column("Kinh phí đề nghị (đồng)", MONEY, 18),
-                   Column("Kinh phí phê duyệt (đồng)", MONEY, 18), Column("Đã giải ngân (đồng)", MONEY, 18),
-                   Column("Đã quyết toán (đồng)", MONEY, 18), Column("Tỷ lệ phê duyệt (%)", PCT, 10)]
+# Official totals: received = submitted and later (never drafts), approved = approved and
+# later (the workflow's committed states), rejected and cancelled apart; the requested amount
+# is that of the received schemes.
+MEASURE_COLUMNS = [Column("Số đề án tiếp nhận", INT, 9), Column("Số đề án phê duyệt", INT, 9),
+                   Column("Không phê duyệt", INT, 9), Column("Đã hủy", INT, 8),
+                   Column("Kinh phí đề nghị (đồng)", MONEY, 18), Column("Kinh phí phê duyệt (đồng)", MONEY, 18),
+                   Column("Đã giải ngân (đồng)", MONEY, 18), Column("Đã quyết toán (đồng)", MONEY, 18),
+                   Column("Tỷ lệ phê duyệt (%)", PCT, 9)]
 
 
 def measure_cells(m: Measures) -> list:
-    return [m.count, m.requested, m.approved, m.disbursed, m.settled, m.approval_rate]
+    return [m.received_count, m.approved_count, m.rejected_count, m.cancelled_count, m.received_requested,
+            m.approved, m.disbursed, m.settled, m.approval_rate]
 
 
 def _sum_lines(lines) -> Measures:
@@ -92,19 +70,42 @@ def _sum_lines(lines) -> Measures:
 
 def _place(run) -> str:
     if run.scope == ReportScope.PROVINCE and run.province_id:
-        name = run.province.short_name
-        return "Thành phố Hồ Chí Minh" if name == "Hồ Chí Minh" else name
+        return place_name(run.province)
     return "Hà Nội"
 
 
-def _header(run) -> dict:
+def issuer_of(run):
+    """The organisation that issues ``run``'s report: the province's Department of Industry
+    and Trade, or the Agency for national and regional reports."""
+    from provinces.choices import OrganisationKind
+    from provinces.models import Organisation
+    from provinces.services import agency_get_or_create, province_department_get_or_create
+
+    province = run.province if run.scope == ReportScope.PROVINCE and run.province_id else None
+    kind = OrganisationKind.DEPARTMENT if province else OrganisationKind.AGENCY
+    # Read first: a page showing a run must not write; the organisation is created only
+    # where an installation never made it.
+    found = Organisation.objects.filter(kind=kind, province=province).order_by("pk").first()
+    if found:
+        return found
+    return province_department_get_or_create(province=province) if province else agency_get_or_create()
+
+
+def default_signature(organisation) -> SignatureBlock:
+    from provinces.choices import OrganisationKind
+
+    return SignatureBlock(lines=["CỤC TRƯỞNG" if organisation.kind == OrganisationKind.AGENCY else "GIÁM ĐỐC"])
+
+
+def _header(run, issue: IssueFacts) -> dict:
+    signature = issue.signature or default_signature(issuer_of(run))
+    common = {"number": number_line(issue.number, issue.symbol), "signature": signature}
     if run.scope == ReportScope.PROVINCE and run.province_id:
-        return {"parent_body": f"UBND {run.province.name.upper()}", "issuing_body": "SỞ CÔNG THƯƠNG",
-                "number": f"Số: {run.pk:02d}/BC-SCT", "signer_title": "GIÁM ĐỐC",
+        province = in_text(run.province.name)
+        return {**common, "parent_body": f"UBND {run.province.name.upper()}", "issuing_body": "SỞ CÔNG THƯƠNG",
                 "recipients": ["Cục Đổi mới sáng tạo, Chuyển đổi xanh và Khuyến công (để báo cáo);",
-                               f"UBND {run.province.name} (để báo cáo);", "Trung tâm Khuyến công;", "Lưu: VT, KC."]}
-    return {"parent_body": "BỘ CÔNG THƯƠNG", "issuing_body": AGENCY_NAME.upper(),
-            "number": f"Số: {run.pk:02d}/BC-KC", "signer_title": "CỤC TRƯỞNG",
+                               f"UBND {province} (để báo cáo);", "Trung tâm Khuyến công;", "Lưu: VT, KC."]}
+    return {**common, "parent_body": "BỘ CÔNG THƯƠNG", "issuing_body": AGENCY_NAME.upper(),
             "recipients": ["Bộ trưởng (để báo cáo);", "Sở Công Thương các tỉnh, thành phố;",
                            "Trung tâm Khuyến công các tỉnh, thành phố;", "Lưu: VT, KC."]}
 
@@ -131,35 +132,48 @@ def _money_chart(title, lines) -> Chart:
                          ("Giải ngân", [line.m.disbursed for line in lines])])
 
 
+def _n(value: int) -> str:
+    return f"{value:,}".replace(",", ".")
+
+
 def _headline(total: Measures, green: dict) -> list:
     from khuyencong.templatetags.kc import format_vnd
 
     rate = f"{total.approval_rate:.1f}".replace(".", ",") if total.approval_rate is not None else "—"
     green_share = f"{green['approved_share']:.1f}".replace(".", ",") if green.get("approved_share") is not None else "—"
     return [
-        f"Tổng số đề án: {total.count:,}".replace(",", ".") + f"; kinh phí đề nghị {format_vnd(total.requested)}; "
+        f"Số đề án tiếp nhận: {_n(total.received_count)}, trong đó {_n(total.approved_count)} đề án được phê duyệt "
+        f"và {_n(total.rejected_count)} đề án không được phê duyệt; {_n(total.cancelled_count)} đề án đã hủy "
+        f"(không tính vào số tiếp nhận).",
+        f"Kinh phí đề nghị {format_vnd(total.received_requested)}; "
         f"kinh phí được phê duyệt {format_vnd(total.approved)} (tỷ lệ phê duyệt {rate} %).",
         f"Đã giải ngân {format_vnd(total.disbursed)}; đã quyết toán {format_vnd(total.settled)}.",
         f"Tỷ trọng kinh phí cho sản xuất xanh (sản xuất sạch hơn, xử lý ô nhiễm, tiết kiệm năng lượng): {green_share} %.",
     ]
 
 
-def build(run, user=None) -> ReportDocument:
+def build(run, user=None, issue: IssueFacts | None = None) -> ReportDocument:
     """The document of ``run``. ``user`` None: the run's own scope is the filter (the
-    task re-applies it from the run's fields, never from a request)."""
+    task re-applies it from the run's fields, never from a request). Without ``issue`` it is
+    a draft: blank number and date, the position without a name."""
     builder = {ReportKind.REGIONAL_SUMMARY: _regional_summary, ReportKind.PROVINCE_ANNUAL: _province_annual,
                ReportKind.BUDGET_EXECUTION: _budget_execution}[run.kind]
-    return builder(run, user)
+    if issue is None:
+        from .registry import report_symbol
+
+        issue = IssueFacts(symbol=report_symbol(issuer_of(run)))
+    return builder(run, user, issue)
 
 
-def _common(run, subject, intro, sections, csv_table, stem, headline=None) -> ReportDocument:
-    issued = timezone.localdate()
-    return ReportDocument(**_header(run), place=_place(run), issued_on=issued, doc_type="BÁO CÁO", subject=subject,
-                          intro=intro, sections=sections, csv_table=csv_table, file_stem=stem,
-                          data_as_of=timezone.now(), headline=headline or {})
+def _common(run, issue, subject, intro, sections, csv_table, stem, headline=None) -> ReportDocument:
+    if issue.replaces:
+        intro = [f"Báo cáo này thay thế báo cáo {issue.replaces}.", *intro]
+    return ReportDocument(**_header(run, issue), place=_place(run), issued_on=issue.issued_on, doc_type="BÁO CÁO",
+                          subject=subject, intro=intro, sections=sections, csv_table=csv_table, file_stem=stem,
+                          data_as_of=timezone.now(), headline=headline or {}, verification=issue.verification)
 
 
-def _regional_summary(run, user) -> ReportDocument:
+def _regional_summary(run, user, issue) -> ReportDocument:
     filters = filters_for(run)
     if run.scope == ReportScope.REGION:
         regions = [(run.region, set(filters.province_ids))]
@@ -169,7 +183,7 @@ def _regional_summary(run, user) -> ReportDocument:
         regions = None
     data = selectors.regional_summary(user=user, filters=filters, grouping=grouping, regions=regions)
     period = run.period_label.lower()
-    subject = f"Tổng hợp kết quả thực hiện khuyến công {period} — {run.target_name}"
+    subject = f"Tổng hợp kết quả thực hiện khuyến công {period} — {in_text(run.target_name)}"
     total = data["total"]
     national = Table(key="Toàn quốc" if run.scope == ReportScope.NATIONAL else "Tổng hợp", title="Tổng hợp chung",
                      columns=[Column("Chỉ tiêu", TEXT, 34), *MEASURE_COLUMNS],
@@ -196,24 +210,28 @@ def _regional_summary(run, user) -> ReportDocument:
              *_headline(total, data["green"])]
     csv_table = Table(
         key="csv", title="", columns=[Column("Vùng"), Column("Mã tỉnh", INT), Column("Tỉnh/thành phố"),
-                                      Column("Mã nội dung"), Column("Nguồn kinh phí"), *MEASURE_COLUMNS], rows=[])
+                                      Column("Nội dung khuyến công"), Column("Nguồn kinh phí"), *MEASURE_COLUMNS],
+        rows=[])
+    activities = selectors.activity_labels()
+    funds = {str(k): str(v) for k, v in funds.items()}
     region_of = {line.key: line.extra["region"] for line in data["provinces"]}
     names = {line.key: line.label for line in data["provinces"]}
     for (province, activity, fund), m in sorted(data["facts"].items(),
                                                 key=lambda i: (selectors._province_sort(i[0][0]), i[0][1], i[0][2])):
         if province not in names:
             continue
-        csv_table.rows.append([region_of.get(province, ""), province, names[province], activity, fund,
-                               *measure_cells(m)])
+        activity_name = activities[activity].name if activity in activities else activity
+        csv_table.rows.append([region_of.get(province, ""), province, names[province], activity_name,
+                               funds.get(fund, fund), *measure_cells(m)])
     stem = f"tong-hop-vung-{run.year}" + (f"-q{run.quarter}" if run.quarter else "")
-    return _common(run, subject, intro, sections, csv_table, stem, headline={"total": total})
+    return _common(run, issue, subject, intro, sections, csv_table, stem, headline={"total": total})
 
 
-def _province_annual(run, user) -> ReportDocument:
+def _province_annual(run, user, issue) -> ReportDocument:
     filters = filters_for(run)
     data = selectors.province_annual(user=user, filters=filters, province_code=run.province_id)
     period = run.period_label.lower()
-    subject = f"Kết quả thực hiện khuyến công {period} của {run.province.name}"
+    subject = f"Kết quả thực hiện khuyến công {period} của {in_text(run.province.name)}"
     communes_t = _measure_table("Xã", "Kết quả theo xã, phường, đặc khu", "Xã/phường/đặc khu", data["communes"])
     activity_t = _measure_table("Nội dung", "Kết quả theo nội dung khuyến công", "Nội dung khuyến công",
                                 data["by_activity"])
@@ -223,16 +241,21 @@ def _province_annual(run, user) -> ReportDocument:
                       Column("Phê duyệt (đồng)", MONEY, 16), Column("Giải ngân (đồng)", MONEY, 16),
                       Column("Quyết toán (đồng)", MONEY, 16)]
     fund_short = {"national": "Quốc gia", "local": "Địa phương"}
-    scheme_rows = []
-    sums = [0, 0, 0, 0]
-    for i, a in enumerate(data["schemes"].iterator(chunk_size=2000), start=1):
+    # Received schemes only (never drafts); the rejected and cancelled ones are listed apart.
+    apart_states = {Status.REJECTED, Status.CANCELLED}
+    tables = {False: ([], [0, 0, 0, 0]), True: ([], [0, 0, 0, 0])}
+    for a in data["schemes"].filter(status__in=RECEIVED_STATES | apart_states).iterator(chunk_size=2000):
+        rows, sums = tables[a.status in apart_states]
         approved = (a.approved_amount or 0) if a.status in selectors.COMMITTED_STATES else 0
         money = [a.requested_support, approved, a.disbursed, a.settled]
-        sums = [s + v for s, v in zip(sums, money, strict=True)]
-        scheme_rows.append([i, a.code, a.title, a.commune_name or "", a.activity_type_id, fund_short.get(a.fund_source, ""),
-                            a.get_status_display(), *money])
-    schemes_t = Table(key="Danh sách đề án", title="Danh sách đề án", columns=scheme_columns, rows=scheme_rows,
-                      total=["", "", "Tổng cộng", "", "", "", "", *sums])
+        sums[:] = [s + v for s, v in zip(sums, money, strict=True)]
+        rows.append([len(rows) + 1, a.code, a.title, a.commune_name or "", a.activity_type.name,
+                     fund_short.get(a.fund_source, ""), a.get_status_display(), *money])
+    schemes_t = Table(key="Danh sách đề án", title="Danh sách đề án", columns=scheme_columns, rows=tables[False][0],
+                      total=["", "", "Tổng cộng", "", "", "", "", *tables[False][1]])
+    apart_t = Table(key="Không phê duyệt - đã hủy", title="Đề án không được phê duyệt, đã hủy",
+                    columns=scheme_columns, rows=tables[True][0],
+                    total=["", "", "Tổng cộng", "", "", "", "", *tables[True][1]])
     sections = [
         Section("I. KẾT QUẢ THEO XÃ, PHƯỜNG, ĐẶC KHU", communes_t,
                 _money_chart("Kinh phí theo xã, phường (đồng)", data["communes"][:25])),
@@ -240,21 +263,23 @@ def _province_annual(run, user) -> ReportDocument:
                 _money_chart("Kinh phí theo nội dung khuyến công (đồng)", data["by_activity"])),
         Section("III. DANH SÁCH ĐỀ ÁN", schemes_t),
     ]
-    intro = [f"Sở Công Thương {run.province.name} báo cáo kết quả thực hiện khuyến công {period} như sau:",
+    if apart_t.rows:
+        sections.append(Section("IV. ĐỀ ÁN KHÔNG ĐƯỢC PHÊ DUYỆT, ĐÃ HỦY", apart_t))
+    intro = [f"Sở Công Thương {in_text(run.province.name)} báo cáo kết quả thực hiện khuyến công {period} như sau:",
              *_headline(data["total"], data["green"])]
     stem = f"bao-cao-nam-{run.province_id}-{run.year}" + (f"-q{run.quarter}" if run.quarter else "")
-    return _common(run, subject, intro, sections, schemes_t, stem, headline={"total": data["total"]})
+    return _common(run, issue, subject, intro, sections, schemes_t, stem, headline={"total": data["total"]})
 
 
-def _budget_execution(run, user) -> ReportDocument:
+def _budget_execution(run, user, issue) -> ReportDocument:
     filters = filters_for(run)
     rows = selectors.budget_ledger(user=user, filters=filters)
     columns = [Column("STT", INT, 6), Column("Chương trình", TEXT, 36), Column("Tỉnh/thành phố", TEXT, 22),
-               Column("Năm", INT, 8), Column("Được giao (đồng)", MONEY, 18), Column("Đã cam kết (đồng)", MONEY, 18),
+               Column("Năm", TEXT, 8), Column("Được giao (đồng)", MONEY, 18), Column("Đã cam kết (đồng)", MONEY, 18),
                Column("Đã giải ngân (đồng)", MONEY, 18), Column("Đã quyết toán (đồng)", MONEY, 18),
                Column("Còn lại (đồng)", MONEY, 18)]
     money_keys = ["allocated", "committed", "disbursed", "settled", "remaining"]
-    table_rows = [[i, r["programme"], r["province"], r["year"], *[r[k] for k in money_keys]]
+    table_rows = [[i, r["programme"], r["province"], str(r["year"]), *[r[k] for k in money_keys]]
                   for i, r in enumerate(rows, start=1)]
     total = ["", "Tổng cộng", "", "", *[sum(r[k] for r in rows) for k in money_keys]]
     table = Table(key="Sổ kinh phí", title="Tình hình thực hiện kinh phí", columns=columns, rows=table_rows,
@@ -268,10 +293,10 @@ def _budget_execution(run, user) -> ReportDocument:
                   series=[("Được giao", [v[0] for v in by_province.values()]),
                           ("Đã cam kết", [v[1] for v in by_province.values()])])
     period = run.period_label.lower()
-    subject = f"Tình hình thực hiện kinh phí khuyến công {period} — {run.target_name}"
+    subject = f"Tình hình thực hiện kinh phí khuyến công {period} — {in_text(run.target_name)}"
     intro = [f"Tình hình giao, cam kết, giải ngân và quyết toán kinh phí khuyến công {period} như sau:"]
     stem = f"so-kinh-phi-{run.year}" + (f"-{run.province_id}" if run.province_id else "")
-    return _common(run, subject, intro, [Section("I. SỔ KINH PHÍ", table, chart)], table, stem)
+    return _common(run, issue, subject, intro, [Section("I. SỔ KINH PHÍ", table, chart)], table, stem)
 
 
 def region_for_grouping(grouping):
