@@ -3,6 +3,7 @@
 from django.urls import path
 
 from . import views
+from .imports import views as import_views
 
 app_name = "applications"
 urlpatterns = [
@@ -26,4 +27,10 @@ urlpatterns = [
     path("de-an/<int:pk>/dieu-chinh/<int:change_pk>/quyet-dinh/", views.ChangeDecisionView.as_view(),
          name="change_decision"),
     path("ngan-sach/", views.BudgetView.as_view(), name="budget"),
+    path("nhap-du-lieu/", import_views.ImportIndexView.as_view(), name="import_index"),
+    path("nhap-du-lieu/mau/<str:kind>/<int:province>/", import_views.ImportTemplateView.as_view(),
+         name="import_template"),
+    path("nhap-du-lieu/<int:pk>/", import_views.ImportDetailView.as_view(), name="import_detail"),
+    path("nhap-du-lieu/<int:pk>/xac-nhan/", import_views.ImportConfirmView.as_view(), name="import_confirm"),
+    path("nhap-du-lieu/<int:pk>/dong-loi.xlsx", import_views.ImportErrorsView.as_view(), name="import_errors"),
 ]

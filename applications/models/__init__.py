@@ -16,10 +16,11 @@ from .dossier import (
 )
 from .establishments import TAX_CODE_RE, Establishment, EstablishmentQuerySet, validate_tax_code
 from .implementation import ChangeRequest, Contract, Disbursement, Inspection, ProgressReport
+from .imports import ImportJob, ImportKind, ImportRow, ImportStatus, RowOutcome
 
 __all__ = [
     "TAX_CODE_RE", "Acceptance", "Application", "ApplicationCodeSequence", "ApplicationEvent",
     "ApplicationQuerySet", "AppraisalCouncil", "Attachment", "ChangeRequest", "ConflictDeclaration", "Contract",
     "CostLine", "CouncilMember", "CouncilQuerySet", "Disbursement", "Establishment", "EstablishmentQuerySet",
-    "Inspection", "ProgressReport", "Score", "Settlement", "attachment_path", "validate_tax_code",
+    "ImportJob", "ImportKind", "ImportRow", "ImportStatus", "Inspection", "ProgressReport", "RowOutcome", "Score", "Settlement", "attachment_path", "validate_tax_code",
 ]
