@@ -356,3 +356,91 @@ def test_old_excel_dates_in_schemes_are_checked(db):
             cells.a_date(Cell(bad))
     assert cells.money(Cell("1.250.000.000")) == 1_250_000_000
     assert cells.tax_code(Cell(301234567)) == "0301234567"  # Excel dropped the leading zero
+
+
+# --- Past schemes ----------------------------------------------------------------------------------
+
+from applications.imports.schemes import COLUMNS as SCHEME_COLUMNS  # noqa: E402
+
+SCHEME_HEADER = [str(c.label) for c in SCHEME_COLUMNS]
+
+
+def scheme(**values):
+    base = {"code": "KC-TN-2022-01", "year": 2022, "tax_code": "3901234567", "activity_type": "MMTB",
+            "fund_source": "Khuyến công địa phương", "title": "Hỗ trợ máy đan lát", "total_cost": "500.000.000",
+            "requested_support": "200.000.000", "approved_amount": 180_000_000, "status": "Đã quyết toán",
+            "decision_number": "123/QĐ-SCT", "decision_date": date(2022, 3, 14)}
+    base.update(values)
+    return [base.get(c.key, "") for c in SCHEME_COLUMNS]
+
+
+@pytest.fixture
+def registered(tn_officer):
+    from applications import services as app_services
+    from programs.services import activity_types_load
+
+    activity_types_load()
+    common = {"legal_form": "household", "representative": "A", "address": "x", "industry": "y"}
+    with_tax = app_services.establishment_create(user=tn_officer, data={
+        **common, "name": "Cơ sở mây tre Tân Ninh", "tax_code": "3901234567",
+        "commune": Commune.objects.get(code=TAN_NINH_WARD)})
+    without = app_services.establishment_create(user=tn_officer, data={
+        **common, "name": "Cơ sở bánh tráng Út Hiền", "tax_code": "", "commune": Commune.objects.get(code=TAN_NINH_WARD)})
+    return with_tax, without
+
+
+def test_past_schemes_enter_history_but_never_the_ledger(up, tn_officer, registered, client,
+                                                         django_capture_on_commit_callbacks):
+    from applications import ledger, selectors
+    from applications.models import Application
+
+    with_tax, without = registered
+    content = xlsx([scheme(), scheme(code="KC-TN-2021-07", year=2021, tax_code="", establishment_name="Cơ sở bánh "
+                                     "tráng Út Hiền", commune="Phường Tân Ninh", status="Không phê duyệt",
+                                     approved_amount="", decision_number="", decision_date="")],
+                   header=SCHEME_HEADER)
+    job = up(content, kind=ImportKind.SCHEMES, name="de-an.xlsx")
+    assert job.counts[RowOutcome.CREATED] == 2, errors_of(job)
+    assert not Application.objects.exists()
+    job = confirm(tn_officer, job, django_capture_on_commit_callbacks)
+    assert job.status == ImportStatus.DONE, job.error
+    settled = Application.objects.get(code="KC-TN-2022-01")
+    assert settled.is_imported and settled.status == "settled" and settled.approved_amount == 180_000_000
+    assert settled.decision_date == date(2022, 3, 14) and settled.counterpart_funds == 300_000_000
+    assert settled.events.get().action == "import"
+    assert list(selectors.establishment_history(with_tax, tn_officer)) == [settled]
+    assert list(selectors.establishment_history(without, tn_officer))[0].status == "rejected"
+    # History, not money of any allocation.
+    assert ledger.committed_amount(programme_id=settled.programme_id, province_id=TAY_NINH, year=2022) == 0
+    assert all(r["approved"] == 0 for r in ledger.ledger()["rows"])
+    # Idempotent.
+    again = up(content, kind=ImportKind.SCHEMES, name="de-an.xlsx")
+    assert again.counts[RowOutcome.UNCHANGED] == 2, errors_of(again)
+    client.force_login(tn_officer)
+    assert client.get(reverse("applications:establishment_detail", args=[with_tax.pk])).content.decode().count(
+        "KC-TN-2022-01") >= 1
+
+
+def test_past_scheme_row_errors(up, registered, agency_officer, django_capture_on_commit_callbacks):
+    job = up(xlsx([
+        scheme(code="A1", tax_code="3909999999"),
+        scheme(code="A2", decision_number=""),
+        scheme(code="A3", decision_date=45000),
+        scheme(code="A4", year=2019),
+        scheme(code="A5", province="79"),
+        scheme(code="A6", approved_amount=250_000_000),
+        scheme(code="A6"),
+    ], header=SCHEME_HEADER), kind=ImportKind.SCHEMES)
+    errors = errors_of(job)
+    assert "chưa có cơ sở" in errors[2][0]
+    assert "số quyết định" in errors[3][0]
+    assert "đang là số" in errors[4][0]
+    assert "2020" in errors[5][0]
+    assert "tỉnh/thành khác" in errors[6][0]
+    assert "lớn hơn kinh phí khuyến công" in errors[7][0]
+    assert "trùng mã đề án" in errors[8][0]
+    # The Agency imports national schemes of any province, never local ones.
+    job = upload(agency_officer, xlsx([scheme(code="Q1", fund_source="Khuyến công quốc gia"), scheme(code="Q2")],
+                                      header=SCHEME_HEADER), kind=ImportKind.SCHEMES,
+                 capture=django_capture_on_commit_callbacks)
+    assert job.counts[RowOutcome.CREATED] == 1 and "quốc gia" in errors_of(job)[3][0]

@@ -136,3 +136,11 @@ SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update({
     # Keeps the applications' state enum under the name it had before report runs had a status.
     "StatusEnum": "applications.choices.Status",
 })
+
+# --- Imports from spreadsheets -----------------------------------------------------------------
+# An uploaded file larger than this, with more data rows, or inflating beyond this (a zip
+# bomb) is refused with a message before anything is read.
+KC_IMPORT_MAX_BYTES = int(os.environ.get("KC_IMPORT_MAX_BYTES", 50 * 1024 * 1024))
+KC_IMPORT_MAX_ROWS = int(os.environ.get("KC_IMPORT_MAX_ROWS", 200_000))
+KC_IMPORT_MAX_UNCOMPRESSED_BYTES = int(os.environ.get("KC_IMPORT_MAX_UNCOMPRESSED_BYTES", 600 * 1024 * 1024))
+KC_IMPORT_MAX_COMPRESSION_RATIO = int(os.environ.get("KC_IMPORT_MAX_COMPRESSION_RATIO", 200))
