@@ -10,6 +10,7 @@ urlpatterns = [
     path("viec-can-lam/", views.TaskListView.as_view(), name="tasks"),
     path("co-so/", views.EstablishmentListView.as_view(), name="establishment_list"),
     path("co-so/moi/", views.EstablishmentCreateView.as_view(), name="establishment_create"),
+    path("co-so/xa-ke-thua/", views.EstablishmentSuccessorsView.as_view(), name="establishment_successors"),
     path("co-so/<int:pk>/", views.EstablishmentDetailView.as_view(), name="establishment_detail"),
     path("co-so/<int:pk>/sua/", views.EstablishmentUpdateView.as_view(), name="establishment_update"),
     path("de-an/", views.ApplicationListView.as_view(), name="application_list"),

@@ -48,6 +48,13 @@ def _keys(obj, search_source: str) -> None:
     obj.sort_key = vietnamese_sort_key(strip_division_prefix(obj.name))[:1200]
 
 
+def legacy_commune_search_source(name: str, code: int, district: str, province: str) -> str:
+    """"Phường 4 Tân An Thành phố Tân An Tỉnh Long An 27691": the name followed by its
+    district's proper name, so "phuong 4 tan an" is a prefix of the unit it means (the
+    search ranks prefixes first), then the full names and the code."""
+    return f"{name} {strip_division_prefix(district)} {district} {province} {code:05d}"
+
+
 def _sync(model, rows: dict, fields: list[str], report: LoadReport) -> None:
     """Create missing rows and update changed ones, comparing field by field so a
     second load writes nothing."""
@@ -121,7 +128,8 @@ def admin_units_load() -> LoadReport:
         district = districts[w.district_code.value]
         obj = LegacyCommune(code=w.code.value, name=w.name, kind=_LEGACY_KIND[w.division_type.value],
                             district_id=district.code, province_id=district.province_id)
-        _keys(obj, f"{obj.name} {obj.code:05d} {district.name}")
+        _keys(obj, legacy_commune_search_source(obj.name, obj.code, district.name,
+                                                legacy_provinces[district.province_id].name))
         legacy_communes[obj.code] = obj
 
     # The package's own province tag on conversion rows is not trusted: the old

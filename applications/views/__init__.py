@@ -18,6 +18,7 @@ from .establishments import (
     EstablishmentCreateView,
     EstablishmentDetailView,
     EstablishmentListView,
+    EstablishmentSuccessorsView,
     EstablishmentUpdateView,
 )
 from .implementation import ChangeDecisionView, RecordView
@@ -27,6 +28,6 @@ from .transitions import TransitionView
 __all__ = [
     "ApplicationCreateView", "ApplicationDetailView", "ApplicationListView", "ApplicationUpdateView",
     "AttachmentDownloadView", "AttachmentRemoveView", "AttachmentUploadView", "BudgetView", "ChangeDecisionView",
-    "EstablishmentCreateView", "EstablishmentDetailView", "EstablishmentListView", "EstablishmentUpdateView",
+    "EstablishmentCreateView", "EstablishmentDetailView", "EstablishmentListView", "EstablishmentSuccessorsView", "EstablishmentUpdateView",
     "RecordView", "ScoringView", "TaskListView", "TransitionView",
 ]

@@ -45,7 +45,8 @@ class EstablishmentDetailView(ScopedDetailView):
     template_name = "applications/establishment_detail.html"
 
     def get_queryset(self):
-        return super().get_queryset().select_related("province", "commune", "created_by")
+        return super().get_queryset().select_related("province", "commune", "created_by", "legacy_commune__district",
+                                                    "legacy_commune__province")
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -104,6 +105,27 @@ class EstablishmentFormView(PortalViewMixin, TemplateView):
             except ValidationError as exc:
                 add_service_errors(form, exc)
         return self.render_to_response(self.get_context_data(form=form), status=400)
+
+
+class EstablishmentSuccessorsView(PortalViewMixin, TemplateView):
+    """The commune choices proposed for an old (pre-2025) commune: its successors in the
+    province, the only one (or the one already chosen among them) selected."""
+
+    template_name = "applications/_commune_select.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        province = self.request.GET.get("province", "")
+        legacy = self.request.GET.get("legacy_commune", "")
+        communes = Commune.objects.filter(province_id=int(province)) if province.isdigit() else Commune.objects.none()
+        proposed = []
+        if legacy.isdigit():
+            proposed = list(communes.filter(predecessors__legacy_commune_id=int(legacy)).order_by("sort_key"))
+        chosen = self.request.GET.get("commune", "")
+        selected = next((c.pk for c in proposed if str(c.pk) == chosen), proposed[0].pk if len(proposed) == 1 else None)
+        context.update(communes=proposed or list(communes.order_by("sort_key")), proposed=bool(proposed),
+                       selected=selected)
+        return context
 
 
 class EstablishmentCreateView(EstablishmentFormView):
