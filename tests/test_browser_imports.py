@@ -4,7 +4,6 @@ preview with the reason per cell, uploads the corrected file and confirms."""
 import os
 
 import pytest
-from django.conf import settings
 from django.test import Client
 from playwright.sync_api import expect
 
