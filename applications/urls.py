@@ -12,6 +12,7 @@ urlpatterns = [
     path("co-so/moi/", views.EstablishmentCreateView.as_view(), name="establishment_create"),
     path("co-so/xa-ke-thua/", views.EstablishmentSuccessorsView.as_view(), name="establishment_successors"),
     path("co-so/<int:pk>/", views.EstablishmentDetailView.as_view(), name="establishment_detail"),
+    path("co-so/<int:pk>/khong-trung/", views.EstablishmentDistinctView.as_view(), name="establishment_distinct"),
     path("co-so/<int:pk>/sua/", views.EstablishmentUpdateView.as_view(), name="establishment_update"),
     path("de-an/", views.ApplicationListView.as_view(), name="application_list"),
     path("de-an/moi/", views.ApplicationCreateView.as_view(), name="application_create"),

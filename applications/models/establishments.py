@@ -65,6 +65,9 @@ class Establishment(NamedModel):
                                                     validators=[MinValueValidator(1900), MaxValueValidator(2100)])
     note = models.TextField(_("ghi chú"), blank=True)
     is_active = models.BooleanField(_("đang hoạt động"), default=True)
+    # The name as duplicate detection compares it (no diacritics, no legal form); on
+    # PostgreSQL a trigram index (pg_trgm) serves the similar-name search.
+    match_name = models.CharField(_("tên để so trùng"), max_length=255, editable=False, default="", db_index=False)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
                                    related_name="+", verbose_name=_("người tạo"))
     created_at = models.DateTimeField(_("tạo lúc"), auto_now_add=True)
@@ -84,6 +87,12 @@ class Establishment(NamedModel):
 
     def search_source(self) -> str:
         return f"{self.name} {self.tax_code} {self.representative} {self.industry}"
+
+    def refresh_name_keys(self) -> None:
+        from ..duplicates.names import distinctive_name
+
+        super().refresh_name_keys()
+        self.match_name = distinctive_name(self.name)[:255]
 
     def clean(self):
         errors = {}

@@ -17,6 +17,7 @@ from .dossier import (
 from .establishments import (
     EstablishmentCreateView,
     EstablishmentDetailView,
+    EstablishmentDistinctView,
     EstablishmentListView,
     EstablishmentSuccessorsView,
     EstablishmentUpdateView,
@@ -28,6 +29,6 @@ from .transitions import TransitionView
 __all__ = [
     "ApplicationCreateView", "ApplicationDetailView", "ApplicationListView", "ApplicationUpdateView",
     "AttachmentDownloadView", "AttachmentRemoveView", "AttachmentUploadView", "BudgetView", "ChangeDecisionView",
-    "EstablishmentCreateView", "EstablishmentDetailView", "EstablishmentListView", "EstablishmentSuccessorsView", "EstablishmentUpdateView",
+    "EstablishmentCreateView", "EstablishmentDetailView", "EstablishmentDistinctView", "EstablishmentListView", "EstablishmentSuccessorsView", "EstablishmentUpdateView",
     "RecordView", "ScoringView", "TaskListView", "TransitionView",
 ]

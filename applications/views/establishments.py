@@ -5,13 +5,16 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
+from django.views import View
 from django.views.generic import TemplateView
 
 from khuyencong.scoping import scope_for
-from khuyencong.web import PortalViewMixin, ScopedDetailView
+from khuyencong.web import PortalViewMixin, ScopedDetailView, error_message
 from provinces.models import Commune, Province
 
 from .. import permissions, selectors, services
+from ..duplicates.finder import candidates_for
+from ..duplicates.services import establishment_pair_mark_distinct
 from ..filters import EstablishmentFilterSet
 from ..forms import EstablishmentForm, add_service_errors
 from ..models import Establishment
@@ -54,7 +57,29 @@ class EstablishmentDetailView(ScopedDetailView):
         context["location_problem"] = selectors.location_problem(est)
         context["history"] = selectors.establishment_history(est, self.request.user)
         context["can_edit"] = bool(permissions.write_in(self.request.user, est.province_id, est.commune_id))
+        candidates = candidates_for(est)
+        visible = set(Establishment.objects.visible_to(self.request.user)
+                      .filter(pk__in=[c.establishment.pk for c in candidates]).values_list("pk", flat=True))
+        # Records never cross a province boundary: other provinces' matches are only counted.
+        context["candidates"] = [c for c in candidates if c.establishment.pk in visible]
+        context["hidden_candidates"] = len(candidates) - len(context["candidates"])
         return context
+
+
+class EstablishmentDistinctView(PortalViewMixin, View):
+    """Mark a proposed duplicate as "not the same", with the reason."""
+
+    def post(self, request, pk):
+        est = get_object_or_404(Establishment.objects.visible_to(request.user), pk=pk)
+        other = request.POST.get("other", "")
+        try:
+            establishment_pair_mark_distinct(user=request.user, establishment=est,
+                                             other_id=int(other) if other.isdigit() else 0,
+                                             reason=request.POST.get("reason", ""))
+            messages.success(request, _("Đã ghi nhận: hai cơ sở không phải là một."))
+        except (ValidationError, PermissionDenied) as exc:
+            error_message(request, exc)
+        return redirect("applications:establishment_detail", est.pk)
 
 
 class EstablishmentFormView(PortalViewMixin, TemplateView):
