@@ -444,3 +444,20 @@ def test_past_scheme_row_errors(up, registered, agency_officer, django_capture_o
                                       header=SCHEME_HEADER), kind=ImportKind.SCHEMES,
                  capture=django_capture_on_commit_callbacks)
     assert job.counts[RowOutcome.CREATED] == 1 and "quốc gia" in errors_of(job)[3][0]
+
+
+def test_english_session_gets_english_errors_and_an_english_template_imports(up, tn_officer, client):
+    from django.utils import translation
+
+    client.force_login(tn_officer)
+    client.cookies["django_language"] = "en"
+    content = client.get(reverse("applications:import_template", args=[ImportKind.ESTABLISHMENTS, TAY_NINH]),
+                         HTTP_ACCEPT_LANGUAGE="en").content
+    workbook = load_workbook(io.BytesIO(content))
+    header = [c.value for c in workbook.worksheets[0][1]]
+    with translation.override("en"):
+        assert header[0] == "Establishment (*)" or header[0].endswith("(*)")
+        job = up(xlsx([[*row(tax_code="12345")[:1], "Household business", *row(tax_code="12345")[2:]]],
+                      header=header))
+    assert job.language == "en"
+    assert errors_of(job)[2] == ["the tax code must have 10, 12 or 13 digits"]

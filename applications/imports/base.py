@@ -5,6 +5,7 @@ E: …"), and checking rows in chunks so memory stays bounded whatever the file'
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from openpyxl.utils import get_column_letter
@@ -68,7 +69,7 @@ class Layout:
         self.columns = columns
         by_name = {}
         for column in columns:
-            for name in (column.key, str(column.label), *column.aliases):
+            for name in (column.key, *in_both_languages(column.label), *column.aliases):
                 by_name[_header_key(name)] = column
         self.positions: dict[str, int] = {}
         for index, cell in enumerate(header):
@@ -123,6 +124,16 @@ class Layout:
 
     def label(self, key: str) -> str:
         return next(str(c.label) for c in self.columns if c.key == key)
+
+
+def in_both_languages(label) -> set[str]:
+    """A label as the Vietnamese and the English template write it (a file downloaded in
+    one language may be uploaded from a session in the other)."""
+    names = {str(label)}
+    for language in ("vi", "en"):
+        with translation.override(language):
+            names.add(str(label))
+    return names
 
 
 def _header_key(value) -> str:

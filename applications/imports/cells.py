@@ -29,7 +29,7 @@ def text(cell: Cell) -> str:
     return " ".join(str(value).split())
 
 
-YES = {"co", "x", "1", "true", "yes", "dung", "v"}
+YES = {"co", "x", "1", "true", "yes", "dung", "v", "y"}
 NO = {"khong", "0", "false", "no", "sai"}
 
 

@@ -16,7 +16,7 @@ from ..choices import LegalForm
 from ..models import Establishment, RowOutcome
 from ..services.establishments import ESTABLISHMENT_FIELDS
 from . import cells
-from .base import Column, ParsedRow
+from .base import Column, ParsedRow, in_both_languages
 from .places import CommuneResolver
 
 LEGAL_FORM_ALIASES = {
@@ -32,7 +32,8 @@ def legal_form_options() -> dict[str, str]:
     options = {}
     for value, label in LegalForm.choices:
         options[normalize_search(value)] = value
-        options[normalize_search(str(label))] = value
+        for name in in_both_languages(label):
+            options[normalize_search(name)] = value
         for alias in LEGAL_FORM_ALIASES.get(value, ()):
             options[alias] = value
     return options

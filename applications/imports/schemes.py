@@ -26,7 +26,7 @@ from ..models import Application, Establishment, RowOutcome
 from ..services import base
 from ..services.dossier import _allocate_code, _refresh_search
 from . import cells
-from .base import Column, ParsedRow
+from .base import Column, ParsedRow, in_both_languages
 from .places import CommuneResolver
 
 FIRST_YEAR = 2020
@@ -40,7 +40,8 @@ def _options(choices, extra=None) -> dict[str, str]:
     options = {}
     for value, label in choices:
         options[normalize_search(str(value))] = value
-        options[normalize_search(str(label))] = value
+        for name in in_both_languages(label):
+            options[normalize_search(name)] = value
     options.update(extra or {})
     return options
 

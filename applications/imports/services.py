@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from django.core.cache import cache
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from khuyencong import rls
@@ -85,6 +85,7 @@ def import_job_create(*, user, kind: str, province, upload) -> ImportJob:
         raise ValidationError({"file": QUEUE_DOWN})
     with transaction.atomic():
         job = ImportJob(kind=kind, province=province, created_by=user, size=upload.size,
+                        language=(translation.get_language() or "vi")[:10],
                         original_name=os.path.basename(upload.name or "")[:255] or "import", sha256=digest.hexdigest())
         job.file.save("upload", upload, save=False)
         job.save()
@@ -168,7 +169,7 @@ def import_job_read(*, job_id: int) -> ImportJob | None:
     counts = dict.fromkeys(RowOutcome.values, 0)
     total = legacy = 0
     try:
-        with _as_user(job.created_by), _local_copy(job) as path:
+        with _as_user(job.created_by), _local_copy(job) as path, translation.override(job.language):
             rows = read_rows(path, job.original_name)
             header = next(rows, None)
             if header is None:
@@ -187,6 +188,7 @@ def import_job_read(*, job_id: int) -> ImportJob | None:
             if total == 0:
                 raise ImportFileError(_("Tệp chỉ có dòng tiêu đề, không có dòng dữ liệu nào."))
     except ImportFileError as exc:
+        # (The message was built in the uploader's language inside the block above.)
         ImportRow.objects.filter(job=job).delete()
         ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.FAILED, error=exc.message, progress=100,
                                                    total_rows=0, counts={},
@@ -239,7 +241,7 @@ def import_job_write(*, job_id: int) -> ImportJob | None:
     done = 0
     current = None
     try:
-        with _as_user(user), transaction.atomic():
+        with _as_user(user), transaction.atomic(), translation.override(job.language):
             for batch in chunks(rows.iterator(chunk_size=1000)):
                 for current in batch:
                     module.write_row(user=user, row=current)

@@ -47,6 +47,7 @@ class Migration(migrations.Migration):
                 ('finished_at', models.DateTimeField(blank=True, null=True, verbose_name='ghi xong lúc')),
                 ('write_seconds', models.FloatField(blank=True, null=True, verbose_name='thời gian ghi (giây)')),
                 ('confirmed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='người xác nhận')),
+                ('language', models.CharField(default='vi', max_length=10, verbose_name='ngôn ngữ')),
                 ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='người tải lên')),
                 ('province', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='provinces.province', verbose_name='tỉnh/thành phố')),
             ],

@@ -74,6 +74,8 @@ class ImportJob(models.Model):
         help_text=_("Ô chữ Việt gõ bằng phông TCVN3 (.VnTime) đã được chuyển sang Unicode."))
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
                                    verbose_name=_("người tải lên"))
+    # The uploader's language: the worker writes the row errors in it.
+    language = models.CharField(_("ngôn ngữ"), max_length=10, default="vi")
     created_at = models.DateTimeField(_("tải lên lúc"), default=timezone.now)
     read_seconds = models.FloatField(_("thời gian đọc (giây)"), null=True, blank=True)
     confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
