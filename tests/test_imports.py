@@ -413,6 +413,12 @@ def test_past_schemes_enter_history_but_never_the_ledger(up, tn_officer, registe
     # History, not money of any allocation.
     assert ledger.committed_amount(programme_id=settled.programme_id, province_id=TAY_NINH, year=2022) == 0
     assert all(r["approved"] == 0 for r in ledger.ledger()["rows"])
+    # The dashboards of its year count it.
+    from reports import selectors as report_selectors
+
+    board = report_selectors.dashboard(user=tn_officer, title="Tây Ninh",
+                                       filters=report_selectors.Filters(year=2022, province_ids=(TAY_NINH,)))
+    assert board.total.count == 1 and board.total.approved == 180_000_000
     # Idempotent.
     again = up(content, kind=ImportKind.SCHEMES, name="de-an.xlsx")
     assert again.counts[RowOutcome.UNCHANGED] == 2, errors_of(again)

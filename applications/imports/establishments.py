@@ -4,6 +4,8 @@
 An establishment is found again by its tax code, or, without one, by the same name in the
 same commune, so importing the same file twice changes nothing."""
 
+from functools import lru_cache
+
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -227,6 +229,12 @@ def _jsonable(values: dict) -> dict:
     return {k: v for k, v in values.items() if v is None or isinstance(v, (str, int, bool))}
 
 
+@lru_cache(maxsize=4096)
+def _commune(pk: int) -> Commune:
+    # Reference data: one query per commune, not per row, when a long file is written.
+    return Commune.objects.select_related("province").get(pk=pk)
+
+
 def write_row(*, user, row) -> None:
     """Write one checked row through the establishment services (their rules, scope
     check and audit)."""
@@ -235,7 +243,7 @@ def write_row(*, user, row) -> None:
         for flag in FLAGS:
             if data.get(flag) is None:
                 data[flag] = False
-        data["commune"] = Commune.objects.get(pk=data["commune"])
+        data["commune"] = _commune(data["commune"])
         data["province"] = data["commune"].province
         data["legacy_commune"] = LegacyCommune.objects.get(pk=data["legacy_commune"]) if data.get(
             "legacy_commune") else None
@@ -244,7 +252,7 @@ def write_row(*, user, row) -> None:
         establishment = Establishment.objects.visible_to(user, action="edit").get(pk=row.target_id)
         data = {key: new for key, (_old, new) in row.changes.items()}
         if "commune" in data:
-            data["commune"] = Commune.objects.get(pk=data["commune"])
+            data["commune"] = _commune(data["commune"])
         if "legacy_commune" in data:
             data["legacy_commune"] = LegacyCommune.objects.get(pk=data["legacy_commune"]) if data[
                 "legacy_commune"] else None
