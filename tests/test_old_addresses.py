@@ -95,3 +95,14 @@ def test_import_accepts_the_old_commune_by_name_or_code(up, tn_officer, django_c
     confirm(tn_officer, ok, django_capture_on_commit_callbacks)
     assert Establishment.objects.get(name="Một").commune_id == PHUONG_LONG_AN
     assert Establishment.objects.get(name="Ba").legacy_commune_id == MO_CONG
+
+
+def test_api_takes_the_old_commune_beside_the_new_one(api_client_for, tn_officer):
+    client = api_client_for(tn_officer)
+    body = {"name": "Cơ sở gạch Long An", "legal_form": "household", "representative": "A", "address": "x",
+            "industry": "Gạch nung", "commune": PHUONG_LONG_AN, "legacy_commune": PHUONG_4_TAN_AN}
+    created = client.post("/api/v1/establishments/", body, format="json")
+    assert created.status_code == 201, created.json()
+    assert created.json()["legacy_commune"] == PHUONG_4_TAN_AN
+    wrong = client.post("/api/v1/establishments/", {**body, "name": "Khác", "commune": TAN_NINH_WARD}, format="json")
+    assert wrong.status_code == 400 and "legacy_commune" in wrong.json()["errors"]
