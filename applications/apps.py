@@ -17,3 +17,5 @@ class ApplicationsConfig(AppConfig):
 
         set_budget_reader(ledger)
 
+        # Registers the import tasks with Celery (autodiscovery looks only at tasks.py).
+        from .imports import tasks  # noqa: F401

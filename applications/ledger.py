@@ -36,6 +36,7 @@ class BudgetPosition:
 #   settled → the settled amount (what was approved and not settled goes back);
 #   cancelled after approval → what was already paid out (the rest goes back);
 #   anything else → nothing.
+# Imported past schemes (``is_imported``) are history: they hold nothing of any allocation.
 # Computed in SQL so the ledger, the approve guard and the allocation API agree.
 
 
@@ -68,7 +69,7 @@ def released_expression():
 
 def committed_amount(*, programme_id, province_id, year, exclude_application_id=None) -> int:
     qs = Application.objects.filter(programme_id=programme_id, province_id=province_id, year=year,
-                                    approved_amount__isnull=False)
+                                    approved_amount__isnull=False, is_imported=False)
     if exclude_application_id:
         qs = qs.exclude(pk=exclude_application_id)
     return qs.aggregate(total=Sum(commitment_expression()))["total"] or 0
@@ -78,7 +79,7 @@ def allocation_committed_subquery():
     """The committed amount of an allocation row's programme × province × year, as a
     correlated subquery (for annotating BudgetAllocation querysets)."""
     total = (Application.objects.filter(programme_id=OuterRef("programme_id"), province_id=OuterRef("province_id"),
-                                        year=OuterRef("year"), approved_amount__isnull=False)
+                                        year=OuterRef("year"), approved_amount__isnull=False, is_imported=False)
              .order_by().values("programme_id").annotate(total=Sum(commitment_expression())).values("total"))
     return Coalesce(Subquery(total, output_field=BigIntegerField()), Value(0), output_field=BigIntegerField())
 
@@ -95,7 +96,7 @@ def ledger(*, user=None, programme=None, province=None, year=None) -> dict:
     committed. Everything is summed by the database (GROUP BY); Python only joins the
     allocation and application groups. With ``user``, scoped by what they may see."""
     allocations = BudgetAllocation.objects.all() if user is None else BudgetAllocation.objects.visible_to(user)
-    applications = Application.objects.filter(approved_amount__isnull=False)
+    applications = Application.objects.filter(approved_amount__isnull=False, is_imported=False)
     if user is not None:
         # The same provinces as the allocations the user sees (a commune officer's
         # application scope would show a fraction of the province's money).

@@ -15,7 +15,7 @@ from provinces.models import Province
 
 from . import selectors
 from .choices import CouncilLevel
-from .models import ConflictDeclaration, CouncilMember
+from .models import ConflictDeclaration, CouncilMember, ImportKind
 
 
 class Permission(NamedTuple):
@@ -183,3 +183,16 @@ def separation_of_duties(user, application, transition) -> Permission:
         return Permission(False, _("Tỉnh áp dụng tách bạch nhiệm vụ: người lập hoặc nộp đề án không được "
                                    "“%(a)s” đề án này; một cán bộ khác thực hiện.") % {"a": transition.label})
     return ALLOWED
+
+
+def can_import(user, *, kind: str, province_id: int) -> tuple[bool, str]:
+    """Province staff import their province's establishments and past schemes; the Agency
+    imports past national schemes of any province."""
+    scope = scope_for(user)
+    if scope.read_only:
+        return False, _("Vai trò chỉ đọc không được nhập dữ liệu.")
+    if scope.superuser or scope.has_role(*PROVINCE_STAFF, province_id=province_id):
+        return True, ""
+    if kind == ImportKind.SCHEMES and scope.national and scope.roles & AGENCY_ROLES:
+        return True, ""
+    return False, _("Bạn không được nhập dữ liệu của tỉnh/thành này.")

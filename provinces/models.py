@@ -1,6 +1,8 @@
 """Geography (regions, provinces, communes, the pre-2025 units and their lineage) and tenancy
 (organisations and memberships)."""
 
+import re
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -8,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from khuyencong.models import NamedModel, NamedQuerySetMixin
 from khuyencong.scoping import ScopedQuerySet
+from khuyencong.text import normalize_search, strip_division_prefix
 
 from .choices import (
     ROLES_BY_ORGANISATION_KIND,
@@ -153,6 +156,30 @@ class LegacyDistrict(NamedModel):
         ordering = ["sort_key"]
 
 
+def legacy_commune_search_source(name: str, code: int, district: str, province: str) -> str:
+    """"Phường 4 Tân An Thành phố Tân An Tỉnh Long An 27691": the name followed by its
+    district's proper name, so "phuong 4 tan an" is a prefix of the unit it means (the
+    search ranks prefixes first), then the full names and the code."""
+    return f"{name} {strip_division_prefix(district)} {district} {province} {code:05d}"
+
+
+class LegacyCommuneQuerySet(ReferenceQuerySet):
+    def search(self, query: str | None):
+        """Every word, as for any name; the unit whose name and district read as typed
+        first ("phuong 4 tan an" puts Phường 4 of Tân An before the other Phường 4s)."""
+        # Addresses are written with commas ("Phường 4, Tân An"): punctuation separates words.
+        query = re.sub(r"[,;/()\-–]", " ", query or "")
+        qs = super().search(query)
+        key = normalize_search(query)
+        if not key:
+            return qs
+        return qs.annotate(search_rank=models.Case(
+            models.When(search_text__startswith=key + " ", then=0),
+            models.When(search_text__startswith=key, then=1),
+            models.When(search_text__contains=" " + key + " ", then=2),
+            default=3, output_field=models.IntegerField())).order_by("search_rank", "sort_key", "code")
+
+
 class LegacyCommune(NamedModel):
     """A commune-level unit before 1 July 2025 (about 10,051)."""
 
@@ -167,7 +194,7 @@ class LegacyCommune(NamedModel):
     successors = models.ManyToManyField(Commune, through="CommuneLineage", related_name="legacy_sources",
                                         verbose_name=_("đơn vị kế thừa"))
 
-    objects = ReferenceQuerySet.as_manager()
+    objects = LegacyCommuneQuerySet.as_manager()
 
     # Incremental sync (the API's ``updated_since``).
     updated_at = models.DateTimeField(_("cập nhật lúc"), auto_now=True, db_index=True)
@@ -178,7 +205,7 @@ class LegacyCommune(NamedModel):
         ordering = ["sort_key"]
 
     def search_source(self) -> str:
-        return f"{self.name} {self.code:05d}"
+        return legacy_commune_search_source(self.name, self.code, self.district.name, self.province.name)
 
 
 class CommuneLineage(models.Model):

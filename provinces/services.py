@@ -20,6 +20,7 @@ from .models import (
     Province,
     ProvincePolicy,
     Region,
+    legacy_commune_search_source,
 )
 
 _NEW_KIND = {"tỉnh": ProvinceKind.PROVINCE, "thành phố trung ương": ProvinceKind.CITY,
@@ -122,7 +123,8 @@ def admin_units_load() -> LoadReport:
         district = districts[w.district_code.value]
         obj = LegacyCommune(code=w.code.value, name=w.name, kind=_LEGACY_KIND[w.division_type.value],
                             district_id=district.code, province_id=district.province_id)
-        _keys(obj, f"{obj.name} {obj.code:05d} {district.name}")
+        _keys(obj, legacy_commune_search_source(obj.name, obj.code, district.name,
+                                                legacy_provinces[district.province_id].name))
         legacy_communes[obj.code] = obj
 
     # The package's own province tag on conversion rows is not trusted: the old

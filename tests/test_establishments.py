@@ -4,7 +4,6 @@ application codes, cost lines and totals, editing, attachments; duplicate suppor
 import io
 import re
 import zipfile
-from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -404,27 +403,29 @@ def _submitted(setup, establishment, activity_type="MMTB"):
     return Application.objects.get(pk=application.pk)
 
 def test_duplicate_support_across_provinces(world, tn, hcm):
-    """A cooperative supported in TP HCM relocates to Tây Ninh and asks again for the same
-    content: the Tây Ninh reviewers see the HCM scheme; other contents and drafts do not count."""
+    """A cooperative supported in TP HCM relocates to Tây Ninh and asks again: the Tây Ninh
+    reviewers see the HCM schemes of any activity type (issue 15: a demonstration model
+    for an establishment with a machinery scheme under way counts); drafts do not."""
     root = world.agency_officer.__class__.objects.get(username="root")
     cooperative = make_establishment(hcm, tax_code="0312345678")
     in_hcm = _submitted(hcm, cooperative, "MMTB")
-    training = _submitted(hcm, cooperative, "DAO_TAO")  # another activity type
+    training = _submitted(hcm, cooperative, "DAO_TAO")  # another activity type counts too
     draft = make_application(hcm, establishments=[cooperative])  # never submitted
     unrelated = _submitted(hcm, make_establishment(hcm), "MMTB")
     services.establishment_update(user=root, establishment=cooperative, data={
         "province": tn.province, "commune": tn.province.communes.filter(kind="xa").order_by("code").first()})
     in_tn = make_application(tn, establishments=[Establishment.objects.get(pk=cooperative.pk)])
 
-    assert list(selectors.duplicates_for(in_tn)) == [in_hcm]
-    assert training not in selectors.duplicates_for(in_tn) and draft not in selectors.duplicates_for(in_tn)
+    found = selectors.duplicates_for(in_tn)
+    assert {a.pk for a in found} == {in_hcm.pk, training.pk} and draft not in found
+    assert any("nội dung khác (DAO_TAO)" in r for a in found for r in a.overlap_reasons)
     counts = selectors.duplicate_counts(Application.objects.filter(pk__in=[in_tn.pk, unrelated.pk, training.pk]))
-    assert counts == {in_tn.pk: 1}
+    assert counts == {in_tn.pk: 2, training.pk: 1}
     # Once the Tây Ninh scheme is submitted, the HCM one sees it too.
     services.application_transition(user=tn.officer, application_id=in_tn.pk, action="submit")
-    assert set(selectors.duplicates_for(in_hcm)) == {in_tn}
-    # Older than three years: no longer a duplicate.
-    Application.objects.filter(pk=in_hcm.pk).update(created_at=timezone.now() - timedelta(days=3 * 365 + 1))
+    assert {a.pk for a in selectors.duplicates_for(in_hcm)} == {in_tn.pk, training.pk}
+    # Three plan years apart or more: no longer a duplicate.
+    Application.objects.filter(pk__in=[in_hcm.pk, training.pk]).update(year=in_tn.year - 3)
     assert list(selectors.duplicates_for(in_tn)) == []
     assert selectors.duplicate_counts([in_tn]) == {}
 

@@ -2,9 +2,10 @@
 
 
 from django import forms
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from provinces.models import Commune, Province
+from provinces.models import Commune, LegacyCommune, Province
 
 from ..models import Establishment, validate_tax_code
 from ..services.establishments import ESTABLISHMENT_FIELDS
@@ -27,7 +28,8 @@ class EstablishmentForm(BootstrapMixin, forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["province"].queryset = Province.objects.filter(pk__in=[p.pk for p in provinces])
         self.fields["province"].error_messages["invalid_choice"] = _("Chọn tỉnh/thành phố bạn được quản lý.")
-        self.order_fields(["name", "legal_form", "tax_code", "representative", "province", "commune"])
+        self.order_fields(["name", "legal_form", "tax_code", "representative", "province", "legacy_commune",
+                           "commune"])
         province = None
         if self.instance.pk:
             province = self.instance.province
@@ -44,12 +46,44 @@ class EstablishmentForm(BootstrapMixin, forms.ModelForm):
                     else Commune.objects.filter(province__in=self.fields["province"].queryset))
         self.fields["commune"].queryset = communes.order_by("sort_key")
         self.fields["commune"].error_messages["invalid_choice"] = _("Chọn một xã/phường thuộc tỉnh/thành của cơ sở.")
+        self._old_address(selected)
         self._style()
 
     def clean_tax_code(self):
         value = (self.cleaned_data.get("tax_code") or "").strip()
         validate_tax_code(value)
         return value
+
+    def _old_address(self, province_id) -> None:
+        """The pre-2025 commune: those whose successors lie in the province; choosing one
+        asks the portal for its successors (htmx), which become the commune's choices."""
+        field = self.fields["legacy_commune"]
+        legacy = (LegacyCommune.objects.filter(lineage__commune__province_id=province_id) if province_id
+                  else LegacyCommune.objects.filter(lineage__commune__province__in=self.fields["province"].queryset))
+        field.queryset = legacy.distinct().select_related("district").order_by("district__sort_key", "sort_key")
+        field.label_from_instance = lambda lc: f"{lc.name} — {lc.district.name} ({lc.code:05d})"
+        field.error_messages["invalid_choice"] = _("Chọn một xã/phường cũ nay thuộc tỉnh/thành của cơ sở.")
+        field.help_text = _("Nếu cơ sở chỉ biết địa chỉ trước 01/7/2025: chọn xã/phường cũ, cổng đề xuất xã/phường "
+                            "mới kế thừa để bạn xác nhận.")
+        field.widget.attrs.update({
+            "hx-get": reverse("applications:establishment_successors"), "hx-trigger": "change",
+            "hx-target": "#id_commune", "hx-swap": "outerHTML", "hx-include": "[name=province],[name=commune]"})
+        self.fields["commune"].required = False
+
+    def clean(self):
+        cleaned = super().clean()
+        legacy, commune = cleaned.get("legacy_commune"), cleaned.get("commune")
+        if legacy is not None and commune is None:
+            successors = [line.commune for line in legacy.lineage.select_related("commune")
+                          if line.commune.province_id == getattr(cleaned.get("province"), "pk", None)]
+            if len(successors) == 1:
+                cleaned["commune"] = successors[0]
+            else:
+                self.add_error("commune", _("Xã/phường cũ này nay thuộc nhiều xã/phường: %(n)s. Chọn một.")
+                               % {"n": ", ".join(c.name for c in successors)})
+        elif commune is None and "commune" not in self.errors:
+            self.add_error("commune", _("Chọn xã/phường (hoặc xã/phường cũ để cổng đề xuất)."))
+        return cleaned
 
     def _post_clean(self):
         # The service runs full_clean (and the tax-code check) when saving; the

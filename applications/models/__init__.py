@@ -21,12 +21,15 @@ from .dossier import (
     CostLine,
     attachment_path,
 )
+from .duplicates import DistinctEstablishmentPair
 from .establishments import TAX_CODE_RE, Establishment, EstablishmentQuerySet, validate_tax_code
 from .implementation import ChangeRequest, Contract, Disbursement, Inspection, ProgressReport
+from .imports import ImportJob, ImportKind, ImportRow, ImportStatus, RowOutcome
 
 __all__ = [
     "TAX_CODE_RE", "Acceptance", "Application", "ApplicationCodeSequence", "ApplicationEvent",
     "ApplicationQuerySet", "AppraisalCouncil", "Attachment", "ChangeRequest", "ConflictDeclaration", "Contract",
-    "CostLine", "CouncilMember", "CouncilQuerySet", "CouncilSeat", "Disbursement", "Establishment", "EstablishmentQuerySet",
-    "Inspection", "ProgressReport", "Score", "Settlement", "attachment_path", "validate_tax_code",
+    "CostLine", "CouncilMember", "CouncilQuerySet", "CouncilSeat", "Disbursement", "DistinctEstablishmentPair",
+    "Establishment", "EstablishmentQuerySet", "ImportJob", "ImportKind", "ImportRow", "ImportStatus", "Inspection",
+    "ProgressReport", "RowOutcome", "Score", "Settlement", "attachment_path", "validate_tax_code",
 ]

@@ -155,6 +155,10 @@ class Application(models.Model):
     status_changed_at = models.DateTimeField(_("vào trạng thái lúc"), default=timezone.now, editable=False)
     version = models.PositiveIntegerField(_("phiên bản"), default=1, editable=False)
     search_text = models.CharField(max_length=1200, editable=False, default="", db_index=True)
+    is_imported = models.BooleanField(
+        _("nhập từ dữ liệu cũ"), default=False, editable=False,
+        help_text=_("Đề án đã thực hiện trước khi dùng cổng, nhập từ sổ theo dõi: có trong lịch sử hỗ trợ, kiểm tra "
+                    "trùng lặp và số liệu tổng hợp của năm đó, không tính vào sổ theo dõi kinh phí."))
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
                                    related_name="+", verbose_name=_("người tạo"))
     created_at = models.DateTimeField(_("tạo lúc"), auto_now_add=True)

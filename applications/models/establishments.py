@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from khuyencong.models import NamedModel, NamedQuerySetMixin
 from khuyencong.scoping import ScopedQuerySet
-from provinces.models import Commune, Province
+from provinces.models import Commune, LegacyCommune, Province
 
 from ..choices import LegalForm
 
@@ -47,6 +47,10 @@ class Establishment(NamedModel):
                                  verbose_name=_("tỉnh/thành phố"))
     commune = models.ForeignKey(Commune, on_delete=models.PROTECT, related_name="establishments",
                                 verbose_name=_("xã/phường/đặc khu"))
+    legacy_commune = models.ForeignKey(
+        LegacyCommune, on_delete=models.PROTECT, null=True, blank=True, related_name="establishments",
+        verbose_name=_("xã/phường cũ (trước 01/7/2025)"),
+        help_text=_("Địa chỉ cũ của cơ sở; xã/phường mới là đơn vị kế thừa đã được cán bộ xác nhận."))
     address = models.CharField(_("địa chỉ"), max_length=255)
     industry = models.CharField(_("ngành nghề sản xuất"), max_length=255)
     woman_owned = models.BooleanField(_("do phụ nữ làm chủ"), default=False)
@@ -61,6 +65,9 @@ class Establishment(NamedModel):
                                                     validators=[MinValueValidator(1900), MaxValueValidator(2100)])
     note = models.TextField(_("ghi chú"), blank=True)
     is_active = models.BooleanField(_("đang hoạt động"), default=True)
+    # The name as duplicate detection compares it (no diacritics, no legal form); on
+    # PostgreSQL a trigram index (pg_trgm) serves the similar-name search.
+    match_name = models.CharField(_("tên để so trùng"), max_length=255, editable=False, default="", db_index=False)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
                                    related_name="+", verbose_name=_("người tạo"))
     created_at = models.DateTimeField(_("tạo lúc"), auto_now_add=True)
@@ -83,10 +90,19 @@ class Establishment(NamedModel):
     def search_source(self) -> str:
         return f"{self.name} {self.tax_code} {self.representative} {self.industry}"
 
+    def refresh_name_keys(self) -> None:
+        from ..duplicates.names import distinctive_name
+
+        super().refresh_name_keys()
+        self.match_name = distinctive_name(self.name)[:255]
+
     def clean(self):
         errors = {}
         if self.commune_id and self.province_id and self.commune.province_id != self.province_id:
             errors["commune"] = _("Xã/phường không thuộc tỉnh/thành phố của cơ sở.")
+        if (self.legacy_commune_id and self.commune_id
+                and not self.legacy_commune.lineage.filter(commune_id=self.commune_id).exists()):
+            errors["legacy_commune"] = _("Xã/phường mới không phải đơn vị kế thừa của xã/phường cũ đã ghi.")
         if self.craft_village and not self.craft_village_name.strip():
             errors["craft_village_name"] = _("Ghi tên làng nghề khi cơ sở nằm trong làng nghề.")
         if errors:

@@ -1,7 +1,7 @@
 """Reads of the dossier that are more than a filter: location and eligibility, money
 checks, duplicate support, the establishment's history."""
 
-from datetime import date, timedelta
+from datetime import date
 
 from django.conf import settings
 from django.db.models import Q
@@ -12,7 +12,7 @@ from khuyencong.templatetags.kc import format_vnd
 from programs.selectors import support_rule_for
 from provinces.choices import CommuneKind
 
-from ..choices import REQUIRED_ATTACHMENT_KINDS, AttachmentKind, LegalForm, Status
+from ..choices import REQUIRED_ATTACHMENT_KINDS, AttachmentKind, LegalForm
 from ..models import Application, Establishment
 
 # --- Location eligibility -----------------------------------------------------------
@@ -123,53 +123,24 @@ def money_problems(application: Application, lines=None) -> list[str]:
 
 # --- Duplicate support -----------------------------------------------------------------
 
-DUPLICATE_WINDOW_DAYS = 3 * 365
+DUPLICATE_WINDOW_DAYS = 3 * 365  # kept for callers; the window is counted in plan years
 
 
-def _duplicate_base(activity_type_id, tax_codes, since):
-    return (Application.objects.filter(activity_type_id=activity_type_id, establishments__tax_code__in=tax_codes,
-                                       created_at__gte=since)
-            .exclude(status=Status.DRAFT))
+def duplicates_for(application: Application) -> list:
+    """Other schemes anywhere in the country, any activity type, in the three-year window,
+    not draft, rejected or cancelled, of the same establishment or one that is probably
+    the same (``applications.duplicates``); each carries ``overlap_reasons``."""
+    from ..duplicates.finder import support_overlaps
 
-
-def duplicates_for(application: Application):
-    """Other applications anywhere in the country for the same establishment (by tax
-    code) and the same activity type in the last three years. Deliberately not
-    scoped: avoiding duplicated support needs the national picture; only code,
-    province, year, status and amounts are shown."""
-    tax_codes = [c for c in application.establishments.values_list("tax_code", flat=True) if c]
-    if not tax_codes:
-        return Application.objects.none()
-    since = timezone.now() - timedelta(days=DUPLICATE_WINDOW_DAYS)
-    return (_duplicate_base(application.activity_type_id, tax_codes, since).exclude(pk=application.pk)
-            .select_related("province", "activity_type").distinct().order_by("-created_at"))
+    return support_overlaps(application)
 
 
 def duplicate_counts(applications) -> dict:
     """{application id: number of possible duplicates} for a page of applications, in
     two queries whatever the page size."""
-    apps = list(applications)
-    if not apps:
-        return {}
-    through = Application.establishments.through
-    pairs = list(through.objects.filter(application_id__in=[a.pk for a in apps])
-                 .exclude(establishment__tax_code="").values_list("application_id", "establishment__tax_code"))
-    if not pairs:
-        return {}
-    tax_codes = {tax for _app, tax in pairs}
-    since = timezone.now() - timedelta(days=DUPLICATE_WINDOW_DAYS)
-    others = list(through.objects.filter(establishment__tax_code__in=tax_codes, application__created_at__gte=since)
-                  .exclude(application__status=Status.DRAFT)
-                  .values_list("application_id", "application__activity_type_id", "establishment__tax_code"))
-    by_key: dict = {}
-    for other_id, activity, tax in others:
-        by_key.setdefault((activity, tax), set()).add(other_id)
-    activity_of = {a.pk: a.activity_type_id for a in apps}
-    counts: dict = {}
-    for app_id, tax in pairs:
-        matches = by_key.get((activity_of[app_id], tax), set()) - {app_id}
-        counts.setdefault(app_id, set()).update(matches)
-    return {app_id: len(ids) for app_id, ids in counts.items() if ids}
+    from ..duplicates.finder import overlap_counts
+
+    return overlap_counts(applications)
 
 
 def establishment_history(establishment: Establishment, user):

@@ -12,7 +12,8 @@ from .base import _apply
 
 # --- Establishments ------------------------------------------------------------------------
 
-ESTABLISHMENT_FIELDS = ("name", "legal_form", "tax_code", "representative", "province", "commune", "address",
+ESTABLISHMENT_FIELDS = ("name", "legal_form", "tax_code", "representative", "province", "commune", "legacy_commune",
+                        "address",
                         "industry", "woman_owned", "ethnic_minority", "difficult_area", "craft_village",
                         "craft_village_name", "phone", "email", "employees", "founded_year", "note", "is_active")
 

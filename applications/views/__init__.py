@@ -18,7 +18,9 @@ from .dossier import (
 from .establishments import (
     EstablishmentCreateView,
     EstablishmentDetailView,
+    EstablishmentDistinctView,
     EstablishmentListView,
+    EstablishmentSuccessorsView,
     EstablishmentUpdateView,
 )
 from .guidance import ApplicationGuidanceView
@@ -28,8 +30,9 @@ from .transitions import TransitionView
 
 __all__ = [
     "AllocationCreateView", "AllocationDetailView",
-    "ApplicationCreateView", "ApplicationDetailView", "ApplicationGuidanceView", "ApplicationListView", "ApplicationUpdateView",
-    "AttachmentDownloadView", "AttachmentRemoveView", "AttachmentUploadView", "BudgetView", "CallCouncilsView", "ChangeDecisionView",
-    "EstablishmentCreateView", "EstablishmentDetailView", "EstablishmentListView", "EstablishmentUpdateView",
+    "ApplicationCreateView", "ApplicationDetailView", "ApplicationGuidanceView", "ApplicationListView",
+    "ApplicationUpdateView", "AttachmentDownloadView", "AttachmentRemoveView", "AttachmentUploadView", "BudgetView",
+    "CallCouncilsView", "ChangeDecisionView", "EstablishmentCreateView", "EstablishmentDetailView",
+    "EstablishmentDistinctView", "EstablishmentListView", "EstablishmentSuccessorsView", "EstablishmentUpdateView",
     "RecordView", "ScoringView", "TaskListView", "TransitionView",
 ]

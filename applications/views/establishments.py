@@ -5,13 +5,16 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
+from django.views import View
 from django.views.generic import TemplateView
 
 from khuyencong.scoping import scope_for
-from khuyencong.web import PortalViewMixin, ScopedDetailView
+from khuyencong.web import PortalViewMixin, ScopedDetailView, error_message
 from provinces.models import Commune, Province
 
 from .. import permissions, selectors, services
+from ..duplicates.finder import candidates_for
+from ..duplicates.services import establishment_pair_mark_distinct
 from ..filters import EstablishmentFilterSet
 from ..forms import EstablishmentForm, add_service_errors
 from ..models import Establishment
@@ -45,7 +48,8 @@ class EstablishmentDetailView(ScopedDetailView):
     template_name = "applications/establishment_detail.html"
 
     def get_queryset(self):
-        return super().get_queryset().select_related("province", "commune", "created_by")
+        return super().get_queryset().select_related("province", "commune", "created_by", "legacy_commune__district",
+                                                    "legacy_commune__province")
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -53,7 +57,29 @@ class EstablishmentDetailView(ScopedDetailView):
         context["location_problem"] = selectors.location_problem(est)
         context["history"] = selectors.establishment_history(est, self.request.user)
         context["can_edit"] = bool(permissions.write_in(self.request.user, est.province_id, est.commune_id))
+        candidates = candidates_for(est)
+        visible = set(Establishment.objects.visible_to(self.request.user)
+                      .filter(pk__in=[c.establishment.pk for c in candidates]).values_list("pk", flat=True))
+        # Records never cross a province boundary: other provinces' matches are only counted.
+        context["candidates"] = [c for c in candidates if c.establishment.pk in visible]
+        context["hidden_candidates"] = len(candidates) - len(context["candidates"])
         return context
+
+
+class EstablishmentDistinctView(PortalViewMixin, View):
+    """Mark a proposed duplicate as "not the same", with the reason."""
+
+    def post(self, request, pk):
+        est = get_object_or_404(Establishment.objects.visible_to(request.user), pk=pk)
+        other = request.POST.get("other", "")
+        try:
+            establishment_pair_mark_distinct(user=request.user, establishment=est,
+                                             other_id=int(other) if other.isdigit() else 0,
+                                             reason=request.POST.get("reason", ""))
+            messages.success(request, _("Đã ghi nhận: hai cơ sở không phải là một."))
+        except (ValidationError, PermissionDenied) as exc:
+            error_message(request, exc)
+        return redirect("applications:establishment_detail", est.pk)
 
 
 class EstablishmentFormView(PortalViewMixin, TemplateView):
@@ -104,6 +130,27 @@ class EstablishmentFormView(PortalViewMixin, TemplateView):
             except ValidationError as exc:
                 add_service_errors(form, exc)
         return self.render_to_response(self.get_context_data(form=form), status=400)
+
+
+class EstablishmentSuccessorsView(PortalViewMixin, TemplateView):
+    """The commune choices proposed for an old (pre-2025) commune: its successors in the
+    province, the only one (or the one already chosen among them) selected."""
+
+    template_name = "applications/_commune_select.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        province = self.request.GET.get("province", "")
+        legacy = self.request.GET.get("legacy_commune", "")
+        communes = Commune.objects.filter(province_id=int(province)) if province.isdigit() else Commune.objects.none()
+        proposed = []
+        if legacy.isdigit():
+            proposed = list(communes.filter(predecessors__legacy_commune_id=int(legacy)).order_by("sort_key"))
+        chosen = self.request.GET.get("commune", "")
+        selected = next((c.pk for c in proposed if str(c.pk) == chosen), proposed[0].pk if len(proposed) == 1 else None)
+        context.update(communes=proposed or list(communes.order_by("sort_key")), proposed=bool(proposed),
+                       selected=selected)
+        return context
 
 
 class EstablishmentCreateView(EstablishmentFormView):

@@ -211,3 +211,11 @@ KC_FIELD_PHOTOS_PER_VISIT = int(os.environ.get("KC_FIELD_PHOTOS_PER_VISIT", 10))
 # The public address printed (and encoded in the QR code) on every issued document, where a
 # recipient checks it with its verification code.
 KC_PUBLIC_BASE_URL = os.environ.get("KC_PUBLIC_BASE_URL", "http://127.0.0.1:8000")
+
+# --- Imports from spreadsheets -----------------------------------------------------------------
+# An uploaded file larger than this, with more data rows, or inflating beyond this (a zip
+# bomb) is refused with a message before anything is read.
+KC_IMPORT_MAX_BYTES = int(os.environ.get("KC_IMPORT_MAX_BYTES", 50 * 1024 * 1024))
+KC_IMPORT_MAX_ROWS = int(os.environ.get("KC_IMPORT_MAX_ROWS", 200_000))
+KC_IMPORT_MAX_UNCOMPRESSED_BYTES = int(os.environ.get("KC_IMPORT_MAX_UNCOMPRESSED_BYTES", 600 * 1024 * 1024))
+KC_IMPORT_MAX_COMPRESSION_RATIO = int(os.environ.get("KC_IMPORT_MAX_COMPRESSION_RATIO", 200))

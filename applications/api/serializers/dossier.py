@@ -207,11 +207,16 @@ class DuplicateSerializer(serializers.ModelSerializer):
     province = serializers.IntegerField(source="province_id", read_only=True)
     province_name = serializers.CharField(source="province.name", read_only=True)
     activity_type = serializers.CharField(source="activity_type_id", read_only=True)
+    reasons = serializers.ListField(source="overlap_reasons", child=serializers.CharField(), read_only=True,
+                                    help_text=_("Vì sao nghi trùng: cùng cơ sở, cùng mã số thuế, chi nhánh, tên gần "
+                                                "giống…; cùng hay khác nội dung."))
+    score = serializers.FloatField(source="overlap_score", read_only=True)
+    is_imported = serializers.BooleanField(read_only=True)
 
     class Meta:
         model = Application
         fields = ["code", "province", "province_name", "year", "activity_type", "status", "requested_support",
-                  "approved_amount"]
+                  "approved_amount", "reasons", "score", "is_imported"]
 
 
 class ConflictDeclarationSerializer(serializers.Serializer):

@@ -7,7 +7,7 @@ from rest_framework import serializers
 from applications import selectors
 from applications.models import Establishment
 from khuyencong.limits import MAX_TEXT
-from provinces.models import Commune, Province
+from provinces.models import Commune, LegacyCommune, Province
 
 # --- Establishments ---------------------------------------------------------------------
 
@@ -17,6 +17,10 @@ class EstablishmentSerializer(serializers.ModelSerializer):
                                                   help_text=_("Mã tỉnh/thành (NSO); mặc định là tỉnh của xã."))
     commune = serializers.PrimaryKeyRelatedField(queryset=Commune.objects.all(), help_text=_("Mã xã/phường (NSO)."))
     commune_name = serializers.CharField(source="commune.name", read_only=True)
+    legacy_commune = serializers.PrimaryKeyRelatedField(
+        queryset=LegacyCommune.objects.all(), required=False, allow_null=True,
+        help_text=_("Mã xã/phường cũ (trước 01/7/2025), nếu có; xã/phường mới phải là đơn vị kế thừa của nó "
+                    "(xem /api/v1/legacy-communes/{mã}/)."))
     # Checked by the service (format, then uniqueness across the country).
     tax_code = serializers.CharField(required=False, allow_blank=True, max_length=MAX_TEXT)
     location_eligible = serializers.SerializerMethodField()
@@ -24,7 +28,8 @@ class EstablishmentSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Establishment
-        fields = ["id", "name", "legal_form", "tax_code", "province", "commune", "commune_name", "address",
+        fields = ["id", "name", "legal_form", "tax_code", "province", "commune", "commune_name", "legacy_commune",
+                  "address",
                   "representative", "industry", "woman_owned", "ethnic_minority", "difficult_area", "craft_village",
                   "craft_village_name", "phone", "email", "employees", "founded_year", "note", "is_active",
                   "location_eligible", "location_problem", "created_at", "updated_at"]
