@@ -24,6 +24,14 @@ class OneTimeCodeForm(forms.Form):
         return code
 
 
+class RecoveryCodeForm(forms.Form):
+    recovery_code = forms.CharField(
+        label=_("Mã dự phòng"), max_length=20, min_length=10,
+        widget=forms.TextInput(attrs={"class": "form-control", "autocomplete": "off", "autocapitalize": "none",
+                                      "spellcheck": "false"}),
+        help_text=_("Một trong các mã dự phòng bạn đã in hoặc lưu khi bật xác thực hai lớp (dạng abcde-fghjk)."))
+
+
 class ApiTokenCreateForm(forms.Form):
     name = forms.CharField(label=_("Tên gợi nhớ"), max_length=100, required=False,
                            widget=forms.TextInput(attrs={"class": "form-control"}),

@@ -203,9 +203,11 @@ def _regional_summary(run, user) -> ReportDocument:
                                                 key=lambda i: (selectors._province_sort(i[0][0]), i[0][1], i[0][2])):
         if province not in names:
             continue
-        csv_table.rows.append([region_of.get(province, ""), province, names[province], activity, fund,
-                               *measure_cells(m)])
-    stem = f"tong-hop-vung-{run.year}" + (f"-q{run.quarter}" if run.quarter else "")
+        csv_table.rows.append([region_of.get(province, ""), province, names[province], activity,
+                               str(funds.get(fund, fund)), *measure_cells(m)])
+    # The scope in the name: one file per region must not share a name with the others.
+    scope = run.region.code if run.region_id else "toan-quoc"
+    stem = f"tong-hop-vung-{scope}-{run.year}" + (f"-q{run.quarter}" if run.quarter else "")
     return _common(run, subject, intro, sections, csv_table, stem, headline={"total": total})
 
 

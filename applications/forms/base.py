@@ -5,6 +5,7 @@ widgets, the date input."""
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator, MaxValueValidator
+from django.utils.translation import gettext_lazy as _
 
 from khuyencong.limits import MAX_MONEY, MAX_TEXT
 
@@ -29,6 +30,9 @@ def add_service_errors(form, exc: ValidationError, *, aliases=None) -> list[str]
     return loose
 
 
+EMPTY_LABEL = _("— Chọn —")
+
+
 class BootstrapMixin:
     """Bootstrap classes on every widget (the templates render fields as they are)."""
 
@@ -42,6 +46,9 @@ class BootstrapMixin:
                 continue
             elif isinstance(widget, forms.Select):
                 widget.attrs.setdefault("class", "form-select")
+                # The blank choice reads "— Chọn —" / "— Choose —", not "---------".
+                if isinstance(field, forms.ModelChoiceField) and field.empty_label == "---------":
+                    field.empty_label = EMPTY_LABEL
             else:
                 widget.attrs.setdefault("class", "form-control")
 

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 from django.shortcuts import redirect
 from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import pgettext_lazy
 
 from khuyencong.web import ScopedDetailView
 
@@ -117,7 +118,7 @@ EVENT_LABELS = {
     "create": _lazy("Lập đề án"), "update": _lazy("Sửa hồ sơ"), "attachment_add": _lazy("Tải lên tài liệu"),
     "attachment_remove": _lazy("Gỡ tài liệu"), "conflict_declared": _lazy("Khai báo xung đột lợi ích"),
     "scores_submitted": _lazy("Chấm điểm"), "council_create": _lazy("Thành lập hội đồng"),
-    "contract_add": _lazy("Ghi nhận hợp đồng"), "disbursement_add": _lazy("Ghi khoản chi"),
+    "contract_add": pgettext_lazy("event", "Ghi nhận hợp đồng"), "disbursement_add": _lazy("Ghi khoản chi"),
     "progress_report_add": _lazy("Báo cáo tiến độ"), "inspection_add": _lazy("Kiểm tra thực địa"),
     "change_request_create": _lazy("Đề nghị điều chỉnh"), "change_request_decide": _lazy("Quyết định điều chỉnh"),
     "acceptance_record": _lazy("Biên bản nghiệm thu"), "settlement_record": _lazy("Ghi nhận quyết toán"),
