@@ -120,18 +120,51 @@ class _Formatter:
         if isinstance(model_field, models.DecimalField | models.FloatField):
             return f"{value}".replace(".", ",")
         if isinstance(model_field, models.JSONField):
-            return _json_text(value)
+            return self.payload(value)
         if isinstance(value, datetime.date):
             return value.strftime("%d/%m/%Y")
         return str(value)
 
 
-def _json_text(value) -> str:
-    if isinstance(value, dict):
-        return "; ".join(f"{k}: {_json_text(v)}" for k, v in value.items()) or "—"
-    if isinstance(value, list):
-        return ", ".join(_json_text(v) for v in value) or "—"
-    return str(value)
+    def payload(self, value) -> str:
+        """A JSON payload (an event's details): keys by the label of the field of that name
+        in the audited models, values formatted as that field's."""
+        if isinstance(value, dict):
+            parts = []
+            for key, item in value.items():
+                candidates = _known_fields().get(key, [])
+                # Same name, several models ("kind"): the one whose choices know this value.
+                known = next((f for f in candidates if f.choices and isinstance(item, str) and item in dict(f.flatchoices)),
+                             candidates[0] if candidates else None)
+                label = capfirst(str(known.verbose_name)) if known is not None else key
+                if isinstance(item, dict | list) or known is None:
+                    text = self.payload(item) if isinstance(item, dict | list) else str(item)
+                else:
+                    text = self.value(known, item)
+                parts.append(f"{label}: {text}")
+            return "; ".join(parts) or "—"
+        if isinstance(value, list):
+            return ", ".join(self.payload(v) for v in value) or "—"
+        return str(value)
+
+
+_FIELD_INDEX = {}
+
+
+def _known_fields() -> dict:
+    """Field name → the concrete fields of that name among the audited models, to label
+    the keys of JSON payloads. Related ids are left out."""
+    if not _FIELD_INDEX:
+        from .audit import is_audited
+
+        for model in apps.get_models():
+            if not is_audited(model):
+                continue
+            for model_field in model._meta.concrete_fields:
+                if model_field.primary_key or isinstance(model_field, models.ForeignKey):
+                    continue
+                _FIELD_INDEX.setdefault(model_field.name, []).append(model_field)
+    return _FIELD_INDEX
 
 
 def _field_for(model, name):
@@ -156,15 +189,22 @@ def _changes(entry, formatter) -> list[Change]:
     before, after = entry.before or {}, entry.after or {}
     names = list(after) + [name for name in before if name not in after]
     changes = []
+    skipped = set(getattr(model, "audit_skip_fields", ()))
     for name in names:
+        if name in skipped:
+            continue
         model_field = _field_for(model, name)
         if model_field is not None and getattr(model_field, "primary_key", False):
             continue
         label = capfirst(str(getattr(model_field, "verbose_name", None) or name.removesuffix("_id")))
-        changes.append(Change(
-            label=label,
-            before=formatter.value(model_field, before[name]) if name in before else "",
-            after=formatter.value(model_field, after[name]) if name in after else ""))
+        # A model may say how to name one of its values (an event's action by its label).
+        special = getattr(model, f"audit_format_{name}", None) if model is not None else None
+
+        def show(value, model_field=model_field, special=special):
+            return special(value) if special is not None and value else formatter.value(model_field, value)
+
+        changes.append(Change(label=label, before=show(before[name]) if name in before else "",
+                              after=show(after[name]) if name in after else ""))
     return changes
 
 

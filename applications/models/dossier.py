@@ -8,6 +8,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from khuyencong.scoping import ScopedQuerySet
 from khuyencong.text import normalize_search
@@ -246,6 +247,18 @@ class Attachment(models.Model):
         return self.original_name
 
 
+# What the timeline and the audit trail call the events that are not workflow steps.
+EVENT_LABELS = {
+    "create": _("Lập đề án"), "update": _("Sửa hồ sơ"), "attachment_add": _("Tải lên tài liệu"),
+    "attachment_remove": _("Gỡ tài liệu"), "conflict_declared": _("Khai báo xung đột lợi ích"),
+    "scores_submitted": _("Chấm điểm"), "council_create": _("Thành lập hội đồng"),
+    "contract_add": pgettext_lazy("event", "Ghi nhận hợp đồng"), "disbursement_add": _("Ghi khoản chi"),
+    "progress_report_add": _("Báo cáo tiến độ"), "inspection_add": _("Kiểm tra thực địa"),
+    "change_request_create": _("Đề nghị điều chỉnh"), "change_request_decide": _("Quyết định điều chỉnh"),
+    "acceptance_record": _("Biên bản nghiệm thu"), "settlement_record": _("Ghi nhận quyết toán"),
+}
+
+
 class ApplicationEvent(models.Model):
     """One recorded change of an application: a transition or an edit. Never updated."""
 
@@ -263,6 +276,8 @@ class ApplicationEvent(models.Model):
     payload = models.JSONField(_("dữ liệu kèm theo"), default=dict, blank=True)
 
     objects = ApplicationRecordQuerySet.as_manager()
+    # The audit trail names the event; its details are the audit entries of the records it made.
+    audit_skip_fields = ("payload",)
 
     class Meta:
         verbose_name = _("sự kiện của đề án")
@@ -270,4 +285,14 @@ class ApplicationEvent(models.Model):
         ordering = ["application", "created_at", "pk"]
 
     def __str__(self) -> str:
-        return f"{self.application_id} {self.action} {self.from_status}→{self.to_status}"
+        moved = f" ({self.get_from_status_display()} → {self.get_to_status_display()})" if self.to_status else ""
+        return f"{self.audit_format_action(self.action)}{moved}"
+
+    @staticmethod
+    def audit_format_action(value) -> str:
+        """The action by its name (the audit trail and the timeline): a workflow step's
+        label, else the label of the record it made."""
+        from ..workflow import TRANSITIONS
+
+        transition = TRANSITIONS.get(value)
+        return str(transition.label if transition else EVENT_LABELS.get(value, value))
