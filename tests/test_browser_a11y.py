@@ -103,7 +103,22 @@ def _walk(chromium, live_server, username):
                 if violations:
                     problems.append((path, width, violations))
                 if overflow > 0:
-                    problems.append((path, width, f"scrolls sideways by {overflow} px"))
+                    wide = page.evaluate("""() => {
+                        const limit = document.documentElement.clientWidth, found = [];
+                        for (const el of document.querySelectorAll('body *')) {
+                            const r = el.getBoundingClientRect();
+                            if (r.right <= limit + 1 || !r.width) continue;
+                            let p = el.parentElement, clipped = false;
+                            while (p && p !== document.body) {
+                                const o = getComputedStyle(p).overflowX;
+                                if (o === 'auto' || o === 'scroll' || o === 'hidden') { clipped = true; break; }
+                                p = p.parentElement;
+                            }
+                            if (!clipped) found.push(el.tagName + '#' + el.id + '.' + el.className + ' ' + Math.round(r.right));
+                        }
+                        return found.slice(0, 5);
+                    }""")
+                    problems.append((path, width, f"scrolls sideways by {overflow} px", wide))
         finally:
             context.close()
     report = os.environ.get("KC_A11Y_REPORT")
@@ -125,3 +140,32 @@ def test_main_path_is_accessible_and_fits_a_phone(demo_world, live_server, chrom
         conflict_declare(user=member, application_id=_app("Hỗ trợ dây chuyền đóng gói hạt điều"), has_conflict=False)
     problems = _walk(chromium, live_server, username)
     assert not problems, json.dumps(problems, ensure_ascii=False, indent=1)
+
+
+def test_an_officer_submits_a_dossier_with_the_keyboard_only(demo_world, live_server, chromium):
+    """Tab to the dossier from the list, Tab to "Nộp đề án", Enter, accept the
+    confirmation: no mouse anywhere."""
+    returned = Application.objects.get(province_id=80, title="Ứng dụng máy sấy bơm nhiệt trong chế biến muối tôm")
+    context = _open(chromium, live_server, "tayninh_canbo", 1366)
+    page = context.new_page()
+    page.on("dialog", lambda dialog: dialog.accept())
+    try:
+        page.goto(f"{live_server.url}/de-an/")
+
+        def tab_to(selector, limit=200):
+            for _ in range(limit):
+                page.keyboard.press("Tab")
+                if page.evaluate("(s) => document.activeElement && document.activeElement.matches(s)", selector):
+                    return
+            raise AssertionError(f"{selector} is not reachable with Tab")
+
+        tab_to(f'a[href="/de-an/{returned.pk}/"]')
+        page.keyboard.press("Enter")
+        page.wait_for_url(f"{live_server.url}/de-an/{returned.pk}/")
+        tab_to("[data-action=submit] button[type=submit]")
+        page.keyboard.press("Enter")
+        page.wait_for_selector("#status-badge:has-text('Đã nộp')")
+    finally:
+        context.close()
+    returned.refresh_from_db()
+    assert returned.status == "submitted"

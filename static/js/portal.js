@@ -57,6 +57,7 @@
   function markCurrentPage() {
     var here = window.location.pathname, best = null, bestLength = 0;
     Array.prototype.forEach.call(document.querySelectorAll(".navbar-nav a.nav-link[href]"), function (link) {
+      if (link.getAttribute("href").charAt(0) === "#" || link.origin !== window.location.origin) { return; }
       var path = link.pathname;
       var matches = path === "/" ? here === "/" : here.indexOf(path) === 0;
       if (matches && path.length > bestLength) { best = link; bestLength = path.length; }
