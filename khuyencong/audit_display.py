@@ -16,10 +16,13 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from .templatetags.kc import format_vnd
 
 APPLICATION_LABEL = "applications.application"
+# Labels for the few columns whose model gives none (Django would say "created by").
+_DEFAULT_LABELS = {"created_by": _lazy("người tạo"), "created_at": _lazy("tạo lúc"), "updated_at": _lazy("cập nhật lúc")}
 
 
 def model_for(label: str):
@@ -196,7 +199,10 @@ def _changes(entry, formatter) -> list[Change]:
         model_field = _field_for(model, name)
         if model_field is not None and getattr(model_field, "primary_key", False):
             continue
-        label = capfirst(str(getattr(model_field, "verbose_name", None) or name.removesuffix("_id")))
+        verbose = str(getattr(model_field, "verbose_name", None) or name.removesuffix("_id"))
+        if verbose == name.removesuffix("_id").replace("_", " "):  # Django's default: no label was given
+            verbose = str(_DEFAULT_LABELS.get(name.removesuffix("_id"), verbose))
+        label = capfirst(verbose)
         # A model may say how to name one of its values (an event's action by its label).
         special = getattr(model, f"audit_format_{name}", None) if model is not None else None
 
