@@ -17,5 +17,11 @@ class ApplicationsConfig(AppConfig):
 
         set_budget_reader(ledger)
 
+        # The event labels of the workflow's steps (the models cannot import the workflow).
+        from . import workflow
+        from .models.dossier import ACTION_LABELS
+
+        ACTION_LABELS.update({action: transition.label for action, transition in workflow.TRANSITIONS.items()})
+
         # Registers the import tasks with Celery (autodiscovery looks only at tasks.py).
         from .imports import tasks  # noqa: F401

@@ -91,7 +91,7 @@ TRANSITIONS = {t.action: t for t in [
         guards=(guards.eligibility,), stamps=("submitted_at",), actor_fields=("submitted_by",), style="primary",
     ),
     Transition(
-        "return", pgettext_lazy("action", "Trả lại bổ sung"), Status.RETURNED,
+        "return", pgettext_lazy("action", "Trả lại để bổ sung"), Status.RETURNED,
         steps=(Step(frozenset({Status.SUBMITTED, Status.UNDER_APPRAISAL}), PROVINCE_STAFF),
                Step(frozenset({Status.ENDORSED, Status.UNDER_NATIONAL_APPRAISAL}),
                     AGENCY_ROLES, NATIONAL)),

@@ -7,12 +7,14 @@ import json
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views import View
 from django.views.generic import ListView
 from rest_framework import permissions, serializers, viewsets
 
 from .audit import can_browse
+from .audit_display import changes_text, kind_choices, readable
 from .db.keyset import keyset_values
 from .filters import AuditEntryFilter
 from .models import AuditEntry
@@ -48,8 +50,12 @@ class AuditEntryListView(AuditAccessMixin, ListView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["filter"] = self.filterset
-        context["models"] = (AuditEntry.objects.visible_to(self.request.user).order_by("model_label")
-                             .values_list("model_label", flat=True).distinct())
+        visible = AuditEntry.objects.visible_to(self.request.user)
+        context["kinds"] = kind_choices(visible.order_by("model_label").values_list("model_label", flat=True)
+                                        .distinct())
+        context["people"] = (visible.exclude(user_id=None).order_by("actor").values_list("actor", flat=True)
+                             .distinct())
+        context["rows"] = readable(context["object_list"], self.request.user)
         return context
 
     def get_template_names(self):
@@ -61,23 +67,53 @@ class AuditEntryCsvView(AuditAccessMixin, View):
 
     replica_reads = True
 
-    HEADER = ["Thời điểm", "Người dùng", "Mã người dùng", "Địa chỉ IP", "Mã yêu cầu", "Bảng dữ liệu", "Mã bản ghi",
-              "Bản ghi", "Thao tác", "Mã tỉnh", "Trước", "Sau"]
+    def header(self):
+        return [gettext("Thời điểm"), gettext("Người thực hiện"), gettext("Mã người dùng"), gettext("Địa chỉ IP"),
+                gettext("Mã yêu cầu"), gettext("Loại bản ghi"), gettext("Mã bản ghi"), gettext("Bản ghi"),
+                gettext("Mã đề án"), gettext("Tên đề án"), gettext("Thao tác"), gettext("Tỉnh/thành phố"),
+                gettext("Nội dung thay đổi"), gettext("Trước (dữ liệu gốc)"), gettext("Sau (dữ liệu gốc)")]
 
     def get(self, request):
-        _filterset, qs = _filtered(request)
+        filterset, qs = _filtered(request)
 
-        fields = ["created_at", "actor", "user_id", "ip", "request_id", "model_label", "object_id", "object_repr",
-                  "action", "province_id", "before", "after"]
+        fields = ["id", "created_at", "actor", "user_id", "ip", "request_id", "model_label", "object_id",
+                  "object_repr", "action", "province_id", "before", "after"]
+
+        def entries():
+            batch = []
+            for values in keyset_values(qs, fields, ("-created_at", "-id"), chunk=CSV_CHUNK):
+                batch.append(AuditEntry(**dict(zip(fields, values, strict=True))))
+                if len(batch) == CSV_CHUNK:
+                    yield from readable(batch, request.user)
+                    batch = []
+            yield from readable(batch, request.user)
+
+        provinces = {}
+
+        def province_name(entry):
+            if entry.province_id is None:
+                return ""
+            if entry.province_id not in provinces:
+                from django.apps import apps
+
+                province = apps.get_model("provinces", "Province").objects.filter(pk=entry.province_id).first()
+                provinces[entry.province_id] = province.name if province else str(entry.province_id)
+            return provinces[entry.province_id]
 
         def rows():
-            for values in keyset_values(qs, fields, ("-created_at", "-id"), chunk=CSV_CHUNK):
-                created_at, *middle, before, after = values
-                yield [timezone.localtime(created_at).strftime("%d/%m/%Y %H:%M:%S"), *middle,
-                       json.dumps(before, ensure_ascii=False), json.dumps(after, ensure_ascii=False)]
+            for row in entries():
+                e = row.entry
+                yield [timezone.localtime(e.created_at).strftime("%d/%m/%Y %H:%M:%S"), row.person, e.user_id or "",
+                       e.ip or "", e.request_id, row.kind, e.object_id, e.object_repr,
+                       row.dossier.code if row.dossier else "", row.dossier.title if row.dossier else "",
+                       e.get_action_display(), province_name(e), changes_text(row),
+                       json.dumps(e.before, ensure_ascii=False), json.dumps(e.after, ensure_ascii=False)]
 
         stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-        return streaming_csv_response(self.HEADER, rows(), f"nhat-ky-{stamp}.csv")
+        scope = request.GET.get("dossier", "").strip()
+        scope = "".join(c if c.isalnum() or c in "-_" else "-" for c in scope)[:32]
+        name = f"nhat-ky-{scope}-{stamp}.csv" if scope and filterset.is_valid() else f"nhat-ky-{stamp}.csv"
+        return streaming_csv_response(self.header(), rows(), name)
 
 
 # --- API ---------------------------------------------------------------------------------

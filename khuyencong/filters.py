@@ -84,6 +84,7 @@ class AuditEntryFilter(PortalFilterSet):
     date_to = django_filters.DateFilter(field_name="created_at", lookup_expr="date__lte", label=_("Đến ngày"))
     object_id = django_filters.CharFilter(field_name="object_id", label=_("Mã bản ghi"), max_length=64)
     request_id = django_filters.CharFilter(field_name="request_id", label=_("Mã yêu cầu"), max_length=64)
+    dossier = django_filters.CharFilter(method="filter_dossier", label=_("Đề án (mã)"), max_length=32)
 
     class Meta:
         model = AuditEntry
@@ -95,6 +96,20 @@ class AuditEntryFilter(PortalFilterSet):
         if value.isdigit():
             return qs.filter(user_id=int(value))
         return qs.filter(actor=value)
+
+    def filter_dossier(self, qs, name, value):
+        """The entries of one dossier (by its code, among those the reader may see): its
+        own and those of its cost lines, files, events, scores, payments…"""
+        from django.apps import apps
+
+        from .audit_display import entries_for_application
+
+        user = getattr(self.request, "user", None)
+        application = (apps.get_model("applications", "Application").objects.visible_to(user)
+                       .filter(code__iexact=value.strip()).values_list("pk", flat=True).first())
+        if application is None:
+            return qs.none()
+        return entries_for_application(qs, application)
 
 
 # --- Incremental sync: ordering and updated_since ---------------------------------------

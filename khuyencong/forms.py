@@ -58,6 +58,9 @@ def posted_version(data) -> int | None:
     return int(raw) if raw.isdigit() and len(raw) < 10 else -1
 
 
+EMPTY_LABEL = _("— Chọn —")
+
+
 class BootstrapMixin:
     """Bootstrap classes on every widget (the templates render fields as they are)."""
 
@@ -71,6 +74,9 @@ class BootstrapMixin:
                 continue
             elif isinstance(widget, forms.Select):
                 widget.attrs.setdefault("class", "form-select")
+                # The blank choice reads "— Chọn —" / "— Choose —", not "---------".
+                if isinstance(field, forms.ModelChoiceField) and field.empty_label == "---------":
+                    field.empty_label = EMPTY_LABEL
             else:
                 widget.attrs.setdefault("class", "form-control")
 
@@ -107,6 +113,14 @@ class OneTimeCodeForm(forms.Form):
         if not code.isdigit():
             raise forms.ValidationError(_("Mã chỉ gồm chữ số."))
         return code
+
+
+class RecoveryCodeForm(forms.Form):
+    recovery_code = forms.CharField(
+        label=_("Mã dự phòng"), max_length=20, min_length=10,
+        widget=forms.TextInput(attrs={"class": "form-control", "autocomplete": "off", "autocapitalize": "none",
+                                      "spellcheck": "false"}),
+        help_text=_("Một trong các mã dự phòng bạn đã in hoặc lưu khi bật xác thực hai lớp (dạng abcde-fghjk)."))
 
 
 class ApiTokenCreateForm(forms.Form):

@@ -167,3 +167,30 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M:%S} {self.actor} {self.action} {self.model_label}#{self.object_id}"
+
+
+class RecoveryCode(models.Model):
+    """A one-time backup code for two-factor sign-in when the phone is lost. Only a keyed
+    hash is stored (HMAC with the secret key: a copy of the database alone cannot be
+    brute-forced); the codes are shown once, when made. Used codes stay, marked used."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="recovery_codes",
+                             verbose_name=_("người dùng"))
+    code_hash = models.CharField(_("băm của mã"), max_length=64, unique=True)
+    created_at = models.DateTimeField(_("tạo lúc"), default=timezone.now)
+    used_at = models.DateTimeField(_("dùng lúc"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("mã dự phòng")
+        verbose_name_plural = _("mã dự phòng")
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return f"{self.user} #{self.pk}"
+
+    @staticmethod
+    def hash_code(code: str) -> str:
+        import hmac
+
+        normalised = "".join(ch for ch in code.lower() if ch.isalnum())
+        return hmac.new(settings.SECRET_KEY.encode(), normalised.encode(), hashlib.sha256).hexdigest()

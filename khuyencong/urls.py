@@ -9,7 +9,7 @@ from django.views.decorators.csp import csp_override
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
-from . import audit_views, source, views
+from . import audit_views, money, source, views
 from .security import slowed_down
 
 audit_router = DefaultRouter(trailing_slash=True)
@@ -58,6 +58,7 @@ urlpatterns = [
     path("thong-bao/", include("notifications.urls")),
     path("xa/", include("fieldwork.urls")),
     path("xac-minh/", include("reports.documents.public_urls")),
+    path("so-tien-bang-chu/", money.money_words, name="money_words"),
     path("nhat-ky/", audit_views.AuditEntryListView.as_view(), name="audit_list"),
     path("nhat-ky/xuat-csv/", audit_views.AuditEntryCsvView.as_view(), name="audit_csv"),
     # The admin's sign-in is slowed down per address like the portal's own.

@@ -22,10 +22,22 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from .forms import ApiTokenCreateForm, OneTimeCodeForm, PasswordChangeForm, PasswordResetForm
+from .forms import (
+    ApiTokenCreateForm,
+    OneTimeCodeForm,
+    PasswordChangeForm,
+    PasswordResetForm,
+    RecoveryCodeForm,
+)
 from .models import ApiToken
-from .security import client_ip, count_hit
-from .services import api_token_create, api_token_revoke
+from .security import client_ip, count_hit, two_factor_required_for
+from .services import (
+    api_token_create,
+    api_token_revoke,
+    recovery_code_use,
+    recovery_codes_generate,
+    recovery_codes_left,
+)
 from .source import source_url
 
 
@@ -115,34 +127,79 @@ def _confirmed_device(user):
     return TOTPDevice.objects.filter(user=user, confirmed=True).order_by("pk").first()
 
 
+def _locked_message(device) -> str | None:
+    """After wrong codes the device waits 1, 2, 4… seconds: say how long, not "a moment"."""
+    allowed, data = device.verify_is_allowed()
+    if allowed:
+        return None
+    until = (data or {}).get("locked_until")
+    if until is None:
+        return _("Đã nhập sai quá nhiều lần. Xin thử lại sau.")
+    seconds = max(1, int((until - timezone.now()).total_seconds() + 0.999))
+    return _("Đã nhập sai %(n)s lần. Xin chờ %(s)s giây (đến %(t)s) rồi nhập mã mới.") % {
+        "n": data.get("failure_count", 1), "s": seconds, "t": timezone.localtime(until).strftime("%H:%M:%S")}
+
+
 @login_required
 def two_factor(request):
-    """Second step of sign-in: a code from the user's authenticator app."""
+    """Second step of sign-in: a code from the user's authenticator app, or one of the
+    one-time recovery codes when the phone is lost."""
     next_url = _next_url(request)
     device = _confirmed_device(request.user)
     if device is None:
         return redirect(f"{reverse('two_factor_setup')}?{urlencode({'next': next_url})}")
     if request.user.is_verified():
         return redirect(next_url)
-    form = OneTimeCodeForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        # verify_token throttles repeated failures and refuses a code already used.
-        if device.verify_token(form.cleaned_data["code"]):
-            otp_login(request, device)
-            return redirect(next_url)
-        form.add_error("code", _("Mã không đúng hoặc đã hết hạn. Xin thử lại sau giây lát."))
-    return render(request, "registration/two_factor.html", {"form": form, "next": next_url})
+    use_recovery = request.method == "POST" and "recovery_code" in request.POST
+    form = OneTimeCodeForm(request.POST if request.method == "POST" and not use_recovery else None)
+    recovery_form = RecoveryCodeForm(request.POST if use_recovery else None)
+    bound = recovery_form if use_recovery else form
+    if request.method == "POST" and bound.is_valid():
+        locked = _locked_message(device)
+        field = "recovery_code" if use_recovery else "code"
+        if locked:
+            bound.add_error(field, locked)
+        elif use_recovery:
+            if recovery_code_use(user=request.user, code=recovery_form.cleaned_data["recovery_code"]):
+                device.throttle_reset()
+                otp_login(request, device)
+                left = recovery_codes_left(user=request.user)
+                messages.warning(request, _("Đã dùng một mã dự phòng; còn %(n)s mã. Tạo bộ mã mới ở trang Xác thực "
+                                            "hai lớp khi sắp hết.") % {"n": left})
+                return redirect(next_url)
+            device.throttle_increment()
+            bound.add_error(field, _("Mã dự phòng không đúng hoặc đã được dùng.") + " " + (_locked_message(device) or ""))
+        else:
+            # verify_token throttles repeated failures and refuses a code already used.
+            if device.verify_token(form.cleaned_data["code"]):
+                otp_login(request, device)
+                return redirect(next_url)
+            bound.add_error(field, _("Mã không đúng hoặc đã hết hạn.") + " " + (_locked_message(device) or ""))
+    return render(request, "registration/two_factor.html", {
+        "form": form, "recovery_form": recovery_form, "next": next_url, "use_recovery": use_recovery,
+        "has_recovery_codes": recovery_codes_left(user=request.user) > 0})
+
+
+def _show_recovery_codes(request, codes):
+    response = render(request, "registration/recovery_codes.html", {"codes": codes,
+                                                                     "next": _next_url(request)})
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @login_required
 def two_factor_setup(request):
-    """Enrolment: a new TOTP secret shown as text and QR code, confirmed with a first code."""
+    """Enrolment: a new TOTP secret shown as text and QR code, confirmed with a first code;
+    then the recovery codes, shown once."""
     next_url = _next_url(request)
     confirmed = _confirmed_device(request.user)
     if confirmed is not None:
         if not request.user.is_verified():
             return redirect(f"{reverse('two_factor')}?{urlencode({'next': next_url})}")
-        return render(request, "registration/two_factor_setup.html", {"device": confirmed, "enabled": True})
+        if request.method == "POST" and "new_recovery_codes" in request.POST:
+            return _show_recovery_codes(request, recovery_codes_generate(user=request.user))
+        return render(request, "registration/two_factor_setup.html", {
+            "device": confirmed, "enabled": True, "codes_left": recovery_codes_left(user=request.user)})
     device = TOTPDevice.objects.filter(user=request.user, confirmed=False).order_by("pk").first()
     if device is None:
         device = TOTPDevice.objects.create(user=request.user, name=_("Ứng dụng xác thực"), confirmed=False)
@@ -154,11 +211,11 @@ def two_factor_setup(request):
             TOTPDevice.objects.filter(user=request.user, confirmed=False).delete()
             otp_login(request, device)
             messages.success(request, _("Đã bật xác thực hai lớp."))
-            return redirect(next_url)
+            return _show_recovery_codes(request, recovery_codes_generate(user=request.user))
         form.add_error("code", _("Mã không đúng. Kiểm tra giờ của điện thoại và thử lại."))
     secret = b32encode(device.bin_key).decode()
     response = render(request, "registration/two_factor_setup.html", {
-        "form": form, "next": next_url, "enabled": False,
+        "form": form, "next": next_url, "enabled": False, "required": two_factor_required_for(request.user),
         "secret": " ".join(secret[i:i + 4] for i in range(0, len(secret), 4)),
         # An SVG data: URI: no external service sees the secret, and CSP's img-src allows data:.
         "qr_data_uri": segno.make(device.config_url, error="m").svg_data_uri(scale=4),

@@ -58,7 +58,7 @@ class ActivityType(models.Model):
         ordering = ["position", "code"]
 
     def __str__(self) -> str:
-        return f"{self.code} — {self.name}"
+        return self.name  # the code is for machines (API, CSV); people read the name
 
 
 class Programme(NamedModel):

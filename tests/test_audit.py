@@ -4,6 +4,7 @@ Agency browse it in their scope; nobody can change it."""
 
 import csv
 import io
+import re
 
 import pytest
 from django.contrib.admin.sites import site as admin_site
@@ -167,13 +168,15 @@ def test_page_filters_and_csv(two_provinces, client):
     client.force_login(two_provinces["tn_auditor"])
     page = client.get("/nhat-ky/", {"model": "applications.application"})
     assert page.status_code == 200
-    assert f"applications.application#{tn_app.pk}" in page.text
-    assert f"applications.application#{hcm_app.pk}" not in page.text
+    assert tn_app.code in page.text and tn_app.title in page.text
+    assert hcm_app.code not in page.text
     export = client.get("/nhat-ky/xuat-csv/", {"model": "applications.application", "action": "create"})
     assert export.status_code == 200 and export.streaming
     rows = list(csv.reader(io.StringIO(b"".join(export.streaming_content).decode("utf-8-sig"))))
     assert rows[0][0] == "Thời điểm"
     assert {row[6] for row in rows[1:]} == {str(tn_app.pk)}
+    assert {row[5] for row in rows[1:]} == {"Đề án khuyến công"}  # the kind of record by name
+    assert {(row[8], row[9]) for row in rows[1:]} == {(tn_app.code, tn_app.title)}
     client.force_login(world.provinces[TAY_NINH].officer)
     assert client.get("/nhat-ky/").status_code == 403
 
@@ -219,3 +222,39 @@ def test_loading_takes_no_snapshot_and_an_update_compares_with_the_stored_row(wo
         loaded.save(update_fields=["title"])
     entry = entries_for(loaded, "update").order_by("-pk").first()
     assert entry.before == {"title": "Đổi ở nơi khác"} and entry.after == {"title": "Tên mới"}
+
+
+def test_a_change_reads_as_a_person_would_describe_it(two_provinces, client):
+    """Who did what to which dossier, in local time, field by field with labels and
+    formatted values; filterable by dossier, person, kind; exported the same way."""
+    world = two_provinces["world"]
+    tn_app, hcm_app = two_provinces["tn"], two_provinces["hcm"]
+    setup = world.provinces[TAY_NINH]
+    setup.officer.first_name, setup.officer.last_name = "Lan", "Nguyễn Thị"
+    setup.officer.save()
+    with audit_context(actor=setup.officer.username, user=setup.officer):
+        app_services.application_transition(user=setup.officer, application_id=tn_app.pk, action="submit")
+    client.force_login(two_provinces["tn_auditor"])
+    page = client.get("/nhat-ky/", {"dossier": tn_app.code, "model": "applications.application",
+                                    "action": "update"})
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert tn_app.code in text and tn_app.title in text
+    assert "Trạng thái" in text and "Nháp" in text and "Đã nộp" in text  # states by name
+    assert "submitted" not in text and "+00:00" not in text and "{&#x27;" not in text
+    # The create entry: money as money, the kind of record by its Vietnamese name.
+    created = client.get("/nhat-ky/", {"dossier": tn_app.code, "action": "create"}).content.decode()
+    assert f"{tn_app.requested_support:,} ₫".replace(",", ".") in created
+    assert "Đề án khuyến công" in created
+    # Another province's dossier is not found (nothing listed), and the kinds are named.
+    assert "audit-entry" not in client.get("/nhat-ky/", {"dossier": hcm_app.code}).content.decode()
+    assert re.search(r'<option value="applications.application"[^>]*>Đề án khuyến công</option>', text)
+    # By person: the officer's entries only.
+    by_person = client.get("/nhat-ky/", {"user": setup.officer.username}).content.decode()
+    assert setup.officer.get_full_name() in by_person and setup.officer.username in by_person
+    export = client.get("/nhat-ky/xuat-csv/", {"dossier": tn_app.code, "action": "update",
+                                               "model": "applications.application"})
+    assert tn_app.code in export["Content-Disposition"]
+    rows = list(csv.reader(io.StringIO(b"".join(export.streaming_content).decode("utf-8-sig"))))
+    status_rows = [row for row in rows[1:] if "Trạng thái: Nháp → Đã nộp" in row[12]]
+    assert status_rows and status_rows[0][8] == tn_app.code and status_rows[0][10] == "Sửa đổi"

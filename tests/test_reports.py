@@ -215,9 +215,9 @@ def test_run_of_a_dead_worker_is_picked_up_again(data, agency_officer, eager):
                                    status=RunStatus.RUNNING, progress=45, attempts=1,
                                    heartbeat_at=timezone.now() - timedelta(hours=1))
     # What the dead worker left: one recorded file and one half-written stray.
-    default_storage.save(f"reports/{run.pk}/tong-hop-vung-2026.pdf", io.BytesIO(b"%PDF-partial"))
-    ReportFile.objects.create(run=run, format="pdf", file=f"reports/{run.pk}/tong-hop-vung-2026.pdf", size=12)
-    default_storage.save(f"reports/{run.pk}/tong-hop-vung-2026.xlsx", io.BytesIO(b"PK-partial"))
+    default_storage.save(f"reports/{run.pk}/tong-hop-vung-toan-quoc-2026.pdf", io.BytesIO(b"%PDF-partial"))
+    ReportFile.objects.create(run=run, format="pdf", file=f"reports/{run.pk}/tong-hop-vung-toan-quoc-2026.pdf", size=12)
+    default_storage.save(f"reports/{run.pk}/tong-hop-vung-toan-quoc-2026.xlsx", io.BytesIO(b"PK-partial"))
     fresh = ReportRun.objects.create(kind=ReportKind.REGIONAL_SUMMARY, scope=ReportScope.NATIONAL, year=2025,
                                      formats=["csv"], status=RunStatus.RUNNING, heartbeat_at=timezone.now())
 
@@ -226,7 +226,7 @@ def test_run_of_a_dead_worker_is_picked_up_again(data, agency_officer, eager):
     assert requeued == [run.pk]  # the run another live worker is on stays with it
     run.refresh_from_db()
     assert run.status == RunStatus.SUCCEEDED and run.attempts == 2
-    assert folder_files(run) == ["tong-hop-vung-2026.csv", "tong-hop-vung-2026.pdf", "tong-hop-vung-2026.xlsx"]
+    assert folder_files(run) == ["tong-hop-vung-toan-quoc-2026.csv", "tong-hop-vung-toan-quoc-2026.pdf", "tong-hop-vung-toan-quoc-2026.xlsx"]
     assert ReportFile.objects.filter(run=run).count() == 3
     assert run.files.get(format="pdf").size > 1000
     fresh.refresh_from_db()

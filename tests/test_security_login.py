@@ -21,7 +21,7 @@ from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from khuyencong import security
-from khuyencong.models import ApiToken
+from khuyencong.models import ApiToken, RecoveryCode
 from provinces.choices import Role
 
 from .conftest import TAY_NINH
@@ -191,6 +191,8 @@ def test_api_tokens_work_while_the_account_is_locked(client, tn_officer):
 
 # --- Two-factor authentication ------------------------------------------------------------
 
+RECOVERY = re.compile(r"<li>([a-z2-9]{5}-[a-z2-9]{5})</li>")
+
 def code_for(device, steps_ahead=0):
     """The device's current code; ``steps_ahead`` gives a later step (a code is accepted only once)."""
     return f"{totp(device.bin_key, step=device.step, t0=device.t0 - steps_ahead * device.step, digits=device.digits):06d}"
@@ -222,8 +224,11 @@ def test_approver_must_enrol_before_any_page(client, make_member):
     device.refresh_from_db()
     device.throttling_failure_count = 0
     device.save()
+    assert "bắt buộc" in html and "(hoặc có thể)" not in html  # says it is required, not maybe
     response = client.post("/xac-thuc-hai-lop/dang-ky/", {"code": code_for(device), "next": "/dia-ban/"})
-    assert response.status_code == 302 and response.url == "/dia-ban/"
+    # The recovery codes are shown once, then the user goes on where they were going.
+    assert response.status_code == 200 and "no-store" in response["Cache-Control"]
+    assert len(RECOVERY.findall(response.content.decode())) == 10 and 'href="/dia-ban/"' in response.content.decode()
     assert TOTPDevice.objects.get(user=approver).confirmed
     assert client.get("/dia-ban/").status_code == 200
     assert client.get(API).status_code == 200
@@ -400,3 +405,59 @@ def test_token_page_creates_shows_once_and_revokes(client, tn_officer, hcm_offic
 
 def test_token_page_needs_sign_in(client):
     assert client.get("/khoa-api/").url.startswith(LOGIN)
+
+
+@override_settings(KC_ENFORCE_2FA=True)
+def test_recovery_codes_shown_once_hashed_single_use_with_a_count(client, agency_officer):
+    device = TOTPDevice.objects.create(user=agency_officer, name="điện thoại", confirmed=True)
+    sign_in(client, "cuc_officer")
+    client.post("/xac-thuc-hai-lop/", {"code": code_for(device), "next": "/"})
+    page = client.post("/xac-thuc-hai-lop/dang-ky/", {"new_recovery_codes": "1"})
+    codes = RECOVERY.findall(page.content.decode())
+    assert len(codes) == 10 and len(set(codes)) == 10
+    # Hashed at rest: no code appears in the table.
+    stored = list(RecoveryCode.objects.filter(user=agency_officer).values_list("code_hash", flat=True))
+    assert len(stored) == 10 and not any(code in h or code.replace("-", "") in h for code in codes for h in stored)
+    assert "Còn 10 mã dự phòng" in client.get("/xac-thuc-hai-lop/dang-ky/").content.decode()
+    # Shown once: the page does not show them again.
+    assert not RECOVERY.findall(client.get("/xac-thuc-hai-lop/dang-ky/").content.decode())
+
+    # A lost phone: sign in with a code (typed in capitals, without the dash), once.
+    client.post("/dang-xuat/")
+    sign_in(client, "cuc_officer")
+    page = client.get("/xac-thuc-hai-lop/?next=/")
+    assert "Dùng mã dự phòng" in page.content.decode()
+    response = client.post("/xac-thuc-hai-lop/", {"recovery_code": codes[0].upper().replace("-", " "), "next": "/"})
+    assert response.status_code == 302 and response.url == "/"
+    assert client.get("/").status_code == 200
+    assert "Còn 9 mã dự phòng" in client.get("/xac-thuc-hai-lop/dang-ky/").content.decode()
+    client.post("/dang-xuat/")
+    sign_in(client, "cuc_officer")
+    again = client.post("/xac-thuc-hai-lop/", {"recovery_code": codes[0], "next": "/"})
+    assert again.status_code == 200 and "đã được dùng" in again.content.decode()
+    assert client.get("/").status_code == 302
+    # A new set replaces the old: the unused old codes stop working.
+    device.refresh_from_db()
+    device.throttle_reset()
+    client.post("/xac-thuc-hai-lop/", {"code": code_for(device, steps_ahead=1), "next": "/"})
+    client.post("/xac-thuc-hai-lop/dang-ky/", {"new_recovery_codes": "1"})
+    client.post("/dang-xuat/")
+    sign_in(client, "cuc_officer")
+    device.refresh_from_db()
+    device.throttle_reset()
+    stale = client.post("/xac-thuc-hai-lop/", {"recovery_code": codes[1], "next": "/"})
+    assert stale.status_code == 200 and client.get("/").status_code == 302
+
+
+@override_settings(KC_ENFORCE_2FA=True)
+def test_after_a_wrong_code_the_page_says_how_long_to_wait(client, agency_officer):
+    device = TOTPDevice.objects.create(user=agency_officer, name="điện thoại", confirmed=True)
+    sign_in(client, "cuc_officer")
+    wrong = client.post("/xac-thuc-hai-lop/", {"code": "000000", "next": "/"}).content.decode()
+    assert "Mã không đúng" in wrong and re.search(r"Xin chờ \d+ giây \(đến \d\d:\d\d:\d\d\)", wrong)
+    # The right code within the wait is refused with the same explanation, not "a moment".
+    device.refresh_from_db()
+    device.throttling_failure_count = 5  # a wait of 16 s: the test never outruns it
+    device.save()
+    right = client.post("/xac-thuc-hai-lop/", {"code": code_for(device), "next": "/"}).content.decode()
+    assert "giây lát" not in right and re.search(r"Xin chờ \d+ giây", right)

@@ -424,7 +424,8 @@ def test_decision_form_prefills_and_shows_cap_and_budget(client, tn):
     score_all(application, tn.council, CouncilLevel.PROVINCIAL)
     client_for(client, tn.approver)
     page = text(client.get(reverse("applications:transition", args=[application.pk, "approve"])))
-    assert f'value="{application.requested_support}"' in page
+    grouped = f"{application.requested_support:,}".replace(",", ".")
+    assert f'value="{grouped}"' in page  # the amount shown as typed: 200.000.000
     assert "250.000.000 ₫" in page  # 50 % of 500.000.000, below the 300.000.000 cap
     assert "2.000.000.000 ₫" in page  # remaining allocation
     response = client.post(reverse("applications:transition", args=[application.pk, "approve"]),

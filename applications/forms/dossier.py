@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from khuyencong.limits import MAX_QUANTITY
+from khuyencong.money import MoneyField
 from programs.models import ActivityType, Call, Programme
 from provinces.models import Organisation
 
@@ -36,8 +37,8 @@ class ApplicationForm(BootstrapMixin, forms.Form):
     objectives = forms.CharField(label=_("Mục tiêu"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
     start_date = forms.DateField(label=_("Ngày bắt đầu"), required=False, widget=DateInput())
     end_date = forms.DateField(label=_("Ngày kết thúc"), required=False, widget=DateInput())
-    requested_support = forms.IntegerField(label=_("Kinh phí khuyến công đề nghị (đồng)"), min_value=0)
-    counterpart_funds = forms.IntegerField(label=_("Vốn đối ứng (đồng)"), min_value=0, initial=0)
+    requested_support = MoneyField(label=_("Kinh phí khuyến công đề nghị (đồng)"), min_value=0)
+    counterpart_funds = MoneyField(label=_("Vốn đối ứng (đồng)"), min_value=0, initial=0)
     expected_jobs = forms.IntegerField(label=_("Việc làm dự kiến"), min_value=0, required=False)
     expected_trainees = forms.IntegerField(label=_("Số học viên dự kiến"), min_value=0, required=False)
     expected_capacity = forms.CharField(label=_("Năng lực sản xuất tăng thêm"), max_length=255, required=False)
@@ -82,15 +83,17 @@ class CostLineForm(BootstrapMixin, forms.Form):
     quantity = forms.DecimalField(label=_("Số lượng"), min_value=Decimal("0.01"), max_value=MAX_QUANTITY,
                                   max_digits=12, decimal_places=2)
     unit = forms.CharField(label=_("Đơn vị tính"), max_length=30)
-    unit_cost = forms.IntegerField(label=_("Đơn giá (đồng)"), min_value=0)
+    unit_cost = MoneyField(label=_("Đơn giá (đồng)"), min_value=0)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["quantity"].widget.attrs.update({"step": "0.01", "data-cost": "quantity"})
-        self.fields["unit_cost"].widget.attrs.update({"step": "1", "data-cost": "unit_cost"})
+        self.fields["unit_cost"].widget.attrs.update({"data-cost": "unit_cost", "data-no-words": "1"})
         self._style()
         for field in self.fields.values():
             field.widget.attrs["class"] += " form-control-sm"
+            # The table's header is the visible label; the cell's input is named for screen readers.
+            field.widget.attrs.setdefault("aria-label", str(field.label))
 
 
 class BaseCostLineFormSet(forms.BaseFormSet):
@@ -135,7 +138,7 @@ class TransitionForm(BootstrapMixin, forms.Form):
     reason = forms.CharField(label=_("Lý do / ghi chú"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
     decision_number = forms.CharField(label=_("Số quyết định"), max_length=60, required=False)
     decision_date = forms.DateField(label=_("Ngày quyết định"), required=False, widget=DateInput())
-    approved_amount = forms.IntegerField(label=_("Kinh phí phê duyệt (đồng)"), min_value=1, required=False)
+    approved_amount = MoneyField(label=_("Kinh phí phê duyệt (đồng)"), min_value=1, required=False)
 
     def __init__(self, *args, transition, **kwargs):
         super().__init__(*args, **kwargs)

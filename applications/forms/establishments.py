@@ -47,6 +47,10 @@ class EstablishmentForm(BootstrapMixin, forms.ModelForm):
         self.fields["commune"].queryset = communes.order_by("sort_key")
         self.fields["commune"].error_messages["invalid_choice"] = _("Chọn một xã/phường thuộc tỉnh/thành của cơ sở.")
         self._old_address(selected)
+        # "Tên" alone is ambiguous (the owner's name? the product's?); the address holds
+        # what the commune and province lists do not.
+        self.fields["name"].label = _("Tên cơ sở")
+        self.fields["address"].help_text = _("Số nhà, đường, thôn/ấp/khu phố; xã/phường và tỉnh/thành chọn ở ô riêng.")
         self._style()
 
     def clean_tax_code(self):

@@ -5,6 +5,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from khuyencong.money import MoneyField
+
 from ..choices import AcceptanceResult, ChangeKind, DisbursementKind
 from .base import BootstrapMixin, DateInput
 
@@ -38,7 +40,7 @@ class ContractForm(RecordForm):
     number = forms.CharField(label=_("Số hợp đồng"), max_length=60, required=False)
     signed_on = forms.DateField(label=_("Ngày ký"), required=False, widget=DateInput())
     beneficiary = forms.TypedChoiceField(label=_("Bên thụ hưởng"), coerce=int, required=False, empty_value=None)
-    value = forms.IntegerField(label=_("Giá trị hợp đồng (đồng)"), required=False)
+    value = MoneyField(label=_("Giá trị hợp đồng (đồng)"), required=False)
     # The payment schedule, as percentages of the contract value due at each milestone (the
     # API also takes amounts and later progress reports); all empty: the default rule.
     schedule_signing = forms.IntegerField(label=_("Tạm ứng khi ký hợp đồng (%)"), required=False)
@@ -78,7 +80,7 @@ class DisbursementForm(RecordForm):
     kind = forms.ChoiceField(label=_("Loại khoản chi"), choices=[
         (DisbursementKind.ADVANCE, DisbursementKind.ADVANCE.label),
         (DisbursementKind.PAYMENT, DisbursementKind.PAYMENT.label)])
-    amount = forms.IntegerField(label=_("Số tiền (đồng)"), required=False)
+    amount = MoneyField(label=_("Số tiền (đồng)"), required=False)
     paid_on = forms.DateField(label=_("Ngày chi"), required=False, widget=DateInput())
     reference = forms.CharField(label=_("Số chứng từ"), max_length=60, required=False)
     note = forms.CharField(label=_("Ghi chú"), max_length=255, required=False)
@@ -127,7 +129,7 @@ class ChangeRequestForm(RecordForm):
                                   widget=forms.Textarea(attrs={"rows": 3}))
     new_start_date = forms.DateField(label=_("Ngày bắt đầu mới"), required=False, widget=DateInput())
     new_end_date = forms.DateField(label=_("Ngày kết thúc mới"), required=False, widget=DateInput())
-    new_approved_amount = forms.IntegerField(label=_("Kinh phí mới (đồng)"), required=False,
+    new_approved_amount = MoneyField(label=_("Kinh phí mới (đồng)"), required=False,
                                              help_text=_("Chỉ với điều chỉnh kinh phí."))
 
     def service_arguments(self) -> dict:
@@ -179,8 +181,8 @@ class AcceptanceForm(RecordForm):
 
 
 class SettlementForm(RecordForm):
-    settled_amount = forms.IntegerField(label=_("Kinh phí quyết toán (đồng)"), required=False)
-    final_payment_amount = forms.IntegerField(label=_("Thanh toán cuối khi quyết toán (đồng)"), required=False,
+    settled_amount = MoneyField(label=_("Kinh phí quyết toán (đồng)"), required=False)
+    final_payment_amount = MoneyField(label=_("Thanh toán cuối khi quyết toán (đồng)"), required=False,
                                               help_text=_("Để trống nếu đã chi đủ."))
     final_payment_reference = forms.CharField(label=_("Số chứng từ thanh toán cuối"), max_length=60, required=False)
     decision_number = forms.CharField(label=_("Số quyết định quyết toán"), max_length=60, required=False)

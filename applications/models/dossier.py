@@ -8,6 +8,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from khuyencong.models import search_q
 from khuyencong.scoping import ScopedQuerySet
@@ -299,6 +300,21 @@ class Attachment(ApplicationRecord):
         return self.original_name
 
 
+# The labels of the workflow's steps, filled from the transition table when the app is ready
+# (the workflow imports these models, so they cannot import it).
+ACTION_LABELS: dict = {}
+# What the timeline and the audit trail call the events that are not workflow steps.
+EVENT_LABELS = {
+    "create": _("Lập đề án"), "update": _("Sửa hồ sơ"), "attachment_add": _("Tải lên tài liệu"),
+    "attachment_remove": _("Gỡ tài liệu"), "conflict_declared": _("Khai báo xung đột lợi ích"),
+    "scores_submitted": _("Chấm điểm"), "council_create": _("Thành lập hội đồng"),
+    "contract_add": pgettext_lazy("event", "Ghi nhận hợp đồng"), "disbursement_add": _("Ghi khoản chi"),
+    "progress_report_add": _("Báo cáo tiến độ"), "inspection_add": _("Kiểm tra thực địa"),
+    "change_request_create": _("Đề nghị điều chỉnh"), "change_request_decide": _("Quyết định điều chỉnh"),
+    "acceptance_record": _("Biên bản nghiệm thu"), "settlement_record": _("Ghi nhận quyết toán"),
+}
+
+
 class ApplicationEvent(ApplicationRecord):
     """One recorded change of an application: a transition or an edit. Never updated."""
 
@@ -319,6 +335,8 @@ class ApplicationEvent(ApplicationRecord):
     stage_days = models.FloatField(_("số ngày ở trạng thái trước"), null=True, blank=True, editable=False)
 
     objects = ApplicationRecordQuerySet.as_manager()
+    # The audit trail names the event; its details are the audit entries of the records it made.
+    audit_skip_fields = ("payload",)
 
     class Meta:
         verbose_name = _("sự kiện của đề án")
@@ -326,7 +344,8 @@ class ApplicationEvent(ApplicationRecord):
         ordering = ["application", "created_at", "pk"]
 
     def __str__(self) -> str:
-        return f"{self.application_id} {self.action} {self.from_status}→{self.to_status}"
+        moved = f" ({self.get_from_status_display()} → {self.get_to_status_display()})" if self.to_status else ""
+        return f"{self.audit_format_action(self.action)}{moved}"
 
     def save(self, *args, **kwargs):
         if self._state.adding and self.stage_days is None and self.from_status and self.to_status:
@@ -336,3 +355,9 @@ class ApplicationEvent(ApplicationRecord):
             if before is not None:
                 self.stage_days = max(0.0, (self.created_at - before).total_seconds() / 86400)
         super().save(*args, **kwargs)
+
+    @staticmethod
+    def audit_format_action(value) -> str:
+        """The action by its name (the audit trail and the timeline): a workflow step's
+        label, else the label of the record it made."""
+        return str(ACTION_LABELS.get(value) or EVENT_LABELS.get(value, value))

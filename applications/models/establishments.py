@@ -7,10 +7,12 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from khuyencong.models import NamedModel, NamedQuerySetMixin
 from khuyencong.scoping import ScopedQuerySet
+from khuyencong.text import normalize_search, strip_division_prefix
 from provinces.models import Commune, LegacyCommune, Province
 
 from ..choices import LegalForm
@@ -105,8 +107,22 @@ class Establishment(NamedModel):
             errors["legacy_commune"] = _("Xã/phường mới không phải đơn vị kế thừa của xã/phường cũ đã ghi.")
         if self.craft_village and not self.craft_village_name.strip():
             errors["craft_village_name"] = _("Ghi tên làng nghề khi cơ sở nằm trong làng nghề.")
+        this_year = timezone.localdate().year
+        if self.founded_year and self.founded_year > this_year:
+            errors["founded_year"] = _("Năm thành lập không thể sau năm nay (%(y)s).") % {"y": this_year}
         if errors:
             raise ValidationError(errors)
+
+    @property
+    def full_address(self) -> str:
+        """The address with its commune and province, each named once even when the
+        address typed already ends with them ("…, phường Trảng Bàng")."""
+        parts = [self.address.strip().rstrip(",")] if self.address.strip() else []
+        typed = normalize_search(self.address)
+        for unit in (self.commune, self.province):
+            if unit is not None and normalize_search(strip_division_prefix(unit.name)) not in typed:
+                parts.append(unit.name)
+        return ", ".join(parts)
 
     @property
     def priority_flags(self) -> list[str]:

@@ -3,7 +3,6 @@
 from dataclasses import dataclass
 
 from django.shortcuts import redirect
-from django.utils.translation import gettext_lazy as _lazy
 
 from khuyencong.web import ScopedDetailView
 
@@ -11,6 +10,7 @@ from .. import deadlines, permissions, selectors, workflow
 from ..choices import CouncilLevel, Status
 from ..forms import AttachmentForm
 from ..models import Application
+from ..models.dossier import EVENT_LABELS
 from .implementation import implementation_context
 
 # --- Applications: the page --------------------------------------------------------------------------
@@ -114,15 +114,6 @@ def application_context(application, user) -> dict:
     return context
 
 
-EVENT_LABELS = {
-    "create": _lazy("Lập đề án"), "update": _lazy("Sửa hồ sơ"), "attachment_add": _lazy("Tải lên tài liệu"),
-    "attachment_remove": _lazy("Gỡ tài liệu"), "conflict_declared": _lazy("Khai báo xung đột lợi ích"),
-    "scores_submitted": _lazy("Chấm điểm"), "council_create": _lazy("Thành lập hội đồng"),
-    "contract_add": _lazy("Ghi nhận hợp đồng"), "disbursement_add": _lazy("Ghi khoản chi"),
-    "progress_report_add": _lazy("Báo cáo tiến độ"), "inspection_add": _lazy("Kiểm tra thực địa"),
-    "change_request_create": _lazy("Đề nghị điều chỉnh"), "change_request_decide": _lazy("Quyết định điều chỉnh"),
-    "acceptance_record": _lazy("Biên bản nghiệm thu"), "settlement_record": _lazy("Ghi nhận quyết toán"),
-}
 
 
 def _labelled(events) -> list:

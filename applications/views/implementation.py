@@ -114,6 +114,9 @@ def implementation_context(application, user) -> dict:
     }
     if context["settlement"] is not None:
         context["released"] = approved - context["settlement"].settled_amount
+        # Settled: what was not spent went back to the budget; nothing remains to be paid.
+        context["disbursable"] = 0
+        context["payable"] = None
     return context
 
 

@@ -62,8 +62,24 @@ class TransitionView(ApplicationObjectMixin, TemplateView):
                 context["sheet"] = selectors.score_sheet(application, level)
         return context
 
+    def refusal(self, application):
+        """Why this caller cannot take this step now (None when they can): said before the
+        form is shown, not after it is filled in."""
+        step = next((p for p in workflow.preview(application, self.request.user) if p.action == self.transition.action),
+                    None)
+        if step is None:
+            return _("Bước “%(a)s” không áp dụng cho đề án ở trạng thái “%(s)s”.") % {
+                "a": self.transition.label, "s": application.get_status_display()}
+        if not step.allowed:
+            return " ".join(str(r) for r in step.reasons) or _("Vai trò của bạn không được thực hiện bước này.")
+        return None
+
     def get(self, request, *args, **kwargs):
         application = self.get_application()
+        reason = self.refusal(application)
+        if reason:
+            raise PermissionDenied(_("Không thể thực hiện “%(a)s” cho đề án %(c)s: %(r)s") % {
+                "a": self.transition.label, "c": application.code, "r": reason})
         return self.render_to_response(self.get_context_data(application=application,
                                                              form=self.get_form(application)))
 

@@ -222,8 +222,10 @@ def _regional_summary(run, user, issue) -> ReportDocument:
             continue
         activity_name = activities[activity].name if activity in activities else activity
         csv_table.rows.append([region_of.get(province, ""), province, names[province], activity_name,
-                               funds.get(fund, fund), *measure_cells(m)])
-    stem = f"tong-hop-vung-{run.year}" + (f"-q{run.quarter}" if run.quarter else "")
+                               str(funds.get(fund, fund)), *measure_cells(m)])
+    # The scope in the name: one file per region must not share a name with the others.
+    scope = run.region.code if run.region_id else "toan-quoc"
+    stem = f"tong-hop-vung-{scope}-{run.year}" + (f"-q{run.quarter}" if run.quarter else "")
     return _common(run, issue, subject, intro, sections, csv_table, stem, headline={"total": total})
 
 

@@ -22,7 +22,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext, gettext_lazy
 
 from applications.choices import Status
 from applications.filters import overdue_q
@@ -123,8 +123,9 @@ def green_share(by_activity: dict, activities: dict) -> dict:
             "approved_share": round(100 * green.approved / total.approved, 1) if total.approved else None}
 
 
-PRIORITY_FLAGS = [("woman_owned", "Phụ nữ làm chủ"), ("ethnic_minority", "Dân tộc thiểu số"),
-                  ("difficult_area", "Địa bàn khó khăn")]
+PRIORITY_FLAGS = [("woman_owned", gettext_lazy("Phụ nữ làm chủ")),
+                  ("ethnic_minority", gettext_lazy("Dân tộc thiểu số")),
+                  ("difficult_area", gettext_lazy("Địa bàn khó khăn"))]
 
 
 def priority_shares(user, filters: Filters, total: "Measures") -> dict:
@@ -146,7 +147,7 @@ def priority_shares(user, filters: Filters, total: "Measures") -> dict:
     result = {}
     for flag, label in PRIORITY_FLAGS:
         n, approved = totals[f"{flag}_n"], totals[f"{flag}_approved"]
-        result[flag] = {"label": label, "count": n, "approved": approved,
+        result[flag] = {"label": str(label), "count": n, "approved": approved,
                         "count_share": round(100 * n / total.count, 1) if total.count else None,
                         "approved_share": round(100 * approved / total.approved, 1) if total.approved else None}
     return result
@@ -237,13 +238,13 @@ def dashboard(*, user, filters: Filters, title: str, communes_of: int | None = N
     by_region = []
     if communes_of is not None:
         by_area = commune_lines(user, filters, communes_of)
-        area_label = "Xã/phường/đặc khu"
+        area_label = gettext("Xã/phường/đặc khu")
     else:
         province_rows = rollup(by3, lambda k: k[0])
         names = province_names(filters.province_ids)
         order = sorted(names, key=lambda code: _province_sort(code))
         by_area = _lines(province_rows, names, order=order)
-        area_label = "Tỉnh/thành phố"
+        area_label = gettext("Tỉnh/thành phố")
         if region_grouping:
             for region, members in region_members(region_grouping):
                 m = Measures()

@@ -5,7 +5,7 @@
 
   function lineAmount(row) {
     var q = parseFloat((row.querySelector("[data-cost=quantity]") || {}).value);
-    var c = parseInt((row.querySelector("[data-cost=unit_cost]") || {}).value, 10);
+    var c = parseInt(String((row.querySelector("[data-cost=unit_cost]") || {}).value || "").replace(/[^0-9-]/g, ""), 10);
     if (isNaN(q) || isNaN(c)) { return null; }
     return Math.round(q * c);
   }
