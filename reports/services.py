@@ -110,6 +110,7 @@ def _celery():
 def _run_task():
     """The task that produces a run, found by name in the Celery registry: the tasks module
     imports this one, never the reverse."""
+    celery_app.loader.import_default_modules()  # autodiscovery: each app's tasks module registers its tasks
     return celery_app.tasks[RUN_TASK]
 
 
