@@ -264,15 +264,16 @@ def preview(application, user, *, guards: bool = False) -> list[Preview]:
         allowed = not scope.read_only and role_allows(scope, transition, application.status,
                                                       application.fund_source, application.province_id)
         reasons = []
-        if not allowed:
-            reasons.append(gettext("Vai trò của bạn không được thực hiện bước này."))
-        elif transition.separated:
+        if allowed and transition.separated:
             from .permissions import separation_of_duties
 
             duty = separation_of_duties(user, application, transition)
             if not duty:
                 allowed = False
                 reasons.append(duty.reason)
+        if not allowed:
+            if not reasons:
+                reasons.append(gettext("Vai trò của bạn không được thực hiện bước này."))
         elif guards and not transition.record_first:
             for guard in transition.guards:
                 reasons.extend(guard(application, user, None))
