@@ -143,6 +143,8 @@ class AuditEntryViewSet(viewsets.ReadOnlyModelViewSet):
     """The audit trail, read-only: auditors (their provinces; Agency auditors all) and
     Agency staff (all). Nobody writes here: entries are made by the signals."""
 
+    # The model for the schema and the list's filters; every request reads ``get_queryset``.
+    queryset = AuditEntry.objects.none()
     serializer_class = AuditEntrySerializer
     filterset_class = AuditEntryFilter
     permission_classes = [CanBrowseAudit]
