@@ -18,6 +18,7 @@ from provinces.choices import AGENCY_ROLES, PROVINCE_STAFF, Role
 
 from . import guards
 from .choices import Status
+from .models.dossier import EVENT_LABELS
 from .states import (  # noqa: F401 - the per-state table is asked for here
     APPRAISAL_STATES,
     COMMITTED_STATES,
@@ -178,9 +179,8 @@ ACTIONS = tuple(TRANSITIONS)
 # What an ``ApplicationEvent.action`` may be: a workflow action, or the record of a change
 # made beside the workflow (the services' ``record_event`` calls; a test keeps them in step,
 # since API clients read this as a closed set).
-RECORD_EVENTS = ("create", "update", "attachment_add", "attachment_remove", "council_create", "conflict_declared",
-                 "scores_submitted", "contract_add", "disbursement_add", "progress_report_add", "inspection_add",
-                 "change_request_create", "change_request_decide", "acceptance_record", "settlement_record")
+# The events that are not workflow steps, named once with their labels (``EVENT_LABELS``).
+RECORD_EVENTS = tuple(EVENT_LABELS)
 EVENT_ACTIONS = ACTIONS + RECORD_EVENTS
 
 

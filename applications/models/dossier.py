@@ -312,6 +312,7 @@ EVENT_LABELS = {
     "progress_report_add": _("Báo cáo tiến độ"), "inspection_add": _("Kiểm tra thực địa"),
     "change_request_create": _("Đề nghị điều chỉnh"), "change_request_decide": _("Quyết định điều chỉnh"),
     "acceptance_record": _("Biên bản nghiệm thu"), "settlement_record": _("Ghi nhận quyết toán"),
+    "field_visit": _("Ghi nhận chuyến thăm thực địa"), "import": _("Nhập từ dữ liệu cũ"),
 }
 
 
