@@ -15,8 +15,8 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import models
 
+from applications import demo
 from applications.models import Application, Establishment
-from khuyencong import demo
 from programs.models import ActivityType
 from provinces.models import Province
 from tests.conftest import module_transaction
