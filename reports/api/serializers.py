@@ -10,8 +10,8 @@ from reports.models import ReportRun
 
 
 class ReportRunSerializer(serializers.ModelSerializer):
-    region = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    province = serializers.PrimaryKeyRelatedField(read_only=True)
+    region = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    province = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
     requested_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
     files = serializers.SerializerMethodField()
 
