@@ -18,7 +18,7 @@ import json
 
 from django.conf import settings
 from django.core.cache import cache
-from django.core.exceptions import FieldDoesNotExist
+from django.core.exceptions import EmptyResultSet, FieldDoesNotExist
 from django.core.paginator import EmptyPage, InvalidPage, Page, Paginator
 from django.db import connections
 from django.utils.functional import cached_property
@@ -62,7 +62,10 @@ class EstimatingPaginator(Paginator):
         limit = settings.KC_EXACT_COUNT_LIMIT
         if not limit or not hasattr(self.object_list, "query") or connections[self.object_list.db].vendor != "postgresql":
             return super().count
-        key = _count_key(self.object_list)
+        try:
+            key = _count_key(self.object_list)
+        except EmptyResultSet:  # provably empty (e.g. a filter on no ids): nothing to count
+            return 0
         cached = cache.get(key)
         if cached is not None:
             self.count_kind = "cached"

@@ -121,3 +121,11 @@ def test_a_large_count_the_planner_underestimated_is_cached(world, api_client_fo
     other = client.get("/api/v1/applications/", {"province": 79}).json()
     assert other["count_kind"] == "exact"
     cache.clear()
+
+
+def test_a_provably_empty_list_counts_zero():
+    from khuyencong.pagination import EstimatingPaginator
+
+    paginator = EstimatingPaginator(Application.objects.none(), 10)
+    assert (paginator.count, paginator.count_kind) == (0, "exact")
+    assert list(paginator.page(1)) == []
