@@ -389,7 +389,8 @@ def test_an_agency_auditor_sees_every_province_but_acts_nowhere(cast):
 
 def test_appraisal_cannot_start_without_a_council(cast):
     application = Application.objects.get(pk=cast.gallery[(LOCAL, Status.SUBMITTED)])
-    CouncilSeat.objects.filter(council__call=cast.setup.local_call).delete()  # the history keeps its council
+    # Only a test removes a council (its history of seats first): the portal never does.
+    CouncilSeat.objects.filter(council__call=cast.setup.local_call).delete()
     AppraisalCouncil.objects.filter(call=cast.setup.local_call).delete()
     with pytest.raises(DomainConflict) as caught:
         act(cast.setup.officer, application, "start_appraisal")
