@@ -132,8 +132,10 @@ def approval_decision_date_problem(application, day: date) -> str | None:
     if day > timezone.localdate():
         return _("Ngày quyết định không được ở tương lai.")
     if application.submitted_at and day < timezone.localdate(application.submitted_at):
-        return (_("Ngày quyết định %(d)s trước ngày nộp hồ sơ %(s)s.")
-                % {"d": day.strftime("%d/%m/%Y"), "s": timezone.localtime(application.submitted_at).strftime("%d/%m/%Y")})
+        return _("Ngày quyết định %(d)s trước ngày nộp hồ sơ %(s)s.") % {
+            "d": day.strftime("%d/%m/%Y"),
+            "s": timezone.localtime(application.submitted_at).strftime("%d/%m/%Y"),
+        }
     first, last = decision_window(application.year)
     if not first <= day <= last:
         return (_("Ngày quyết định phải trong khoảng %(a)s – %(b)s của kế hoạch năm %(y)s.")

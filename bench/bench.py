@@ -196,11 +196,13 @@ def main():
         print(f"{key:62} " + " ".join(cells) + "   " + ratio)
     for m in modes:
         r = results[m]
-        print(f"[{m}] national dashboard / SQL floor: "
-              f"{r['National dashboard, computed'] / r['National dashboard: SQL floor']:.2f}× · province: "
-              f"{r['Province dashboard (Tây Ninh, its officer), computed'] / r['Province dashboard: SQL floor']:.2f}× · "
-              f"regional summary aggregation: "
-              f"{r['Regional summary, national: aggregation'] / r['Regional summary: aggregation SQL floor']:.2f}×")
+        print(
+            f"[{m}] national dashboard / SQL floor: "
+            f"{r['National dashboard, computed'] / r['National dashboard: SQL floor']:.2f}× · province: "
+            f"{r['Province dashboard (Tây Ninh, its officer), computed'] / r['Province dashboard: SQL floor']:.2f}× · "
+            f"regional summary aggregation: "
+            f"{r['Regional summary, national: aggregation'] / r['Regional summary: aggregation SQL floor']:.2f}×"
+        )
     for m, rows in loads.items():
         print(f"\nAPI load through gunicorn ({args.workers} workers × {args.threads} threads), {m}, "
               f"p95 per request kind:")

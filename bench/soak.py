@@ -178,9 +178,14 @@ def main():
             while time.monotonic() < shared.deadline and any(c.is_alive() for c in clients):
                 now = time.monotonic()
                 if now >= next_sample:
-                    timeline.append({"t": now - started,
-                                     "gunicorn": sum(gunicorn.memory().values()), "celery": sum(celery.memory().values()),
-                                     "db_connections": db_connections(args.database_url, args.web_role)})
+                    timeline.append(
+                        {
+                            "t": now - started,
+                            "gunicorn": sum(gunicorn.memory().values()),
+                            "celery": sum(celery.memory().values()),
+                            "db_connections": db_connections(args.database_url, args.web_role),
+                        }
+                    )
                     next_sample += args.sample_every
                 if not warm_taken and now - started >= args.warmup:
                     sample("warm")

@@ -22,7 +22,8 @@ from .templatetags.kc import format_vnd
 
 APPLICATION_LABEL = "applications.application"
 # Labels for the few columns whose model gives none (Django would say "created by").
-_DEFAULT_LABELS = {"created_by": _lazy("người tạo"), "created_at": _lazy("tạo lúc"), "updated_at": _lazy("cập nhật lúc")}
+_DEFAULT_LABELS = {"created_by": _lazy("người tạo"), "created_at": _lazy("tạo lúc"),
+                   "updated_at": _lazy("cập nhật lúc")}
 
 
 def model_for(label: str):
@@ -137,8 +138,10 @@ class _Formatter:
             for key, item in value.items():
                 candidates = _known_fields().get(key, [])
                 # Same name, several models ("kind"): the one whose choices know this value.
-                known = next((f for f in candidates if f.choices and isinstance(item, str) and item in dict(f.flatchoices)),
-                             candidates[0] if candidates else None)
+                known = next(
+                    (f for f in candidates if f.choices and isinstance(item, str) and item in dict(f.flatchoices)),
+                    candidates[0] if candidates else None,
+                )
                 label = capfirst(str(known.verbose_name)) if known is not None else key
                 if isinstance(item, dict | list) or known is None:
                     text = self.payload(item) if isinstance(item, dict | list) else str(item)

@@ -69,7 +69,8 @@ class NamedModel(models.Model):
 class ApiTokenQuerySet(models.QuerySet):
     def active(self):
         now = timezone.now()
-        return self.filter(revoked_at__isnull=True).filter(models.Q(expires_at__isnull=True) | models.Q(expires_at__gt=now))
+        unexpired = models.Q(expires_at__isnull=True) | models.Q(expires_at__gt=now)
+        return self.filter(revoked_at__isnull=True).filter(unexpired)
 
 
 class ApiToken(models.Model):

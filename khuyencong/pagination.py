@@ -60,7 +60,8 @@ class EstimatingPaginator(Paginator):
     @cached_property
     def count(self):
         limit = settings.KC_EXACT_COUNT_LIMIT
-        if not limit or not hasattr(self.object_list, "query") or connections[self.object_list.db].vendor != "postgresql":
+        if (not limit or not hasattr(self.object_list, "query")
+                or connections[self.object_list.db].vendor != "postgresql"):
             return super().count
         try:
             key = _count_key(self.object_list)

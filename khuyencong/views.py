@@ -168,7 +168,8 @@ def two_factor(request):
                                             "hai lớp khi sắp hết.") % {"n": left})
                 return redirect(next_url)
             device.throttle_increment()
-            bound.add_error(field, _("Mã dự phòng không đúng hoặc đã được dùng.") + " " + (_locked_message(device) or ""))
+            bound.add_error(field, _("Mã dự phòng không đúng hoặc đã được dùng.") + " "
+                            + (_locked_message(device) or ""))
         else:
             # verify_token throttles repeated failures and refuses a code already used.
             if device.verify_token(form.cleaned_data["code"]):

@@ -244,9 +244,13 @@ def call_update(*, user, call_id: int, activity_types=None, criteria=None, **fie
             changed.append("criteria")
     if changed and call_has_dossiers(call):
         raise DomainConflict(
-            _("Đợt “%(c)s” đã nhận hồ sơ: không đổi được tiêu chí, trọng số, điểm đạt, nội dung được nhận hay tài liệu "
-              "bắt buộc, vì hồ sơ đã nộp được chấm theo các quy định này. Hãy sao chép thành đợt mới.") % {"c": call.name},
-            reasons=[_("Đợt đã nhận hồ sơ đã nộp.")])
+            _(
+                "Đợt “%(c)s” đã nhận hồ sơ: không đổi được tiêu chí, trọng số, điểm đạt, nội dung được nhận "
+                "hay tài liệu bắt buộc, vì hồ sơ đã nộp được chấm theo các quy định này. Hãy sao chép thành đợt mới."
+            )
+            % {"c": call.name},
+            reasons=[_("Đợt đã nhận hồ sơ đã nộp.")],
+        )
     if "programme" in fields and fields["programme"].pk != call.programme_id:
         raise ValidationError({"programme": _("Không chuyển đợt tiếp nhận sang chương trình khác.")})
     for name, value in fields.items():

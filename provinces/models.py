@@ -361,4 +361,5 @@ class ProvincePolicy(models.Model):
         if not isinstance(targets, dict) or not all(
                 isinstance(k, str) and isinstance(v, int) and not isinstance(v, bool) and 0 < v <= 3650
                 for k, v in targets.items()):
-            raise ValidationError({"stage_target_days": _("Ghi dạng {\"trạng thái\": số ngày}, số ngày từ 1 đến 3650.")})
+            raise ValidationError({"stage_target_days": _(
+                "Ghi dạng {\"trạng thái\": số ngày}, số ngày từ 1 đến 3650.")})

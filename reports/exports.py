@@ -48,15 +48,22 @@ ESTABLISHMENT_COLUMNS = [
     ("Làng nghề", "craft_village", _yes, None), ("Số lao động", "employees", None, "#,##0"),
 ]
 APPLICATION_COLUMNS = [
-    ("Mã đề án", "code", None, None), ("Năm", "year", None, None), ("Tên đề án", "title", None, None),
-    ("Mã tỉnh", "province_id", None, None), ("Tỉnh/thành phố", "province__name", None, None),
+    ("Mã đề án", "code", None, None),
+    ("Năm", "year", None, None),
+    ("Tên đề án", "title", None, None),
+    ("Mã tỉnh", "province_id", None, None),
+    ("Tỉnh/thành phố", "province__name", None, None),
     ("Nguồn kinh phí", "fund_source", _label(FundSource.choices), None),
-    ("Mã nội dung", "activity_type_id", None, None), ("Nội dung khuyến công", "activity_type__name", None, None),
+    ("Mã nội dung", "activity_type_id", None, None),
+    ("Nội dung khuyến công", "activity_type__name", None, None),
     ("Trạng thái", "status", _label(Status.choices), None),
     ("Vào trạng thái lúc", "status_changed_at", _local, None),
-    ("Tổng kinh phí (đồng)", "total_cost", None, "#,##0"), ("Đề nghị hỗ trợ (đồng)", "requested_support", None, "#,##0"),
-    ("Vốn đối ứng (đồng)", "counterpart_funds", None, "#,##0"), ("Được phê duyệt (đồng)", "approved_amount", None, "#,##0"),
-    ("Số quyết định", "decision_number", None, None), ("Ngày quyết định", "decision_date", _day, None),
+    ("Tổng kinh phí (đồng)", "total_cost", None, "#,##0"),
+    ("Đề nghị hỗ trợ (đồng)", "requested_support", None, "#,##0"),
+    ("Vốn đối ứng (đồng)", "counterpart_funds", None, "#,##0"),
+    ("Được phê duyệt (đồng)", "approved_amount", None, "#,##0"),
+    ("Số quyết định", "decision_number", None, None),
+    ("Ngày quyết định", "decision_date", _day, None),
 ]
 DISBURSEMENT_COLUMNS = [
     ("Mã đề án", "application__code", None, None), ("Tỉnh/thành phố", "application__province__name", None, None),

@@ -48,8 +48,12 @@ class ReportRun(models.Model):
     progress = models.PositiveSmallIntegerField(_("tiến độ (%)"), default=0, validators=[MaxValueValidator(100)])
     error = models.TextField(_("lỗi"), blank=True)
     attempts = models.PositiveSmallIntegerField(_("số lần chạy"), default=0)
-    task_id = models.CharField(_("mã tác vụ Celery"), max_length=64, blank=True,
-                               help_text=_("Tác vụ đang (hoặc đã) lập báo cáo; cùng mã giao lại nghĩa là lần trước đã chết."))
+    task_id = models.CharField(
+        _("mã tác vụ Celery"),
+        max_length=64,
+        blank=True,
+        help_text=_("Tác vụ đang (hoặc đã) lập báo cáo; cùng mã giao lại nghĩa là lần trước đã chết."),
+    )
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
                                      related_name="+", verbose_name=_("người yêu cầu"))
     created_at = models.DateTimeField(_("yêu cầu lúc"), default=timezone.now)

@@ -106,15 +106,25 @@ class DashboardView(PortalViewMixin, TemplateView):
 
 def chart_data(board) -> dict:
     return {
-        "status": {"labels": [line.label for line in board.by_status], "values": [line.m.count for line in board.by_status]},
+        "status": {
+            "labels": [line.label for line in board.by_status],
+            "values": [line.m.count for line in board.by_status],
+        },
         "area": board.by_area_chart,
-        "activity": {"labels": [line.key for line in board.by_activity],
-                     "approved": [line.m.approved for line in board.by_activity],
-                     "requested": [line.m.requested for line in board.by_activity]},
-        "fund": {"labels": [line.label for line in board.by_fund], "values": [line.m.approved for line in board.by_fund]},
-        "region": {"labels": [line.label for line in board.by_region],
-                   "approved": [line.m.approved for line in board.by_region],
-                   "disbursed": [line.m.disbursed for line in board.by_region]},
+        "activity": {
+            "labels": [line.key for line in board.by_activity],
+            "approved": [line.m.approved for line in board.by_activity],
+            "requested": [line.m.requested for line in board.by_activity],
+        },
+        "fund": {
+            "labels": [line.label for line in board.by_fund],
+            "values": [line.m.approved for line in board.by_fund],
+        },
+        "region": {
+            "labels": [line.label for line in board.by_region],
+            "approved": [line.m.approved for line in board.by_region],
+            "disbursed": [line.m.disbursed for line in board.by_region],
+        },
     }
 
 

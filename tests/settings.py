@@ -14,8 +14,12 @@ DATABASES["sqlite"] = {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:
 MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
 # A Celery worker started by the e-mail delivery test sends through a local SMTP server.
 if os.environ.get("KC_TEST_SMTP_PORT"):
-    MAILERS = {"default": {"BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-                           "OPTIONS": {"host": "127.0.0.1", "port": int(os.environ["KC_TEST_SMTP_PORT"]), "timeout": 5}}}
+    MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {"host": "127.0.0.1", "port": int(os.environ["KC_TEST_SMTP_PORT"]), "timeout": 5},
+        }
+    }
 SECURE_SSL_REDIRECT = False
 SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False

@@ -64,8 +64,13 @@ def test_throttle_counts_are_shared_between_processes_through_redis(client, unit
     user = make_member(Role.PROVINCE_OFFICER, TAY_NINH, username="throttled_user")
     _token, key = api_token_create(user=user)
 
-    env = production_env(DATABASE_URL=live_database_url(), DATABASE_ROLE="kc_app", KC_CACHE_URL=settings.CACHES["default"]["LOCATION"],
-                         KC_CACHE_PREFIX=settings.CACHES["default"]["KEY_PREFIX"], KC_API_RATE_TOKEN="3/minute")
+    env = production_env(
+        DATABASE_URL=live_database_url(),
+        DATABASE_ROLE="kc_app",
+        KC_CACHE_URL=settings.CACHES["default"]["LOCATION"],
+        KC_CACHE_PREFIX=settings.CACHES["default"]["KEY_PREFIX"],
+        KC_API_RATE_TOKEN="3/minute",
+    )
     with _rates(token="3/minute"), gunicorn(env) as base:
         assert client.get("/api/v1/", HTTP_AUTHORIZATION=f"Token {key}").status_code == 200
         assert client.get("/api/v1/", HTTP_AUTHORIZATION=f"Token {key}").status_code == 200

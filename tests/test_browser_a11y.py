@@ -114,7 +114,8 @@ def _walk(chromium, live_server, username):
                                 if (o === 'auto' || o === 'scroll' || o === 'hidden') { clipped = true; break; }
                                 p = p.parentElement;
                             }
-                            if (!clipped) found.push(el.tagName + '#' + el.id + '.' + el.className + ' ' + Math.round(r.right));
+                            if (!clipped) found.push(el.tagName + '#' + el.id + '.' + el.className
+                                                    + ' ' + Math.round(r.right));
                         }
                         return found.slice(0, 5);
                     }""")

@@ -121,7 +121,8 @@ def test_cell_errors_name_row_and_column_and_block_the_whole_file(up, tn_officer
     assert job.error_count == 1 and job.counts[RowOutcome.CREATED] == 1
     bad = job.rows.get(outcome=RowOutcome.ERROR)
     assert bad.number == 2
-    assert bad.errors == [{"column": "E", "header": "Mã số thuế", "message": "mã số thuế phải có 10, 12 hoặc 13 chữ số"}]
+    assert (bad.errors
+            == [{"column": "E", "header": "Mã số thuế", "message": "mã số thuế phải có 10, 12 hoặc 13 chữ số"}])
     client.force_login(tn_officer)
     page = client.get(reverse("applications:import_detail", args=[job.pk]))
     assert "Dòng 2, cột E (Mã số thuế): mã số thuế phải có 10, 12 hoặc 13 chữ số" in page.content.decode()
@@ -286,7 +287,8 @@ def test_a_million_rows_is_refused_before_reading(up, settings):
         for item in source.infolist():
             data = source.read(item.filename)
             if item.filename == "xl/worksheets/sheet1.xml":
-                data, count = re.subn(rb'<dimension ref="A1:([A-Z]+)2"\s*/>', rb'<dimension ref="A1:\g<1>1000001"/>', data)
+                data, count = re.subn(rb'<dimension ref="A1:([A-Z]+)2"\s*/>',
+                                     rb'<dimension ref="A1:\g<1>1000001"/>', data)
                 assert count == 1
             out.writestr(item, data)
     failed(up(buffer.getvalue()), "1.000.000 dòng", "200.000")
@@ -384,8 +386,15 @@ def registered(tn_officer):
     with_tax = app_services.establishment_create(user=tn_officer, data={
         **common, "name": "Cơ sở mây tre Tân Ninh", "tax_code": "3901234567",
         "commune": Commune.objects.get(code=TAN_NINH_WARD)})
-    without = app_services.establishment_create(user=tn_officer, data={
-        **common, "name": "Cơ sở bánh tráng Út Hiền", "tax_code": "", "commune": Commune.objects.get(code=TAN_NINH_WARD)})
+    without = app_services.establishment_create(
+        user=tn_officer,
+        data={
+            **common,
+            "name": "Cơ sở bánh tráng Út Hiền",
+            "tax_code": "",
+            "commune": Commune.objects.get(code=TAN_NINH_WARD),
+        },
+    )
     return with_tax, without
 
 

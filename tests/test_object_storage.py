@@ -85,7 +85,9 @@ def test_report_files_are_written_to_and_read_from_the_bucket(bucket, settings):
     def report_keys():
         return sorted(item["Key"] for item in bucket.list_objects_v2(Bucket=BUCKET, Prefix="reports/")["Contents"])
 
-    assert report_keys() == [f"reports/{run.pk}/tong-hop-vung-toan-quoc-2026.csv", f"reports/{run.pk}/tong-hop-vung-toan-quoc-2026.xlsx"]
+    assert (report_keys()
+            == [f"reports/{run.pk}/tong-hop-vung-toan-quoc-2026.csv",
+                f"reports/{run.pk}/tong-hop-vung-toan-quoc-2026.xlsx"])
     client = _client(world.agency_officer)
     files = client.get(f"/api/v1/reports/{run.pk}/").json()["files"]
     csv_file = next(f for f in files if f["format"] == "csv")

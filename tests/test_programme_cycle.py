@@ -137,8 +137,12 @@ def test_cap_api(api_client_for, tn, world, no_role_user):
     assert bad.status_code == 400 and {"fund_source", "activity_type", "total_cost"} <= set(bad.json()["errors"])
     assert api_client_for().get(url).status_code == 401
     assert api_client_for(no_role_user).get(url, {"province": TN}).status_code == 403
-    assert api_client_for(world.agency_officer).get(
-        url, {"province": HCM, "fund_source": "local", "activity_type": "MMTB", "total_cost": 10**9}).json()["cap"] == 300_000_000
+    assert (
+        api_client_for(world.agency_officer)
+        .get(url, {"province": HCM, "fund_source": "local", "activity_type": "MMTB", "total_cost": 10**9})
+        .json()["cap"]
+        == 300_000_000
+    )
 
 
 # --- Calls: set up by the province approver, frozen once dossiers arrive -------------------------

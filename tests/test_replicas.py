@@ -112,12 +112,22 @@ def _owner_count(topology, sql, *params) -> int:
 
 
 MATRIX = [
-    ("applications/", "SELECT count(*) FROM applications_application WHERE %s::int IS NULL OR province_id = %s::int",
-     "SELECT id FROM applications_application WHERE province_id = 79 LIMIT 1"),
-    ("establishments/", "SELECT count(*) FROM applications_establishment WHERE %s::int IS NULL OR province_id = %s::int",
-     "SELECT id FROM applications_establishment WHERE province_id = 79 LIMIT 1"),
-    ("disbursements/", "SELECT count(*) FROM applications_disbursement d JOIN applications_application a "
-                       "ON a.id = d.application_id WHERE %s::int IS NULL OR a.province_id = %s::int", None),
+    (
+        "applications/",
+        "SELECT count(*) FROM applications_application WHERE %s::int IS NULL OR province_id = %s::int",
+        "SELECT id FROM applications_application WHERE province_id = 79 LIMIT 1",
+    ),
+    (
+        "establishments/",
+        "SELECT count(*) FROM applications_establishment WHERE %s::int IS NULL OR province_id = %s::int",
+        "SELECT id FROM applications_establishment WHERE province_id = 79 LIMIT 1",
+    ),
+    (
+        "disbursements/",
+        "SELECT count(*) FROM applications_disbursement d JOIN applications_application a "
+        "ON a.id = d.application_id WHERE %s::int IS NULL OR a.province_id = %s::int",
+        None,
+    ),
 ]
 
 

@@ -226,7 +226,9 @@ def test_run_of_a_dead_worker_is_picked_up_again(data, agency_officer, eager):
     assert requeued == [run.pk]  # the run another live worker is on stays with it
     run.refresh_from_db()
     assert run.status == RunStatus.SUCCEEDED and run.attempts == 2
-    assert folder_files(run) == ["tong-hop-vung-toan-quoc-2026.csv", "tong-hop-vung-toan-quoc-2026.pdf", "tong-hop-vung-toan-quoc-2026.xlsx"]
+    assert (folder_files(run)
+            == ["tong-hop-vung-toan-quoc-2026.csv", "tong-hop-vung-toan-quoc-2026.pdf",
+                "tong-hop-vung-toan-quoc-2026.xlsx"])
     assert ReportFile.objects.filter(run=run).count() == 3
     assert run.files.get(format="pdf").size > 1000
     fresh.refresh_from_db()

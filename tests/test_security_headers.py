@@ -111,7 +111,8 @@ def test_csp_header_is_strict_with_a_fresh_nonce(client, tn):
 def test_every_script_on_the_main_pages_has_the_nonce_or_is_a_static_file(client, world, tn):
     application = make_application(tn, attachments=False)
     client.force_login(tn.officer)
-    for url in ["/", reverse("applications:application_list"), reverse("applications:application_detail", args=[application.pk]),
+    for url in ["/", reverse("applications:application_list"),
+                reverse("applications:application_detail", args=[application.pk]),
                 reverse("applications:application_update", args=[application.pk]),
                 reverse("applications:establishment_list"), reverse("applications:tasks"), "/dia-ban/80/",
                 reverse("reports:index"), reverse("reports:province", args=[80]), reverse("api_tokens"),
@@ -256,8 +257,15 @@ def test_no_csp_violation_in_the_browser(live_server, transactional_db, units, c
         session.force_login(user)
         context = chromium.new_context(locale="vi-VN")
         context.set_default_timeout(10_000)
-        context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": session.cookies[settings.SESSION_COOKIE_NAME].value,
-                              "url": live_server.url}])
+        context.add_cookies(
+            [
+                {
+                    "name": settings.SESSION_COOKIE_NAME,
+                    "value": session.cookies[settings.SESSION_COOKIE_NAME].value,
+                    "url": live_server.url,
+                }
+            ]
+        )
         context.add_init_script(CSP_PROBE)
         tab = context.new_page()
         console = []

@@ -195,7 +195,8 @@ RECOVERY = re.compile(r"<li>([a-z2-9]{5}-[a-z2-9]{5})</li>")
 
 def code_for(device, steps_ahead=0):
     """The device's current code; ``steps_ahead`` gives a later step (a code is accepted only once)."""
-    return f"{totp(device.bin_key, step=device.step, t0=device.t0 - steps_ahead * device.step, digits=device.digits):06d}"
+    code = totp(device.bin_key, step=device.step, t0=device.t0 - steps_ahead * device.step, digits=device.digits)
+    return f"{code:06d}"
 
 
 @override_settings(KC_ENFORCE_2FA=True)

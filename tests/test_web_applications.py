@@ -93,7 +93,8 @@ def test_another_provinces_objects_are_404(client, tn, hcm):
     for url in urls:
         assert client.get(url).status_code == 404, url
     assert client.post(reverse("applications:transition", args=[application.pk, "submit"])).status_code == 404
-    assert client.post(reverse("applications:attachment_remove", args=[application.pk, attachment.pk])).status_code == 404
+    assert (client.post(reverse("applications:attachment_remove", args=[application.pk, attachment.pk])).status_code
+            == 404)
     application.refresh_from_db()
     assert application.status == Status.DRAFT
     assert Attachment.objects.get(pk=attachment.pk).removed_at is None
@@ -243,12 +244,24 @@ def test_application_list_queries_do_not_grow_with_rows(client, tn):
 
 
 def application_post(tn, establishments, lines, **extra):
-    data = {"province": tn.province.pk, "programme": tn.local_programme.pk, "call": tn.local_call.pk,
-            "activity_type": "MMTB", "implementing_organisation": tn.centre.pk,
-            "establishments": [e.pk for e in establishments], "title": "Hỗ trợ máy sấy lúa", "objectives": "Giảm hao hụt",
-            "start_date": "", "end_date": "", "requested_support": "150000000", "counterpart_funds": "170000000",
-            "lines-TOTAL_FORMS": str(len(lines)), "lines-INITIAL_FORMS": "0", "lines-MIN_NUM_FORMS": "0",
-            "lines-MAX_NUM_FORMS": "1000"}
+    data = {
+        "province": tn.province.pk,
+        "programme": tn.local_programme.pk,
+        "call": tn.local_call.pk,
+        "activity_type": "MMTB",
+        "implementing_organisation": tn.centre.pk,
+        "establishments": [e.pk for e in establishments],
+        "title": "Hỗ trợ máy sấy lúa",
+        "objectives": "Giảm hao hụt",
+        "start_date": "",
+        "end_date": "",
+        "requested_support": "150000000",
+        "counterpart_funds": "170000000",
+        "lines-TOTAL_FORMS": str(len(lines)),
+        "lines-INITIAL_FORMS": "0",
+        "lines-MIN_NUM_FORMS": "0",
+        "lines-MAX_NUM_FORMS": "1000",
+    }
     for i, (item, quantity, unit, unit_cost) in enumerate(lines):
         data.update({f"lines-{i}-item": item, f"lines-{i}-quantity": quantity, f"lines-{i}-unit": unit,
                      f"lines-{i}-unit_cost": unit_cost})
@@ -334,7 +347,8 @@ def test_attachment_upload_download_remove(client, tn, hcm):
     # Another province cannot download it.
     other = client.__class__()
     other.force_login(hcm.officer)
-    assert other.get(reverse("applications:attachment_download", args=[application.pk, attachment.pk])).status_code == 404
+    assert (other.get(reverse("applications:attachment_download", args=[application.pk, attachment.pk])).status_code
+            == 404)
     # The drafter removes it.
     response = client.post(reverse("applications:attachment_remove", args=[application.pk, attachment.pk]))
     assert response.status_code == 302

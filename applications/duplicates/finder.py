@@ -193,12 +193,13 @@ def overlap_counts(applications) -> dict:
     heads = {head_office(t) for _a, _e, t in pairs if head_office(t)}
     codes = {t for _a, _e, t in pairs if t}
     years = [a.year for a in apps.values()]
-    others = list(through.objects.annotate(head=Substr("establishment__tax_code", 1, 10))
-                  .filter(Q(establishment_id__in=establishment_ids) | Q(establishment__tax_code__in=codes)
-                          | Q(head__in=heads))
-                  .filter(application__year__gt=min(years) - WINDOW_YEARS, application__year__lt=max(years) + WINDOW_YEARS)
-                  .exclude(application__status__in=EXCLUDED_STATES)
-                  .values_list("application_id", "application__year", "establishment_id", "establishment__tax_code"))
+    others = list(
+        through.objects.annotate(head=Substr("establishment__tax_code", 1, 10))
+        .filter(Q(establishment_id__in=establishment_ids) | Q(establishment__tax_code__in=codes) | Q(head__in=heads))
+        .filter(application__year__gt=min(years) - WINDOW_YEARS, application__year__lt=max(years) + WINDOW_YEARS)
+        .exclude(application__status__in=EXCLUDED_STATES)
+        .values_list("application_id", "application__year", "establishment_id", "establishment__tax_code")
+    )
     counts: dict = {}
     for app_id, est_id, tax in pairs:
         year = apps[app_id].year

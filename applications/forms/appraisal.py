@@ -37,11 +37,20 @@ class ScoreForm(BootstrapMixin, forms.Form):
         for criterion in self.criteria:
             old = existing.get(criterion.pk)
             self.fields[f"score_{criterion.pk}"] = forms.DecimalField(
-                label=criterion.name, min_value=0, max_value=criterion.max_score, max_digits=5, decimal_places=2,
+                label=criterion.name,
+                min_value=0,
+                max_value=criterion.max_score,
+                max_digits=5,
+                decimal_places=2,
                 # Shown as the sheet and the totals show scores ("9,00"); "9,5" and "9.5" both accepted.
-                initial=old.score if old else None, localize=True, widget=forms.TextInput(attrs={"inputmode": "decimal"}),
-                error_messages={"max_value": _("Điểm tối đa của tiêu chí này là %(limit_value)s."),
-                                "min_value": _("Điểm không được âm.")})
+                initial=old.score if old else None,
+                localize=True,
+                widget=forms.TextInput(attrs={"inputmode": "decimal"}),
+                error_messages={
+                    "max_value": _("Điểm tối đa của tiêu chí này là %(limit_value)s."),
+                    "min_value": _("Điểm không được âm."),
+                },
+            )
             self.fields[f"comment_{criterion.pk}"] = forms.CharField(
                 label=_("Nhận xét"), required=False, initial=old.comment if old else "",
                 widget=forms.Textarea(attrs={"rows": 1, "aria-label": _("Nhận xét: %(criterion)s")

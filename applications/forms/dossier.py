@@ -55,7 +55,8 @@ class ApplicationForm(BootstrapMixin, forms.Form):
             province=province, is_active=True)
         for name, field in self.fields.items():
             if isinstance(field, forms.ModelChoiceField):
-                field.error_messages["invalid_choice"] = _("Lựa chọn không hợp lệ hoặc không thuộc tỉnh/thành của đề án.")
+                field.error_messages["invalid_choice"] = _(
+                    "Lựa chọn không hợp lệ hoặc không thuộc tỉnh/thành của đề án.")
             if name == "establishments":
                 field.error_messages["invalid_choice"] = _("Cơ sở %(value)s không thuộc danh sách được chọn.")
         self._style()

@@ -63,7 +63,8 @@ def whole_number(cell: Cell, *, minimum: int = 0, maximum: int | None = None) ->
             raise CellError(_("phải là số nguyên (nhận được “%(v)s”)") % {"v": text(cell)})
         value = int(raw)
     if value < minimum or (maximum is not None and value > maximum):
-        raise CellError(_("phải trong khoảng %(a)s–%(b)s") % {"a": minimum, "b": maximum if maximum is not None else "…"})
+        raise CellError(_("phải trong khoảng %(a)s–%(b)s")
+                        % {"a": minimum, "b": maximum if maximum is not None else "…"})
     return value
 
 

@@ -57,16 +57,35 @@ COLUMNS = [
     Column("name", gettext_lazy("Tên cơ sở"), required=True, width=36),
     Column("legal_form", gettext_lazy("Loại hình"), _legal_form, required=True, width=24, choices="legal_form"),
     Column("representative", gettext_lazy("Người đại diện"), required=True, width=24),
-    Column("province", gettext_lazy("Mã tỉnh"), width=10, choices="province",
-           note=gettext_lazy("Để trống: tỉnh của lần nhập.")),
-    Column("tax_code", gettext_lazy("Mã số thuế"), cells.tax_code, width=18,
-           note=gettext_lazy("10 chữ số; chi nhánh 13 chữ số (hoặc 10-3); hộ kinh doanh 12 chữ số. Định dạng ô Văn bản."),
-           aliases=("mst", "ma so doanh nghiep")),
-    Column("commune", gettext_lazy("Xã/phường (mới)"), width=30, choices="commune",
-           note=gettext_lazy("Mã hoặc tên xã/phường sau 01/7/2025.")),
-    Column("legacy_commune", gettext_lazy("Xã/phường cũ (trước 01/7/2025)"), width=30,
-           note=gettext_lazy("Mã hoặc tên xã cũ, kèm huyện nếu trùng tên; cổng đề xuất xã mới kế thừa."),
-           aliases=("xa cu", "dia chi cu")),
+    Column(
+        "province",
+        gettext_lazy("Mã tỉnh"),
+        width=10,
+        choices="province",
+        note=gettext_lazy("Để trống: tỉnh của lần nhập."),
+    ),
+    Column(
+        "tax_code",
+        gettext_lazy("Mã số thuế"),
+        cells.tax_code,
+        width=18,
+        note=gettext_lazy("10 chữ số; chi nhánh 13 chữ số (hoặc 10-3); hộ kinh doanh 12 chữ số. Định dạng ô Văn bản."),
+        aliases=("mst", "ma so doanh nghiep"),
+    ),
+    Column(
+        "commune",
+        gettext_lazy("Xã/phường (mới)"),
+        width=30,
+        choices="commune",
+        note=gettext_lazy("Mã hoặc tên xã/phường sau 01/7/2025."),
+    ),
+    Column(
+        "legacy_commune",
+        gettext_lazy("Xã/phường cũ (trước 01/7/2025)"),
+        width=30,
+        note=gettext_lazy("Mã hoặc tên xã cũ, kèm huyện nếu trùng tên; cổng đề xuất xã mới kế thừa."),
+        aliases=("xa cu", "dia chi cu"),
+    ),
     Column("address", gettext_lazy("Địa chỉ"), required=True, width=36),
     Column("industry", gettext_lazy("Ngành nghề sản xuất"), required=True, width=28),
     Column("woman_owned", gettext_lazy("Phụ nữ làm chủ"), cells.yes_no, width=12, choices="yes_no"),
@@ -162,8 +181,11 @@ class EstablishmentChecker:
             target = existing.get(("name", values["commune"], normalize_search(values.get("name", ""))))
         if target is not None and target.province_id != self.job.province_id:
             # The same answer as the establishment service: never say in which province.
-            self.error(row, "tax_code", _("mã số thuế này đã có trong sổ đăng ký cơ sở của tỉnh/thành khác; liên hệ Cục "
-                                          "để được hỗ trợ"))
+            self.error(
+                row,
+                "tax_code",
+                _("mã số thuế này đã có trong sổ đăng ký cơ sở của tỉnh/thành khác; liên hệ Cục để được hỗ trợ"),
+            )
         changes = {}
         if not row.errors:
             data = self._data(values, target)

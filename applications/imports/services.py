@@ -101,7 +101,8 @@ def _broker_available() -> bool:
 def _enqueue_after_commit(step: str, job_id: int) -> None:
     def send():
         # Found by name in Celery's registry: the tasks module imports this one.
-        task = _celery().tasks["applications.imports.read_task" if step == "read" else "applications.imports.write_task"]
+        name = "applications.imports.read_task" if step == "read" else "applications.imports.write_task"
+        task = _celery().tasks[name]
         app = _celery()
         if app.conf.task_always_eager:
             task.apply(args=[job_id])

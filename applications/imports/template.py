@@ -96,7 +96,8 @@ def template_workbook(kind: str, province) -> Workbook:
         guide.append([_header(column), str(column.note or "")])
     guide.append([])
     for line in (_("Dòng 1 của trang Dữ liệu là dòng tiêu đề; mỗi dòng tiếp theo là một bản ghi."),
-                 _("Cột có dấu (*) là bắt buộc. Không gộp ô, không dùng công thức; ngày ghi kiểu Ngày hoặc dd/mm/yyyy."),
+                 _("Cột có dấu (*) là bắt buộc. Không gộp ô, không dùng công thức; "
+                   "ngày ghi kiểu Ngày hoặc dd/mm/yyyy."),
                  _("Chữ tiếng Việt gõ Unicode. Chữ gõ phông TCVN3 (.VnTime) được tự động chuyển; phông VNI thì cần "
                    "chuyển sang Unicode trước."),
                  _("Tải tệp lên: cổng kiểm tra và cho xem trước từng dòng; chưa ghi gì cho đến khi bạn xác nhận.")):

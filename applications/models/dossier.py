@@ -351,8 +351,13 @@ class ApplicationEvent(ApplicationRecord):
     def save(self, *args, **kwargs):
         if self._state.adding and self.stage_days is None and self.from_status and self.to_status:
             # A transition written without its stage (imports, fixtures): since the one before.
-            before = (ApplicationEvent.objects.filter(application_id=self.application_id, created_at__lte=self.created_at)
-                      .exclude(to_status="").order_by("-created_at", "-pk").values_list("created_at", flat=True).first())
+            before = (
+                ApplicationEvent.objects.filter(application_id=self.application_id, created_at__lte=self.created_at)
+                .exclude(to_status="")
+                .order_by("-created_at", "-pk")
+                .values_list("created_at", flat=True)
+                .first()
+            )
             if before is not None:
                 self.stage_days = max(0.0, (self.created_at - before).total_seconds() / 86400)
         super().save(*args, **kwargs)

@@ -18,7 +18,8 @@ class DistinctEstablishmentPair(models.Model):
 
     tenant_province_path = "province"
 
-    first = models.ForeignKey(Establishment, on_delete=models.PROTECT, related_name="+", verbose_name=_("cơ sở thứ nhất"))
+    first = models.ForeignKey(Establishment, on_delete=models.PROTECT, related_name="+",
+                              verbose_name=_("cơ sở thứ nhất"))
     second = models.ForeignKey(Establishment, on_delete=models.PROTECT, related_name="+",
                                verbose_name=_("cơ sở thứ hai"))
     province = models.ForeignKey(Province, on_delete=models.PROTECT, related_name="+",

@@ -108,7 +108,8 @@ class ScoreSheet:
             elif not m.complete:
                 problems.append(_("%(u)s chưa chấm đủ các tiêu chí.") % {"u": _display(m.member.user)})
         if self.finished and not self.passed:
-            problems.append(_("Điểm bình quân %(a)s thấp hơn điểm đạt %(p)s.") % {"a": self.average, "p": self.pass_mark})
+            problems.append(_("Điểm bình quân %(a)s thấp hơn điểm đạt %(p)s.")
+                            % {"a": self.average, "p": self.pass_mark})
         return problems
 
     def blind_for(self, user_id) -> "ScoreSheet":

@@ -77,8 +77,12 @@ def council_tasks(user):
                       .values_list("council_id", flat=True))
     declared = {(d["application_id"], d["level"]): d["has_conflict"] for d in ConflictDeclaration.objects.filter(
         user=user, application_id__in=ids).values("application_id", "level", "has_conflict")}
-    scored = {(r["application_id"], r["level"]): r["n"] for r in Score.objects.filter(
-        user=user, application_id__in=ids).values("application_id", "level").annotate(n=Count("criterion", distinct=True))}
+    scored = {
+        (r["application_id"], r["level"]): r["n"]
+        for r in Score.objects.filter(user=user, application_id__in=ids)
+        .values("application_id", "level")
+        .annotate(n=Count("criterion", distinct=True))
+    }
     criteria = dict(AppraisalCriterion.objects.filter(call_id__in=call_ids).values("call_id")
                     .annotate(n=Count("pk")).values_list("call_id", "n"))
     result = []

@@ -57,7 +57,8 @@ def _change_problems(application, change: ChangeRequest, *, lock: bool) -> list[
             rule = support_rule_for(province_id=application.province_id, fund_source=application.fund_source,
                                     activity_type_id=application.activity_type_id, on=today)
             if rule is None:
-                problems.append(_("Không có định mức hỗ trợ áp dụng tại ngày %(d)s.") % {"d": today.strftime("%d/%m/%Y")})
+                problems.append(_("Không có định mức hỗ trợ áp dụng tại ngày %(d)s.")
+                                % {"d": today.strftime("%d/%m/%Y")})
             else:
                 cap = rule.cap_for(application.total_cost, application.establishments.count())
                 if cap is not None and new > cap:

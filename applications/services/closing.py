@@ -89,10 +89,21 @@ def acceptance_record(*, user, application_id, accepted_on, committee_members: s
     acceptance.created_by = user
     acceptance.full_clean(validate_unique=False, validate_constraints=False)
     acceptance.save()
-    base.record_event(application, user, "acceptance_record", reason=conditions,
-                      payload={"acceptance": acceptance.pk, "result": result, "accepted_on": accepted_on.isoformat(),
-                               "minutes": minutes.pk, "achieved_jobs": achieved_jobs, "achieved_trainees": achieved_trainees,
-                               "replaced": replaced})
+    base.record_event(
+        application,
+        user,
+        "acceptance_record",
+        reason=conditions,
+        payload={
+            "acceptance": acceptance.pk,
+            "result": result,
+            "accepted_on": accepted_on.isoformat(),
+            "minutes": minutes.pk,
+            "achieved_jobs": achieved_jobs,
+            "achieved_trainees": achieved_trainees,
+            "replaced": replaced,
+        },
+    )
     if result in guards.PASSED_RESULTS:
         application_transition(user=user, application_id=application.pk, action="accept")
     return acceptance

@@ -65,10 +65,19 @@ def _cost_lines(rows, field: str = "cost_lines") -> list[CostLine]:
         if amount > MAX_MONEY:
             errors[index] = {"amount": _("Thành tiền không được quá %(m)s.") % {"m": format_vnd(MAX_MONEY)}}
         elif given is not None and given != amount:
-            errors[index] = {"amount": _("Thành tiền phải bằng số lượng × đơn giá (%(a)s).") % {"a": format_vnd(amount)}}
+            errors[index] = {"amount": _("Thành tiền phải bằng số lượng × đơn giá (%(a)s).")
+                              % {"a": format_vnd(amount)}}
         else:
-            lines.append(CostLine(position=index, item=row["item"], quantity=Decimal(quantity).quantize(Decimal("0.01")),
-                                  unit=row["unit"], unit_cost=unit_cost, amount=amount))
+            lines.append(
+                CostLine(
+                    position=index,
+                    item=row["item"],
+                    quantity=Decimal(quantity).quantize(Decimal("0.01")),
+                    unit=row["unit"],
+                    unit_cost=unit_cost,
+                    amount=amount,
+                )
+            )
     if errors:
         raise item_errors(field, errors)
     return lines
@@ -103,7 +112,8 @@ def _validate_application(application: Application, user, establishments, lines,
         errors["establishments"] = _("Mọi cơ sở thụ hưởng phải thuộc tỉnh/thành của đề án.")
     line_total = sum(line.amount for line in lines)
     if expect(total_cost, int, "total_cost") is not None and total_cost != line_total:
-        errors["total_cost"] = _("Tổng kinh phí phải bằng tổng các dòng dự toán (%(t)s).") % {"t": format_vnd(line_total)}
+        errors["total_cost"] = (_("Tổng kinh phí phải bằng tổng các dòng dự toán (%(t)s).")
+                               % {"t": format_vnd(line_total)})
     application.total_cost = line_total
     if lines and application.requested_support + application.counterpart_funds != line_total:
         errors["counterpart_funds"] = _(

@@ -235,10 +235,20 @@ def _disbursement_create(application, user, *, kind, amount, paid_on, reference,
         raise ValidationError(errors)
     disbursement = _save_record(Disbursement(application=application, kind=kind, amount=amount, paid_on=paid_on,
                                              reference=reference, note=note, created_by=user), attachments)
-    base.record_event(application, user, "disbursement_add",
-                      payload={"disbursement": disbursement.pk, "kind": kind, "amount": amount, "paid_on": paid_on.isoformat(),
-                               "reference": reference, "disbursed_total": disbursed_total(application),
-                               "documents": [a.pk for a in attachments]})
+    base.record_event(
+        application,
+        user,
+        "disbursement_add",
+        payload={
+            "disbursement": disbursement.pk,
+            "kind": kind,
+            "amount": amount,
+            "paid_on": paid_on.isoformat(),
+            "reference": reference,
+            "disbursed_total": disbursed_total(application),
+            "documents": [a.pk for a in attachments],
+        },
+    )
     return disbursement
 
 

@@ -100,7 +100,8 @@ class ApplicationFormView(PortalViewMixin, TemplateView):
         for line_form in formset.forms:
             amount = None
             if line_form.is_bound and line_form.is_valid() and line_form.cleaned_data:
-                amount = CostLine.compute_amount(line_form.cleaned_data["quantity"], line_form.cleaned_data["unit_cost"])
+                cleaned = line_form.cleaned_data
+                amount = CostLine.compute_amount(cleaned["quantity"], cleaned["unit_cost"])
             elif not line_form.is_bound and line_form.initial.get("quantity") is not None:
                 amount = CostLine.compute_amount(line_form.initial["quantity"], line_form.initial["unit_cost"])
             deleted = line_form.is_bound and formset.can_delete and formset._should_delete_form(line_form)
@@ -212,9 +213,13 @@ class AttachmentUploadView(ApplicationObjectMixin, TemplateView):
             messages.error(request, _("Chưa tải lên được: %(e)s") % {"e": " ".join(errors)})
             return HttpResponseRedirect(url)
         try:
-            attachment = services.attachment_add(user=request.user, application_id=application.pk,
-                                                 kind=form.cleaned_data["kind"], uploaded_file=form.cleaned_data["file"],
-                                                 description=form.cleaned_data["description"] or "")
+            attachment = services.attachment_add(
+                user=request.user,
+                application_id=application.pk,
+                kind=form.cleaned_data["kind"],
+                uploaded_file=form.cleaned_data["file"],
+                description=form.cleaned_data["description"] or "",
+            )
         except ValidationError as exc:
             messages.error(request, _("Chưa tải lên được: %(e)s") % {"e": " ".join(exc.messages)})
         except DomainConflict as exc:

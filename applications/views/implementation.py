@@ -186,7 +186,8 @@ class ChangeDecisionView(ApplicationObjectMixin, TemplateView):
         except ChangeRequest.DoesNotExist as exc:
             raise Http404 from exc
         else:
-            messages.success(request, _("Đã chấp thuận điều chỉnh.") if approve else _("Đã không chấp thuận điều chỉnh."))
+            messages.success(request, _("Đã chấp thuận điều chỉnh.") if approve
+                             else _("Đã không chấp thuận điều chỉnh."))
         return HttpResponseRedirect(url)
 
 

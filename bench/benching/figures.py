@@ -109,7 +109,8 @@ def api_figures(agency, province, runs, year):
     # The same depth by cursor: the cursor of page 499's last row.
     cursor = a.get(base, page=deep - 1).json()["next_cursor"]
     a.get(base, cursor=cursor)
-    figures[f"API deep page by cursor (row {(deep - 1) * 50:,}, Agency)"] = timed(lambda: a.get(base, cursor=cursor), runs)[0]
+    label = f"API deep page by cursor (row {(deep - 1) * 50:,}, Agency)"
+    figures[label] = timed(lambda: a.get(base, cursor=cursor), runs)[0]
     pk = Application.objects.filter(province_id=80).order_by("-pk").values_list("pk", flat=True).first()
     p.get(f"{base}{pk}/")
     figures["API detail (Tây Ninh)"] = timed(lambda: p.get(f"{base}{pk}/"), runs)[0]

@@ -210,7 +210,8 @@ class Client(threading.Thread):
         del pool[:-500]  # bounded: the soak must not measure its own memory growth
 
     def establishment_detail(self):
-        pk = self.pick(self.created) if self.created and self.rng.random() < 0.5 else self.pick(self.known_establishments)
+        mine = self.created and self.rng.random() < 0.5
+        pk = self.pick(self.created) if mine else self.pick(self.known_establishments)
         if pk is None:
             return self.establishments_list()
         response = self.call("api.establishments.detail", "GET", f"/api/v1/establishments/{pk}/")
@@ -263,8 +264,10 @@ class Client(threading.Thread):
     def export_csv(self):
         p = self.persona
         if self.rng.random() < 0.5:
-            path = "/bao-cao/xuat/co-so/csv/" + self.query(q=self.rng.choice(ESTABLISHMENT_WORDS + [None] * 2),
-                                                           province=None if p.province else self.rng.choice([80, 79, None]))
+            path = "/bao-cao/xuat/co-so/csv/" + self.query(
+                q=self.rng.choice(ESTABLISHMENT_WORDS + [None] * 2),
+                province=None if p.province else self.rng.choice([80, 79, None]),
+            )
             province_column, commune_column = "Mã tỉnh", "Mã xã"
         else:
             path = "/bao-cao/xuat/de-an/csv/" + self.query(status=self.rng.choice(STATUS_FILTERS),

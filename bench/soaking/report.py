@@ -65,7 +65,8 @@ def print_report(report):
           f"{d['report_runs']:,} report runs · DB {c['database']} as {c['web_role']} (row-level security)")
     print(f"Requests: {report['requests']:,} · {report['rps']:.1f} req/s · errors: {report['errors']}")
     print()
-    header = f"{'Kind / Loại yêu cầu':<30}{'count':>8}{'err':>6}{'req/s':>8}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'max ms':>9}  statuses"
+    header = (f"{'Kind / Loại yêu cầu':<30}{'count':>8}{'err':>6}{'req/s':>8}"
+              f"{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'max ms':>9}  statuses")
     print(header)
     print("-" * len(header))
     for kind, row in report["per_kind"].items():
@@ -104,7 +105,8 @@ def print_report(report):
             used = cpu["end"].get(pid, 0) - cpu["idle"].get(pid, 0)
             print(f"  {group} {role} pid {pid:<14}{cells}{delta:>10}{used:>8.1f}")
         totals = [sum(rows[s].values()) for s in ("idle", "warm", "end")]
-        print(f"  {group + ' total':<32}{''.join(f'{mib(v):>9}' for v in totals)}{(totals[2] - totals[1]) / 1024:>+10.1f}")
+        cells = "".join(f"{mib(v):>9}" for v in totals)
+        print(f"  {group + ' total':<32}{cells}{(totals[2] - totals[1]) / 1024:>+10.1f}")
     print("Timeline (s: gunicorn MiB / celery MiB / DB connections of the web role):")
     print("  " + " · ".join(f"{p['t']:.0f}: {mib(p['gunicorn'])}/{mib(p['celery'])}/{p['db_connections']}"
                             for p in report["memory_timeline"]))
@@ -141,8 +143,16 @@ def report_runs(url, ids, drain_seconds) -> dict:
         durations = [r[0] for r in conn.execute(
             "SELECT extract(epoch FROM finished_at - created_at) FROM reports_reportrun WHERE id = ANY(%s) "
             "AND finished_at IS NOT NULL", [ids])] if ids else []
-        failures = [r[0] for r in conn.execute(
-            "SELECT left(error, 300) FROM reports_reportrun WHERE id = ANY(%s) AND status = 'failed'", [ids])] if ids else []
+        failures = (
+            [
+                r[0]
+                for r in conn.execute(
+                    "SELECT left(error, 300) FROM reports_reportrun WHERE id = ANY(%s) AND status = 'failed'", [ids]
+                )
+            ]
+            if ids
+            else []
+        )
     durations = [float(d) for d in durations]
     return {"requested": len(ids), "by_status": by_status, "p50_s": statistics.median(durations) if durations else 0.0,
             "max_s": max(durations) if durations else 0.0,

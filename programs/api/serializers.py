@@ -188,7 +188,8 @@ class SupportRuleWriteSerializer(serializers.Serializer):
     province = serializers.SlugRelatedField(slug_field="code", queryset=Province.objects.all(), allow_null=True,
                                             required=False, default=None)
     fund_source = serializers.ChoiceField(choices=FundSource.choices)
-    activity_type = serializers.SlugRelatedField(slug_field="code", queryset=ActivityType.objects.filter(is_active=True))
+    activity_type = serializers.SlugRelatedField(slug_field="code",
+                                                 queryset=ActivityType.objects.filter(is_active=True))
     max_percent = serializers.DecimalField(max_digits=5, decimal_places=2, min_value=Decimal("0"),
                                            max_value=Decimal("100"), required=False, allow_null=True, default=None)
     max_amount = serializers.IntegerField(min_value=0, max_value=10**15, required=False, allow_null=True,

@@ -64,7 +64,8 @@ def _take_number(register, counter: RegisterYear, number) -> int:
     try:
         number = int(number)
     except (TypeError, ValueError):
-        raise ValidationError({"number": _("Sổ này ghi số do văn thư cấp: nhập số văn bản (số nguyên dương).")}) from None
+        raise ValidationError({"number": _(
+            "Sổ này ghi số do văn thư cấp: nhập số văn bản (số nguyên dương).")}) from None
     if number <= 0:
         raise ValidationError({"number": _("Số văn bản phải là số nguyên dương.")})
     if OfficialDocument.objects.filter(register=register, year=counter.year, number=number).exists():

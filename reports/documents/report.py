@@ -148,7 +148,8 @@ def _headline(total: Measures, green: dict) -> list:
         f"Kinh phí đề nghị {format_vnd(total.received_requested)}; "
         f"kinh phí được phê duyệt {format_vnd(total.approved)} (tỷ lệ phê duyệt {rate} %).",
         f"Đã giải ngân {format_vnd(total.disbursed)}; đã quyết toán {format_vnd(total.settled)}.",
-        f"Tỷ trọng kinh phí cho sản xuất xanh (sản xuất sạch hơn, xử lý ô nhiễm, tiết kiệm năng lượng): {green_share} %.",
+        "Tỷ trọng kinh phí cho sản xuất xanh (sản xuất sạch hơn, xử lý ô nhiễm, tiết kiệm năng lượng): "
+        f"{green_share} %.",
     ]
 
 

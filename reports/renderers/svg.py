@@ -32,7 +32,9 @@ def bar_chart(chart, width: int = 600) -> str:
             value = values[row] or 0
             w = max(0.0, plot_w * value / peak)
             y = y0 + i * bar_h
-            parts.append(f'<rect x="{label_w}" y="{y}" width="{w:.1f}" height="{bar_h - 1}" fill="{COLOURS[i % 4]}"/>'
-                         f'<text x="{label_w + w + 3:.1f}" y="{y + bar_h - 2}">{escape(format_vnd(value, False))}</text>')
+            parts.append(
+                f'<rect x="{label_w}" y="{y}" width="{w:.1f}" height="{bar_h - 1}" fill="{COLOURS[i % 4]}"/>'
+                f'<text x="{label_w + w + 3:.1f}" y="{y + bar_h - 2}">{escape(format_vnd(value, False))}</text>'
+            )
     parts.append("</svg>")
     return "".join(parts)

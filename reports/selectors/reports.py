@@ -115,7 +115,10 @@ def budget_ledger(*, user, filters: Filters) -> list[dict]:
     programmes = dict(Programme.objects.values_list("pk", "name"))
     names = province_names()
     rows = []
-    for key in sorted(set(facts) | set(allocated), key=lambda k: (k[2], _province_sort(k[1]), programmes.get(k[0], ""))):
+    def order(k):
+        return k[2], _province_sort(k[1]), programmes.get(k[0], "")
+
+    for key in sorted(set(facts) | set(allocated), key=order):
         m = facts.get(key, Measures())
         alloc = allocated.get(key, 0)
         rows.append({"programme": programmes.get(key[0], key[0]), "province": names.get(key[1], key[1]),

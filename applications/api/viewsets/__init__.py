@@ -17,7 +17,17 @@ from .implementation import (
 )
 
 __all__ = [
-    "AcceptanceViewSet", "ApplicationDisbursementViewSet", "BudgetAllocationViewSet", "ApplicationStepViewSet", "ApplicationViewSet",
-    "ChangeRequestViewSet", "CouncilViewSet", "ContractViewSet", "DisbursementViewSet", "EstablishmentViewSet", "InspectionViewSet",
-    "ProgressReportViewSet", "SettlementViewSet",
+    "AcceptanceViewSet",
+    "ApplicationDisbursementViewSet",
+    "BudgetAllocationViewSet",
+    "ApplicationStepViewSet",
+    "ApplicationViewSet",
+    "ChangeRequestViewSet",
+    "CouncilViewSet",
+    "ContractViewSet",
+    "DisbursementViewSet",
+    "EstablishmentViewSet",
+    "InspectionViewSet",
+    "ProgressReportViewSet",
+    "SettlementViewSet",
 ]

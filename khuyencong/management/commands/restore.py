@@ -50,7 +50,8 @@ class Command(AuditedCommand):
             answer = input(f"Ghi đè {db['NAME']} và {media_root} bằng {source}? Gõ 'yes' để tiếp tục: ")
             if answer.strip().lower() != "yes":
                 raise CommandError("Đã hủy / Cancelled.")
-        engine = "postgresql" if "postgresql" in db["ENGINE"] else "sqlite" if "sqlite" in db["ENGINE"] else db["ENGINE"]
+        engine = ("postgresql" if "postgresql" in db["ENGINE"]
+                  else "sqlite" if "sqlite" in db["ENGINE"] else db["ENGINE"])
         if engine != manifest["engine"]:
             raise CommandError(f"The backup is of {manifest['engine']}, the target is {engine}")
         if engine == "postgresql":

@@ -224,7 +224,8 @@ class Command(AuditedCommand):
                     if status in {"accepted", "settled", "completed"}:
                         payments.append((app.pk, app.province_id, "payment", approved - advance, paid, "LD-TT"))
                     if status == "settled":
-                        settlements.append((app.pk, app.province_id, int(approved * rng.uniform(0.9, 1.0)), "QT-LD", paid))
+                        settled = int(approved * rng.uniform(0.9, 1.0))
+                        settlements.append((app.pk, app.province_id, settled, "QT-LD", paid))
             self.insert_links(links)
             self.insert_events(events)
             self.insert_payments(payments, settlements)
