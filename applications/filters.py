@@ -80,7 +80,7 @@ class DisbursementFilterSet(TenancyFilterSet):
 
 
 class CouncilFilterSet(TenancyFilterSet):
-    call = django_filters.NumberFilter(field_name="call_id", label=_("Đợt tiếp nhận"), min_value=0)
+    call = IntegerFilter(field_name="call_id", label=_("Đợt tiếp nhận"), min_value=0)
     level = django_filters.ChoiceFilter(choices=CouncilLevel.choices, label=_("Cấp"))
 
     class Meta:

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from applications import workflow
 from applications.choices import Status
+from khuyencong.filters import IntegerFilter
 
 from .models import Notification
 
@@ -14,7 +15,7 @@ class NotificationFilterSet(django_filters.FilterSet):
     action = django_filters.ChoiceFilter(
         choices=[(a, t.label) for a, t in workflow.TRANSITIONS.items()], label=_("Thao tác"))
     status = django_filters.ChoiceFilter(field_name="to_status", choices=Status.choices, label=_("Trạng thái mới"))
-    application = django_filters.NumberFilter(field_name="application_id", label=_("Đề án (mã số)"), min_value=1)
+    application = IntegerFilter(field_name="application_id", label=_("Đề án (mã số)"), min_value=1)
     date_from = django_filters.DateFilter(field_name="created_at", lookup_expr="date__gte", label=_("Từ ngày"))
     date_to = django_filters.DateFilter(field_name="created_at", lookup_expr="date__lte", label=_("Đến ngày"))
 

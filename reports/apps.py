@@ -15,3 +15,7 @@ class ReportsConfig(AppConfig):
         from . import exports
         for model, exporter in exports.list_exporters().items():
             register_list_export(model, exporter)
+
+        # Registers the report tasks with Celery in every process (the web processes queue
+        # runs by the task's name; autodiscovery runs only in workers).
+        from . import tasks  # noqa: F401

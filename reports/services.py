@@ -108,9 +108,8 @@ def _celery():
 
 
 def _run_task():
-    """The task that produces a run, found by name in the Celery registry: the tasks module
-    imports this one, never the reverse."""
-    celery_app.loader.import_default_modules()  # autodiscovery: each app's tasks module registers its tasks
+    """The task that produces a run, found by name in Celery's registry (the app registers it
+    when ready): the tasks module imports this one, never the reverse."""
     return celery_app.tasks[RUN_TASK]
 
 

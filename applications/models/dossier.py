@@ -159,7 +159,7 @@ class Application(models.Model):
     is_imported = models.BooleanField(
         _("nhập từ dữ liệu cũ"), default=False, editable=False,
         help_text=_("Đề án đã thực hiện trước khi dùng cổng, nhập từ sổ theo dõi: có trong lịch sử hỗ trợ, kiểm tra "
-                    "trùng lặp và số liệu tổng hợp của năm đó, không tính vào sổ theo dõi kinh phí."))
+                    "trùng lặp và số liệu tổng hợp của năm đó, không tính vào sổ theo dõi kinh phí."), db_default=False)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
                                    related_name="+", verbose_name=_("người tạo"))
     created_at = models.DateTimeField(_("tạo lúc"), auto_now_add=True)

@@ -69,7 +69,8 @@ class Establishment(NamedModel):
     is_active = models.BooleanField(_("đang hoạt động"), default=True)
     # The name as duplicate detection compares it (no diacritics, no legal form); on
     # PostgreSQL a trigram index (pg_trgm) serves the similar-name search.
-    match_name = models.CharField(_("tên để so trùng"), max_length=255, editable=False, default="", db_index=False)
+    match_name = models.CharField(_("tên để so trùng"), max_length=255, editable=False, default="", db_default="",
+                                  db_index=False)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
                                    related_name="+", verbose_name=_("người tạo"))
     created_at = models.DateTimeField(_("tạo lúc"), auto_now_add=True)

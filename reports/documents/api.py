@@ -49,6 +49,7 @@ class OfficialDocumentViewSet(ScopedReadOnlyViewSet):
     queryset = OfficialDocument.objects.select_related("organisation").order_by("-issued_at", "-pk")
     serializer_class = OfficialDocumentSerializer
     filterset_class = OfficialDocumentFilterSet
+    updated_field = "issued_at"  # issued documents never change: incremental sync reads the issue time
 
     @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY})
     @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
