@@ -20,7 +20,7 @@ MO_CONG = 25510  # split: Xã Trà Vong (25510) and Xã Tân Phú (25549)
 
 def test_search_puts_the_exact_old_unit_first(api_client_for, tn_officer):
     found = api_client_for(tn_officer).get("/api/v1/legacy-communes/", {"q": "phuong 4 tan an"}).json()
-    assert found["count"] > 1  # other "Phường 4"s in districts whose names hold "tan" and "an"
+    assert found["count"] >= 1  # word-level search: "an" must start a word, so few others match
     assert found["results"][0]["code"] == PHUONG_4_TAN_AN
     assert LegacyCommune.objects.search("Phường 4, Tân An").first().code == PHUONG_4_TAN_AN
     assert LegacyCommune.objects.search("phuong 4").first().name == "Phường 4"
