@@ -5,6 +5,7 @@ the chosen call requires (an htmx fragment of the application form)."""
 from django.utils import timezone
 from django.views.generic import TemplateView
 
+from khuyencong.money import parse_amount
 from khuyencong.web import PortalViewMixin
 from programs.models import ActivityType, Call, Programme
 from programs.selectors import support_rule_for
@@ -15,9 +16,11 @@ from ..permissions import writable_provinces
 
 
 def _int(value) -> int | None:
+    """An id or amount as the form field shows it (amounts grouped: "300.000.000"); what
+    does not parse is simply not known yet (the form reports it when saved)."""
     try:
-        return int(str(value).strip())
-    except (TypeError, ValueError):
+        return parse_amount(value)
+    except ValueError:
         return None
 
 
