@@ -109,7 +109,9 @@ def test_page_forms_bound_text_and_numbers():
 
     form = ChangeRequestForm(data={"kind": "schedule", "description": "x" * 10_001})
     assert not form.is_valid() and "description" in form.errors
-    field = next(f for f in DisbursementForm().fields.values() if f.__class__.__name__ == "IntegerField")
+    from django import forms
+
+    field = next(f for f in DisbursementForm().fields.values() if isinstance(f, forms.IntegerField))
     assert field.max_value == 10**15
 
 

@@ -180,7 +180,7 @@ def test_local_fund_application_from_draft_to_approval(transactional_db, units, 
     page.wait_for_selector("#score-sheet")
     click_action(page, "approve")
     page.wait_for_selector("#transition-form")
-    assert page.input_value("#id_approved_amount") == "150000000"
+    assert page.input_value("#id_approved_amount") == "150.000.000"  # money fields show đồng grouped
     assert "160.000.000 ₫" in page.inner_text("#support-cap")  # 50 % of the 320.000.000 total
     page.fill("#id_decision_number", "25/QĐ-SCT")
     page.click("#confirm-transition")
@@ -213,7 +213,7 @@ def test_national_fund_application_endorsed_and_approved_by_the_agency(transacti
     page = session_for(world.agency_approver, f"/de-an/{application.pk}/")
     click_action(page, "approve")
     page.wait_for_selector("#transition-form")
-    assert page.input_value("#id_approved_amount") == str(application.requested_support)
+    assert page.input_value("#id_approved_amount") == f"{application.requested_support:,}".replace(",", ".")
     page.fill("#id_approved_amount", "180000000")
     page.fill("#id_decision_number", "310/QĐ-CCN")
     page.click("#confirm-transition")
