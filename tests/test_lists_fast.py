@@ -3,6 +3,7 @@ when a list is large (and the response says so), keyset cursors beside page numb
 indexes matching the lists' orderings."""
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 
 from applications.models import Application
@@ -13,6 +14,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def world():
+    cache.clear()  # counts another test kept in the shared cache would answer "cached" here
     world = build_world()
     setup = world.provinces[80]
     world.apps = [make_application(setup, attachments=False) for _ in range(3)]
