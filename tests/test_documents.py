@@ -272,7 +272,7 @@ def test_register_symbols_and_clerical_numbers(data, tn_officer, tn_approver, de
 
 
 @pytest.mark.django_db(transaction=True)
-def test_parallel_issues_take_consecutive_numbers(eager, make_member, django_capture_on_commit_callbacks):
+def test_parallel_issues_take_consecutive_numbers(units, eager, make_member, django_capture_on_commit_callbacks):
     """Eight approvers' clicks at once on PostgreSQL: numbers 1..8, no gap, no duplicate."""
     assert connection.vendor == "postgresql"
     build_dataset()
