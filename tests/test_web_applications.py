@@ -447,8 +447,9 @@ def test_decision_form_prefills_and_shows_cap_and_budget(client, tn):
                             "approved_amount": str(application.requested_support + 1)})
     assert response.status_code == 400 and "vượt kinh phí đề nghị" in text(response)
     response = client.post(reverse("applications:transition", args=[application.pk, "approve"]),
-                           {"decision_number": "15/QĐ-SCT", "decision_date": application.status_changed_at.date()
-                            .isoformat(), "approved_amount": "180000000"}, follow=True)
+                           {"decision_number": "15/QĐ-SCT",  # the local date: after 17:00 UTC it is the next day
+                            "decision_date": timezone.localtime(application.status_changed_at).date().isoformat(),
+                            "approved_amount": "180000000"}, follow=True)
     application.refresh_from_db()
     assert application.status == Status.APPROVED and application.approved_amount == 180_000_000
     assert "Đã phê duyệt" in text(response)
