@@ -15,9 +15,15 @@ from ..models import CostLine
 from ..permissions import writable_provinces
 
 
-def _int(value) -> int | None:
-    """An id or amount as the form field shows it (amounts grouped: "300.000.000"); what
-    does not parse is simply not known yet (the form reports it when saved)."""
+def _id(value) -> int | None:
+    """A chosen id from the form (a select's value); anything else is "not chosen yet"."""
+    text = str(value or "").strip()
+    return int(text) if text.isdigit() and len(text) < 19 else None
+
+
+def _amount(value) -> int | None:
+    """An amount as the money field shows it ("300.000.000"); what does not parse is simply
+    not known yet (the form reports it when saved)."""
     try:
         return parse_amount(value)
     except ValueError:
@@ -49,10 +55,10 @@ class ApplicationGuidanceView(PortalViewMixin, TemplateView):
         today = timezone.localdate()
         programme = call = activity_type = rule = None
         if province is not None:
-            programme = (Programme.objects.visible_to(user).filter(pk=_int(data.get("programme")) or 0).first())
+            programme = (Programme.objects.visible_to(user).filter(pk=_id(data.get("programme")) or 0).first())
             if programme is not None and programme.province_id not in (None, province.pk):
                 programme = None
-            call = Call.objects.visible_to(user).filter(pk=_int(data.get("call")) or 0, province=province).first()
+            call = Call.objects.visible_to(user).filter(pk=_id(data.get("call")) or 0, province=province).first()
             activity_type = ActivityType.objects.filter(pk=data.get("activity_type") or "").first()
         if programme is not None and activity_type is not None:
             rule = support_rule_for(province_id=province.pk, fund_source=programme.fund_source,
@@ -60,7 +66,7 @@ class ApplicationGuidanceView(PortalViewMixin, TemplateView):
         total = _line_total(data)
         establishments = len([v for v in data.getlist("establishments") if v.isdigit()]) or 1
         cap = rule.cap_for(total, establishments) if rule is not None else None
-        requested = _int(data.get("requested_support"))
+        requested = _amount(data.get("requested_support"))
         context.update(programme=programme, call=call, activity_type=activity_type, rule=rule, today=today,
                        total=total, cap=cap, requested=requested, establishments=establishments,
                        over_cap=cap is not None and requested is not None and requested > cap,
